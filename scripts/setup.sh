@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One-command set-up: Docker engine, local images, npm dependencies, build.
+# Idempotent: every step checks whether its work is already done and says what it did.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DOCKER=/usr/bin/docker
+say() { printf '[setup] %s\n' "$*"; }
+
+engine_answers() { [ -S /var/run/docker.sock ] && timeout 5 "$DOCKER" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+if [ -n "${DOCKER_HOST:-}" ] && [ -x "$DOCKER" ] && timeout 5 "$DOCKER" version >/dev/null 2>&1; then
+  say "engine at DOCKER_HOST=$DOCKER_HOST answers; leaving it alone"
+elif engine_answers; then
+  say "Docker engine already running ($("$DOCKER" version --format '{{.Server.Version}}'))"
+else
+  if [ ! -x "$DOCKER" ] || ! command -v dockerd >/dev/null 2>&1; then
+    say "installing docker.io with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq docker.io >/dev/null
+  else
+    say "docker.io already installed"
+  fi
+  if [ ! -S /var/run/docker.sock ]; then
+    say "starting dockerd in the background (log: /var/log/clnrm-dockerd.log)"
+    nohup dockerd >/var/log/clnrm-dockerd.log 2>&1 &
+  fi
+  for _ in $(seq 1 60); do engine_answers && break; sleep 0.5; done
+  engine_answers || { say "Docker engine did not answer within 30s; see /var/log/clnrm-dockerd.log"; exit 1; }
+  say "Docker engine answers ($("$DOCKER" version --format '{{.Server.Version}}'))"
+fi
+
+bash images/build.sh
+
+if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  say "npm dependencies up to date"
+else
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+say "building (tsc)"
+npm run --silent build
+say "done: run 'npm test' for the test suite, 'npx clnrm --help' for the CLI"
