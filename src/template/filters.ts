@@ -97,6 +97,8 @@ export const teraFilters: Record<string, (value: unknown, ...rest: unknown[]) =>
   urlencode: named([], (v) => encodeURIComponent(s(v))),
   escape: named([], (v) => s(v).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")),
   safe: named([], (v) => v),
+  /** Used by the shim for expressions inside TOML comments (see keepLiteralIfUndefined). */
+  __or_literal: (v: unknown, literal: unknown) => (v === undefined || v === null ? literal : v),
 };
 
 /** Tera's tests (`x is starting_with("a")`), which nunjucks lacks. */

@@ -41,12 +41,29 @@ export function preprocessTera(source: string, functionNames: ReadonlySet<string
       out += source.slice(open, stop);
       i = stop;
       continue;
+    } else if (next === "{" && onCommentLine(source, open)) {
+      out += `{{${keepLiteralIfUndefined(body, source.slice(open, end + 2), functionNames)}}}`;
     } else {
       out += source.slice(open, open + 2) + rewriteCode(body, functionNames) + close;
     }
     i = end + 2;
   }
   return out;
+}
+
+/** True when the tag starts on a TOML comment line (`# …`). */
+function onCommentLine(s: string, at: number): boolean {
+  const lineStart = s.lastIndexOf("\n", at - 1) + 1;
+  return /^\s*#/.test(s.slice(lineStart, at));
+}
+
+/**
+ * Inside TOML comments, an expression whose value is undefined is kept as written
+ * instead of failing the render: upstream files document `{{ vars.name }}` in comments.
+ */
+function keepLiteralIfUndefined(body: string, original: string, fns: ReadonlySet<string>): string {
+  const m = /^(-?)([\s\S]*?)(-?)$/.exec(body)!;
+  return `${m[1]} (${rewriteCode(m[2]!, fns)}) | __or_literal(${JSON.stringify(original)}) ${m[3]}`;
 }
 
 function findTagEnd(s: string, from: number, close: string): number {

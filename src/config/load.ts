@@ -1,0 +1,52 @@
+/** The authoring pipeline for one file: read → render (when a template) → parse TOML → build and check the model. */
+import fs from "node:fs";
+import { CleanroomError } from "../core/errors.js";
+import { TemplateRenderer, type RenderOptions } from "../template/render.js";
+import { parseToml } from "./toml.js";
+import { buildTestConfig } from "./build.js";
+import type { ConfigIssue, TestConfig } from "./types.js";
+
+export interface LoadOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly map?: Readonly<Record<string, string>>;
+  readonly renderer?: TemplateRenderer;
+}
+
+export interface LoadedTest {
+  readonly config: TestConfig;
+  readonly rendered: string;
+  readonly isTemplate: boolean;
+}
+
+export function readSource(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CleanroomError("Io", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { context: { file }, cause: e });
+  }
+}
+
+export async function loadTestFile(file: string, options: LoadOptions = {}): Promise<LoadedTest> {
+  return loadTestSource(readSource(file), file, options);
+}
+
+export async function loadTestSource(source: string, file: string, options: LoadOptions = {}): Promise<LoadedTest> {
+  const renderer = options.renderer ?? new TemplateRenderer();
+  const renderOptions: RenderOptions = { file, env: options.env, map: options.map };
+  const rendered = await renderer.render(source, renderOptions);
+  const raw = parseToml(rendered.text, file);
+  const { config, issues } = buildTestConfig(raw, file, rendered.text);
+  if (!config) throw issueError(issues, file, rendered.text);
+  return { config, rendered: rendered.text, isTemplate: rendered.isTemplate };
+}
+
+/** The first schema error as a CleanroomError, with the other errors listed in the message. */
+export function issueError(issues: readonly ConfigIssue[], file: string, text: string): CleanroomError {
+  const errors = issues.filter((i) => i.severity === "error");
+  const first = errors[0]!;
+  const more = errors.length > 1 ? `\n${errors.slice(1).map((e) => `  also: ${e.keyPath}: ${e.message}${e.line ? ` (line ${e.line})` : ""}`).join("\n")}` : "";
+  const lineText = first.line ? text.split("\n")[first.line - 1] : undefined;
+  return new CleanroomError("Configuration", `${first.keyPath}: ${first.message}${more}`, {
+    context: { file, line: first.line, keyPath: first.keyPath, codeFrame: lineText !== undefined ? `${first.line} | ${lineText}` : undefined },
+  });
+}

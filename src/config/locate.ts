@@ -1,0 +1,46 @@
+/**
+ * Best-effort mapping from a key path (`scenario[1].service`) to a line of the TOML text,
+ * so schema errors can name file:line. TOML parsers do not keep positions, hence by hand.
+ */
+export function locateKeyPath(source: string, keyPath: string): number | undefined {
+  const lines = source.split("\n");
+  const segs = keyPath.replace(/\[(\d+)\]/g, ".#$1").split(".").filter(Boolean);
+  // Find the innermost table header that is a prefix of the path, honouring array indexes.
+  let headerLine = -1;
+  let consumed = 0;
+  for (let depth = segs.length; depth > 0 && headerLine < 0; depth--) {
+    const prefix = segs.slice(0, depth);
+    const idxPos = prefix.findIndex((p) => p.startsWith("#"));
+    const names = prefix.filter((p) => !p.startsWith("#"));
+    if (names.length === 0) break;
+    const wanted = names.join(".");
+    const occurrence = idxPos >= 0 ? Number(prefix[idxPos]!.slice(1)) : 0;
+    let seen = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const m = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?/.exec(lines[i]!);
+      if (m && m[1]!.replace(/["'\s]/g, "") === wanted) {
+        if (seen === occurrence) {
+          headerLine = i;
+          consumed = depth;
+          break;
+        }
+        seen++;
+      }
+    }
+  }
+  const rest = segs.slice(consumed).filter((p) => !p.startsWith("#"));
+  const key = rest[0];
+  if (key === undefined) return headerLine >= 0 ? headerLine + 1 : undefined;
+  const keyRe = new RegExp(`^\\s*["']?${escapeRe(key)}["']?\\s*(=|\\.)`);
+  for (let i = headerLine + 1; i < lines.length; i++) {
+    if (i > headerLine + 1 && headerLine >= 0 && /^\s*\[/.test(lines[i]!)) break;
+    if (keyRe.test(lines[i]!)) return i + 1;
+  }
+  // Inline forms such as `env={ "K"="v" }` on the header's key line.
+  for (let i = Math.max(0, headerLine); i < lines.length; i++) if (lines[i]!.includes(key)) return i + 1;
+  return headerLine >= 0 ? headerLine + 1 : undefined;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
