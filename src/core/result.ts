@@ -1,0 +1,91 @@
+/** Read-only result model shared by the engine, the validators and every reporter. */
+
+export type Verdict = "passed" | "failed";
+
+/** One unmet expectation or failed assertion. `rule` is stable (e.g. `expect.span[clnrm.run].existence`). */
+export interface Finding {
+  readonly rule: string;
+  readonly message: string;
+  readonly expected?: string;
+  readonly actual?: string;
+  /** Ids of the spans involved (evidence for reports). */
+  readonly spanIds?: readonly string[];
+  readonly spanNames?: readonly string[];
+  readonly keyPath?: string;
+  readonly line?: number;
+}
+
+export interface StepResult {
+  readonly name: string;
+  readonly kind: "step" | "scenario";
+  readonly service?: string;
+  readonly containerId?: string;
+  readonly image?: string;
+  readonly argv: readonly string[];
+  readonly exitCode?: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+  readonly status: "passed" | "failed" | "skipped";
+  readonly timedOut: boolean;
+  readonly failure?: Finding;
+}
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly status: "passed" | "failed" | "skipped" | "cached";
+  readonly durationMs: number;
+  readonly steps: readonly StepResult[];
+}
+
+export interface ContainerLog {
+  readonly name: string;
+  readonly containerId: string;
+  readonly image: string;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ErrorInfo {
+  readonly kind: string;
+  readonly message: string;
+  readonly location?: string;
+  readonly hint?: string;
+}
+
+export interface TelemetrySummary {
+  readonly spans: number;
+  readonly events: number;
+  readonly digest?: string;
+  /** How collection ended: all expectations satisfied, quiet period, or timeout. */
+  readonly completion?: "satisfied" | "quiet" | "timeout" | "none";
+  readonly waitedMs?: number;
+  readonly sources: Readonly<Record<string, number>>;
+}
+
+export interface TestResult {
+  readonly file: string;
+  readonly name: string;
+  readonly verdict: Verdict;
+  readonly durationMs: number;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly findings: readonly Finding[];
+  readonly firstFailure?: Finding;
+  readonly error?: ErrorInfo;
+  readonly telemetry?: TelemetrySummary;
+  readonly specHash: string;
+  readonly seed?: number;
+  readonly freezeClock?: string;
+  readonly containers: readonly ContainerLog[];
+  readonly cached?: boolean;
+  readonly warnings: readonly string[];
+  readonly imageAliases: readonly string[];
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly tests: readonly TestResult[];
+  readonly interrupted: boolean;
+}

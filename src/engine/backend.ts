@@ -1,0 +1,86 @@
+/** The container backend interface. The Docker implementation lives in engine/docker/. */
+import type { PullPolicy } from "../config/project.js";
+
+export const LABEL_MANAGED = "clnrm.managed";
+export const LABEL_RUN_ID = "clnrm.run-id";
+export const LABEL_PID = "clnrm.pid";
+export const LABEL_HOST = "clnrm.host";
+export const LABEL_TEST = "clnrm.test";
+
+export interface NetworkInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly internal: boolean;
+  /** The bridge gateway: the host's address on this network. */
+  readonly gateway: string;
+}
+
+export interface ContainerSpec {
+  readonly image: string;
+  readonly cmd?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly network?: { readonly name: string; readonly aliases: readonly string[] };
+  readonly workdir?: string;
+  readonly binds?: readonly string[];
+  readonly ports?: readonly number[];
+  readonly nanoCpus?: number;
+  readonly memoryBytes?: number;
+  readonly name?: string;
+  readonly healthcheck?: { readonly test: readonly string[]; readonly intervalMs: number; readonly timeoutMs: number; readonly retries: number };
+}
+
+export interface ExecOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly workdir?: string;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+  readonly timedOut: boolean;
+}
+
+export interface WaitResult {
+  readonly exitCode: number;
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+}
+
+export interface ContainerState {
+  readonly running: boolean;
+  readonly exitCode: number;
+  readonly health?: string;
+  readonly ip?: string;
+  readonly hostPorts: Readonly<Record<number, number>>;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Throws a Container error naming the endpoint when no engine answers. */
+  ping(): Promise<string>;
+  /** Makes sure the image is present according to the pull policy; returns its id. */
+  ensureImage(image: string, policy: PullPolicy): Promise<string>;
+  createNetwork(name: string, internal: boolean, labels: Readonly<Record<string, string>>): Promise<NetworkInfo>;
+  removeNetwork(id: string): Promise<void>;
+  /** Creates and starts a container; the id is returned even if the start fails (error.context.containerId). */
+  start(spec: ContainerSpec): Promise<string>;
+  exec(containerId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  wait(containerId: string, timeoutMs: number | undefined, signal?: AbortSignal): Promise<WaitResult>;
+  logs(containerId: string, maxBytes?: number): Promise<{ stdout: string; stderr: string }>;
+  state(containerId: string): Promise<ContainerState>;
+  kill(containerId: string): Promise<void>;
+  remove(containerId: string): Promise<void>;
+  /** Lists labelled resources: containers and networks with their labels. */
+  listManaged(): Promise<{ containers: ManagedResource[]; networks: ManagedResource[] }>;
+}
+
+export interface ManagedResource {
+  readonly id: string;
+  readonly labels: Readonly<Record<string, string>>;
+}

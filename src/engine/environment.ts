@@ -1,0 +1,270 @@
+/**
+ * Runs one test file in a fresh environment: its own network, its services, then its
+ * legacy [[steps]] (exec'd in the named service's container) or its v0.7 [[scenario]]s
+ * (a fresh one-shot container each). Everything created is torn down in reverse order,
+ * on success, failure, timeout or abort, and every container's logs are kept.
+ */
+import { randomBytes } from "node:crypto";
+import { CleanroomError, asCleanroomError } from "../core/errors.js";
+import type { ContainerLog, ScenarioResult, StepResult } from "../core/result.js";
+import type { ProjectConfig } from "../config/project.js";
+import { resolveImage } from "../config/project.js";
+import type { ScenarioConfig, ServiceConfig, StepConfig, TestConfig } from "../config/types.js";
+import type { Backend, ContainerSpec, NetworkInfo } from "./backend.js";
+import { LABEL_HOST, LABEL_MANAGED, LABEL_PID, LABEL_RUN_ID, LABEL_TEST } from "./backend.js";
+import { checkOutput } from "./assertions.js";
+import { probesFor, waitUntilReady } from "./readiness.js";
+import { hostname } from "node:os";
+
+export interface EngineHooks {
+  /** Called once the test network exists; returns environment for every container (e.g. OTEL_*). */
+  attach?(net: NetworkInfo): Promise<Readonly<Record<string, string>>>;
+  /** Extra environment for one scenario's containers (e.g. TRACEPARENT, scenario resource attributes). */
+  scenarioEnv?(scenario: string, service?: string): Readonly<Record<string, string>>;
+  /** Called after each scenario (or the legacy step list) with its output. */
+  afterScenario?(scenario: string, output: { stdout: string; stderr: string }): Promise<void>;
+  /** True once a span with this name has been received (wait_for_span readiness). */
+  hasSpan?(name: string): boolean;
+  onProgress?(message: string): void;
+}
+
+export interface EngineOptions {
+  readonly backend: Backend;
+  readonly project: ProjectConfig;
+  readonly runId: string;
+  readonly signal?: AbortSignal;
+  /** Forces an internal network (`--hermetic`). */
+  readonly hermetic?: boolean;
+}
+
+export interface EngineOutcome {
+  readonly scenarios: ScenarioResult[];
+  readonly containers: ContainerLog[];
+  readonly error?: CleanroomError;
+  readonly imageAliases: string[];
+  readonly network?: NetworkInfo;
+}
+
+const KEEP_ALIVE = ["sleep", "2147483647"];
+
+interface Started {
+  readonly name: string;
+  readonly id: string;
+  readonly image: string;
+}
+
+export async function executeTest(config: TestConfig, opts: EngineOptions, hooks: EngineHooks = {}): Promise<EngineOutcome> {
+  const { backend, project } = opts;
+  const scenarios: ScenarioResult[] = [];
+  const containers: ContainerLog[] = [];
+  const imageAliases: string[] = [];
+  const started: Started[] = [];
+  let network: NetworkInfo | undefined;
+  const labels = {
+    [LABEL_MANAGED]: "true",
+    [LABEL_RUN_ID]: opts.runId,
+    [LABEL_PID]: String(process.pid),
+    [LABEL_HOST]: hostname(),
+    [LABEL_TEST]: config.name.slice(0, 200),
+  };
+  const images = new Map<string, string>();
+  const image = async (ref: string): Promise<string> => {
+    const cached = images.get(ref);
+    if (cached) return cached;
+    const r = resolveImage(project, ref);
+    if (r.aliasedFrom) imageAliases.push(`${r.aliasedFrom} → ${r.image}`);
+    await backend.ensureImage(r.image, project.pullPolicy);
+    images.set(ref, r.image);
+    return r.image;
+  };
+  const det: Record<string, string> = {};
+  if (config.determinism?.seed !== undefined) det.CLNRM_SEED = String(config.determinism.seed);
+  if (config.determinism?.freezeClock !== undefined) det.CLNRM_FREEZE_CLOCK = config.determinism.freezeClock;
+
+  let error: CleanroomError | undefined;
+  try {
+    const needsDefault = config.steps.some((s) => !s.service) || config.scenarios.some((s) => !s.service && (s.argv || s.steps.length));
+    for (const s of config.services) await image(s.image);
+    if (needsDefault) await image(project.defaultImage);
+    abortCheck(opts.signal);
+
+    const netName = `clnrm-${opts.runId}-${slug(config.name)}-${randomBytes(3).toString("hex")}`;
+    network = await backend.createNetwork(netName, opts.hermetic === true || config.hermetic, labels);
+    const baseEnv = { ...((await hooks.attach?.(network)) ?? {}), ...det };
+
+    const startContainer = async (name: string, spec: Omit<ContainerSpec, "labels" | "network">, aliases: string[]): Promise<string> => {
+      try {
+        const id = await backend.start({ ...spec, labels, network: { name: network!.name, aliases } });
+        started.push({ name, id, image: spec.image });
+        return id;
+      } catch (e) {
+        const id = e instanceof CleanroomError ? e.context.containerId : undefined;
+        if (id) started.push({ name, id, image: spec.image });
+        throw e;
+      }
+    };
+    const serviceSpec = (svc: ServiceConfig, img: string, env: Readonly<Record<string, string>>, cmd?: readonly string[]): Omit<ContainerSpec, "labels" | "network"> => ({
+      image: img,
+      cmd,
+      env: { ...baseEnv, ...(hooks.scenarioEnv?.("", svc.id) ?? {}), ...env, ...svc.env },
+      workdir: svc.workdir,
+      binds: svc.volumes.map((v) => `${v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`),
+      ports: svc.ports,
+      ...limitsOf(svc.limits ?? config.limits),
+      healthcheck: svc.healthCheck?.docker && svc.healthCheck.cmd ? { test: ["CMD", ...svc.healthCheck.cmd], intervalMs: svc.healthCheck.intervalMs, timeoutMs: svc.healthCheck.timeoutMs, retries: 3 } : undefined,
+    });
+
+    // Long-lived services: all of them for legacy steps; for v0.7, those no scenario runs itself.
+    const scenarioServices = new Set(config.scenarios.filter((s) => s.argv || s.steps.length).map((s) => s.service));
+    const background = config.format === "legacy" ? config.services : config.services.filter((s) => !scenarioServices.has(s.id));
+    const serviceIds = new Map<string, string>();
+    for (const svc of startOrder(background)) {
+      abortCheck(opts.signal);
+      hooks.onProgress?.(`starting service ${svc.id}`);
+      const keepAlive = config.format === "legacy" && !svc.args;
+      const id = await startContainer(svc.id, serviceSpec(svc, await image(svc.image), {}, keepAlive ? KEEP_ALIVE : svc.args), [svc.id]);
+      serviceIds.set(svc.id, id);
+      const { probes, hc } = probesFor(svc, id, backend, hooks.hasSpan);
+      if (probes.length > 0) {
+        const deadline = svc.waitForSpan && !hc ? svc.waitForSpanTimeoutMs : (hc?.timeoutMs ?? project.startupTimeoutMs);
+        await waitUntilReady(svc, id, backend, probes, deadline, hc?.intervalMs ?? 250, opts.signal);
+      }
+    }
+
+    let defaultId: string | undefined;
+    const containerFor = async (service: string | undefined): Promise<{ id: string; name: string }> => {
+      if (service) return { id: serviceIds.get(service)!, name: service };
+      defaultId ??= await startContainer("default", { image: await image(project.defaultImage), cmd: KEEP_ALIVE, env: baseEnv, ...limitsOf(config.limits) }, ["default"]);
+      return { id: defaultId, name: "default" };
+    };
+
+    if (config.steps.length > 0) {
+      const t0 = Date.now();
+      const results = await runSteps(config.steps, containerFor, backend, project.stepTimeoutMs, "steps", opts.signal);
+      scenarios.push({ name: "steps", status: results.some((r) => r.status === "failed") ? "failed" : "passed", durationMs: Date.now() - t0, steps: results });
+      await hooks.afterScenario?.("steps", joinOutput(results));
+    }
+
+    for (const sc of config.scenarios) {
+      abortCheck(opts.signal);
+      hooks.onProgress?.(`scenario ${sc.name}`);
+      const result = await runScenario(sc, config, { backend, image, startContainer, serviceSpec, containerFor, hooks, signal: opts.signal, baseEnv, limits: limitsOf(config.limits), defaultImage: project.defaultImage, stepTimeoutMs: project.stepTimeoutMs });
+      scenarios.push(result);
+      await hooks.afterScenario?.(sc.name, joinOutput(result.steps));
+    }
+  } catch (e) {
+    error = asCleanroomError(e, "Internal");
+  } finally {
+    for (const c of [...started].reverse()) {
+      const logs = await backend.logs(c.id).catch(() => ({ stdout: "", stderr: "" }));
+      containers.unshift({ name: c.name, containerId: c.id, image: c.image, ...logs });
+      await backend.remove(c.id).catch(() => undefined);
+    }
+    if (network) await backend.removeNetwork(network.id).catch(() => undefined);
+  }
+  return { scenarios, containers, error, imageAliases, network };
+}
+
+interface ScenarioDeps {
+  readonly backend: Backend;
+  readonly image: (ref: string) => Promise<string>;
+  readonly startContainer: (name: string, spec: Omit<ContainerSpec, "labels" | "network">, aliases: string[]) => Promise<string>;
+  readonly serviceSpec: (svc: ServiceConfig, img: string, env: Readonly<Record<string, string>>, cmd?: readonly string[]) => Omit<ContainerSpec, "labels" | "network">;
+  readonly containerFor: (service: string | undefined) => Promise<{ id: string; name: string }>;
+  readonly hooks: EngineHooks;
+  readonly signal?: AbortSignal;
+  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly limits: { nanoCpus?: number; memoryBytes?: number };
+  readonly defaultImage: string;
+  readonly stepTimeoutMs: number;
+}
+
+async function runScenario(sc: ScenarioConfig, config: TestConfig, d: ScenarioDeps): Promise<ScenarioResult> {
+  const t0 = Date.now();
+  const svc = sc.service ? config.services.find((s) => s.id === sc.service) : undefined;
+  const img = await d.image(svc?.image ?? d.defaultImage);
+  const env = { ...(d.hooks.scenarioEnv?.(sc.name, sc.service) ?? {}), ...sc.env };
+  const spec = svc ? d.serviceSpec(svc, img, env) : { image: img, env: { ...d.baseEnv, ...env }, ...d.limits };
+  const aliases = [sc.service ?? "scenario"];
+  const name = `scenario:${sc.name}`;
+  const steps: StepResult[] = [];
+  if (sc.steps.length === 0) {
+    const cmd = sc.argv ?? svc?.args;
+    const id = await d.startContainer(name, { ...spec, cmd }, aliases);
+    const w = await d.backend.wait(id, sc.timeoutMs, d.signal);
+    const logs = await d.backend.logs(id);
+    const r = { exitCode: w.exitCode, stdout: logs.stdout, stderr: logs.stderr, durationMs: w.durationMs, timedOut: w.timedOut };
+    const failure = checkOutput(`scenario[${sc.name}]`, sc, r, sc.timeoutMs);
+    steps.push({ name: sc.name, kind: "scenario", service: sc.service, containerId: id, image: img, argv: cmd ?? [], ...r, status: failure ? "failed" : "passed", failure });
+  } else {
+    const id = await d.startContainer(name, { ...spec, cmd: KEEP_ALIVE }, aliases);
+    const all: StepConfig[] = sc.argv
+      ? [{ name: sc.name, command: sc.argv, env: {}, expectedExitCode: sc.expectedExitCode, expectedOutputRegex: sc.expectedOutputRegex, continueOnFailure: false, index: -1, timeoutMs: sc.timeoutMs }, ...sc.steps]
+      : [...sc.steps];
+    const deadline = sc.timeoutMs ? Date.now() + sc.timeoutMs : undefined;
+    steps.push(...(await runSteps(all, async (s) => (s ? d.containerFor(s) : { id, name }), d.backend, d.stepTimeoutMs, `scenario[${sc.name}]`, d.signal, deadline)));
+  }
+  const failed = steps.some((s) => s.status === "failed");
+  return { name: sc.name, status: failed ? "failed" : "passed", durationMs: Date.now() - t0, steps };
+}
+
+async function runSteps(
+  steps: readonly StepConfig[],
+  containerFor: (service: string | undefined) => Promise<{ id: string; name: string }>,
+  backend: Backend,
+  defaultTimeoutMs: number,
+  prefix: string,
+  signal?: AbortSignal,
+  deadline?: number,
+): Promise<StepResult[]> {
+  const out: StepResult[] = [];
+  let stop = false;
+  for (const step of steps) {
+    if (stop || signal?.aborted) {
+      out.push({ name: step.name, kind: "step", service: step.service, argv: step.command, stdout: "", stderr: "", durationMs: 0, status: "skipped", timedOut: false });
+      continue;
+    }
+    const c = await containerFor(step.service);
+    let timeoutMs = step.timeoutMs ?? defaultTimeoutMs;
+    if (deadline !== undefined) timeoutMs = Math.max(1, Math.min(timeoutMs, deadline - Date.now()));
+    const r = await backend.exec(c.id, step.command, { env: step.env, workdir: step.workdir, timeoutMs, signal });
+    const failure = checkOutput(`${prefix}.step[${step.name}]`, step, r, timeoutMs);
+    out.push({ name: step.name, kind: "step", service: step.service ?? c.name, containerId: c.id, argv: step.command, ...r, status: failure ? "failed" : "passed", failure });
+    if (failure && !step.continueOnFailure) stop = true;
+  }
+  return out;
+}
+
+function joinOutput(steps: readonly StepResult[]): { stdout: string; stderr: string } {
+  return { stdout: steps.map((s) => s.stdout).join("\n"), stderr: steps.map((s) => s.stderr).join("\n") };
+}
+
+function limitsOf(l: { cpuMillicores?: number; memoryMb?: number } | undefined): { nanoCpus?: number; memoryBytes?: number } {
+  return { nanoCpus: l?.cpuMillicores ? l.cpuMillicores * 1e6 : undefined, memoryBytes: l?.memoryMb ? l.memoryMb * 1024 * 1024 : undefined };
+}
+
+/** Services in dependency order (depends_on first); the config builder already rejected cycles. */
+export function startOrder(services: readonly ServiceConfig[]): ServiceConfig[] {
+  const byId = new Map(services.map((s) => [s.id, s]));
+  const out: ServiceConfig[] = [];
+  const seen = new Set<string>();
+  const visit = (s: ServiceConfig): void => {
+    if (seen.has(s.id)) return;
+    seen.add(s.id);
+    for (const d of s.dependsOn) {
+      const dep = byId.get(d);
+      if (dep) visit(dep);
+    }
+    out.push(s);
+  };
+  services.forEach(visit);
+  return out;
+}
+
+function abortCheck(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CleanroomError("Internal", "run interrupted");
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 30) || "test";
+}
