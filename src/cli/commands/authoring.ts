@@ -1,0 +1,139 @@
+/** validate, render, dry-run, lint: everything short of Docker. */
+import fs from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { CleanroomError, EXIT } from "../../core/errors.js";
+import { discoverTestFiles } from "../../config/discover.js";
+import { loadTestFile, readSource } from "../../config/load.js";
+import { loadProjectConfig, resolveImage } from "../../config/project.js";
+import type { TestConfig } from "../../config/types.js";
+import { TemplateRenderer } from "../../template/render.js";
+import { collectMap, reportError, type GlobalOptions } from "../shared.js";
+import { lintConfig, type LintMessage } from "./lint-rules.js";
+
+export function registerAuthoring(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+  program
+    .command("validate")
+    .description("render, parse and check test files (files and directories)")
+    .argument("<paths...>")
+    .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
+    .action(async (paths: string[], opts: { map: Record<string, string> }) => {
+      let code = EXIT.ok as number;
+      const renderer = new TemplateRenderer();
+      let files: string[];
+      try {
+        files = discoverTestFiles(paths);
+      } catch (e) {
+        return exit(reportError(e, globals().verbose));
+      }
+      for (const f of files) {
+        try {
+          const { config } = await loadTestFile(f, { map: opts.map, renderer });
+          process.stdout.write(`✅ ${rel(f)}: valid (${config.format}, ${config.scenarios.length} scenario(s), ${config.steps.length} step(s))\n`);
+          for (const w of config.warnings) process.stdout.write(`   warning: ${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}\n`);
+        } catch (e) {
+          process.stdout.write(`❌ ${rel(f)}: invalid\n`);
+          code = Math.max(code, reportError(e, globals().verbose));
+        }
+      }
+      exit(code);
+    });
+
+  program
+    .command("render")
+    .description("render a template to TOML")
+    .argument("<template>")
+    .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .option("--show-vars", "print the resolved variables instead of the output")
+    .action(async (file: string, opts: { map: Record<string, string>; output?: string; showVars?: boolean }) => {
+      try {
+        const r = await new TemplateRenderer().render(readSource(file), { file, map: opts.map });
+        const text = opts.showVars ? `${JSON.stringify(r.context.vars, null, 2)}\n` : r.text;
+        if (opts.output) fs.writeFileSync(opts.output, text);
+        else process.stdout.write(text);
+        exit(EXIT.ok);
+      } catch (e) {
+        exit(reportError(e, globals().verbose));
+      }
+    });
+
+  program
+    .command("dry-run")
+    .description("everything short of Docker: the rendered config, the execution plan, images after aliasing")
+    .argument("<paths...>")
+    .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
+    .action(async (paths: string[], opts: { map: Record<string, string> }) => {
+      let code = EXIT.ok as number;
+      try {
+        const project = loadProjectConfig({ configFile: globals().config });
+        const renderer = new TemplateRenderer();
+        for (const f of discoverTestFiles(paths)) {
+          try {
+            const loaded = await loadTestFile(f, { map: opts.map, renderer });
+            process.stdout.write(planText(loaded.config, (img) => resolveImage(project, img).image, project.defaultImage));
+            if ((globals().verbose ?? 0) > 0) process.stdout.write(`--- rendered ${rel(f)} ---\n${loaded.rendered}\n`);
+          } catch (e) {
+            code = Math.max(code, reportError(e, globals().verbose));
+          }
+        }
+      } catch (e) {
+        code = reportError(e, globals().verbose);
+      }
+      exit(code);
+    });
+
+  program
+    .command("lint")
+    .description("unknown keys, legacy format, contradictory expectations")
+    .argument("<paths...>")
+    .option("-f, --format <format>", "human | json | github", "human")
+    .option("--deny-warnings", "exit 1 when there are warnings")
+    .action(async (paths: string[], opts: { format: string; denyWarnings?: boolean }) => {
+      if (!["human", "json", "github"].includes(opts.format)) return exit(reportError(new CleanroomError("Configuration", `--format must be human, json or github, got ${opts.format}`)));
+      const renderer = new TemplateRenderer();
+      const all: { file: string; messages: LintMessage[] }[] = [];
+      let files: string[];
+      try {
+        files = discoverTestFiles(paths);
+      } catch (e) {
+        return exit(reportError(e, globals().verbose));
+      }
+      for (const f of files) {
+        try {
+          const { config } = await loadTestFile(f, { renderer });
+          all.push({ file: f, messages: lintConfig(config) });
+        } catch (e) {
+          const err = e instanceof CleanroomError ? e : new CleanroomError("Internal", String(e));
+          all.push({ file: f, messages: [{ severity: "error", rule: `${err.kind.toLowerCase()}`, message: err.message.split("\n")[0]!, line: err.context.line }] });
+        }
+      }
+      const errors = all.reduce((n, x) => n + x.messages.filter((m) => m.severity === "error").length, 0);
+      const warnings = all.reduce((n, x) => n + x.messages.filter((m) => m.severity === "warning").length, 0);
+      if (opts.format === "json") process.stdout.write(`${JSON.stringify(all.map((x) => ({ file: rel(x.file), messages: x.messages })), null, 2)}\n`);
+      else
+        for (const x of all)
+          for (const m of x.messages)
+            process.stdout.write(
+              opts.format === "github"
+                ? `::${m.severity} file=${rel(x.file)}${m.line ? `,line=${m.line}` : ""}::${m.rule}: ${m.message}\n`
+                : `${rel(x.file)}${m.line ? `:${m.line}` : ""}: ${m.severity}: ${m.message} [${m.rule}]\n`,
+            );
+      if (opts.format !== "json") process.stdout.write(`${errors} error(s), ${warnings} warning(s) in ${all.length} file(s)\n`);
+      exit(errors > 0 ? EXIT.testFailed : warnings > 0 && opts.denyWarnings ? EXIT.testFailed : EXIT.ok);
+    });
+}
+
+export function rel(f: string): string {
+  const r = path.relative(process.cwd(), f);
+  return r.startsWith("..") ? f : r;
+}
+
+function planText(c: TestConfig, image: (ref: string) => string, defaultImage: string): string {
+  const lines = [`${rel(c.file)}: ${c.name} (${c.format})`, `  network: ${c.hermetic ? "internal (hermetic)" : "bridge"}`];
+  for (const s of c.services) lines.push(`  service ${s.id}: image ${s.image}${image(s.image) !== s.image ? ` → ${image(s.image)}` : ""}${s.args ? ` args ${JSON.stringify(s.args)}` : ""}${s.dependsOn.length ? ` after ${s.dependsOn.join(", ")}` : ""}`);
+  for (const st of c.steps) lines.push(`  step ${st.name}: exec ${JSON.stringify(st.command)} in ${st.service ?? `default (${image(defaultImage)})`}`);
+  for (const sc of c.scenarios) lines.push(`  scenario ${sc.name}: fresh container of ${sc.service ?? `default (${image(defaultImage)})`} running ${JSON.stringify(sc.argv ?? "service args")}${sc.timeoutMs ? `, timeout ${sc.timeoutMs}ms` : ""}${sc.steps.length ? `, then ${sc.steps.length} step(s)` : ""}`);
+  if (c.hasExpectations) lines.push(`  expectations: ${c.expect.spans.length} span rule(s)${c.expect.graph ? ", graph" : ""}${c.expect.counts ? ", counts" : ""}${c.expect.windows.length ? ", window" : ""}${c.expect.order ? ", order" : ""}${c.expect.status ? ", status" : ""}${c.expect.hermeticity ? ", hermeticity" : ""}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,118 @@
+/** `clnrm run`: discovers tests and runs them in a bounded pool; Ctrl-C stops, cleans up and exits 130. */
+import fs from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { Command } from "commander";
+import { CleanroomError, EXIT } from "../../core/errors.js";
+import type { RunResult, TestResult } from "../../core/result.js";
+import { discoverTestFiles } from "../../config/discover.js";
+import { loadProjectConfig } from "../../config/project.js";
+import { TemplateRenderer } from "../../template/render.js";
+import { DockerBackend } from "../../engine/docker/docker-backend.js";
+import { sweep } from "../../engine/sweeper.js";
+import { mapPool, notRunResult, runTestFile } from "../../runner/run-test.js";
+import { formatSummary, formatTestDetail } from "../../report/console.js";
+import { jsonReport } from "../../report/json.js";
+import { junitReport } from "../../report/junit.js";
+import { collectMap, reportError, type GlobalOptions } from "../shared.js";
+
+interface RunOptions {
+  jobs?: string;
+  failFast?: boolean;
+  hermetic?: boolean;
+  map: Record<string, string>;
+  reportJson?: string;
+  reportJunit?: string;
+  digest?: string;
+  spanTimeout?: string;
+}
+
+export function registerRun(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+  program
+    .command("run")
+    .description("run tests in fresh container environments and validate their spans")
+    .argument("[paths...]", "test files or directories (default: .)")
+    .option("-j, --jobs <n>", "tests run at once (default: CPU count or [cli] jobs)")
+    .option("--fail-fast", "stop starting new tests after the first failure")
+    .option("--hermetic", "put every test on an internal network (no egress)")
+    .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
+    .option("--report-json <file>", "write the JSON report")
+    .option("--report-junit <file>", "write a JUnit XML report")
+    .option("--digest <file>", "write the trace digests (one line per test)")
+    .option("--span-timeout <ms>", "longest wait for spans after the last scenario", "10000")
+    .action(async (paths: string[], opts: RunOptions) => exit(await runCommand(paths, opts, globals())));
+}
+
+async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): Promise<number> {
+  const started = Date.now();
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\n${sig}: stopping, removing containers…\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const backend = new DockerBackend();
+  try {
+    const project = loadProjectConfig({ configFile: g.config });
+    for (const w of project.warnings) process.stderr.write(`warning: ${project.file}: ${w.keyPath}: ${w.message}\n`);
+    const files = discoverTestFiles(paths);
+    const jobs = opts.jobs ? Number(opts.jobs) : project.jobs;
+    if (!Number.isInteger(jobs) || jobs < 1) throw new CleanroomError("Configuration", `--jobs must be a whole number ≥ 1, got ${opts.jobs}`);
+    await backend.ping();
+    const swept = await sweep(backend);
+    if (swept.containers || swept.networks) process.stderr.write(`swept ${swept.containers} container(s) and ${swept.networks} network(s) left by runs that died\n`);
+    const renderer = new TemplateRenderer();
+    const failFast = opts.failFast ?? project.failFast;
+    let failed = false;
+    const live = process.stdout.isTTY === true;
+    const results = await mapPool(
+      files,
+      jobs,
+      async (file) => {
+        if (!live) process.stdout.write(`RUN  ${path.relative(process.cwd(), file) || file}\n`);
+        const { result } = await runTestFile(file, {
+          backend, project, runId, renderer, map: opts.map, hermetic: opts.hermetic, signal: controller.signal,
+          spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
+          onProgress: live ? (m) => process.stdout.write(`\r\x1b[2K… ${path.basename(file)}: ${m}`) : undefined,
+        });
+        if (live) process.stdout.write("\r\x1b[2K");
+        if (result.verdict === "failed") failed = true;
+        return result;
+      },
+      () => controller.signal.aborted || (failFast && failed),
+    );
+    const tests: TestResult[] = results.map((r, i) => r ?? notRunResult(files[i]!, interrupted ? "not run: interrupted" : "not run: --fail-fast stopped after a failure"));
+    const run: RunResult = { runId, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, tests, interrupted };
+    for (const t of tests) process.stdout.write(`${formatTestDetail(t, (g.verbose ?? 0) > 0)}\n`);
+    writeReports(run, opts);
+    process.stdout.write(`${formatSummary(run)}\n`);
+    if (interrupted) {
+      await sweep(backend, runId).catch(() => undefined);
+      return EXIT.interrupted;
+    }
+    if (tests.some((t) => t.error && ["Configuration", "Template"].includes(t.error.kind))) return EXIT.usage;
+    if (tests.some((t) => t.error && ["Container", "Network"].includes(t.error.kind))) return EXIT.infrastructure;
+    return tests.every((t) => t.verdict === "passed") ? EXIT.ok : EXIT.testFailed;
+  } catch (e) {
+    await sweep(backend, runId).catch(() => undefined);
+    return interrupted ? EXIT.interrupted : reportError(e, g.verbose);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function writeReports(run: RunResult, opts: RunOptions): void {
+  const write = (file: string, text: string): void => {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, text);
+  };
+  if (opts.reportJson) write(opts.reportJson, `${JSON.stringify(jsonReport(run), null, 2)}\n`);
+  if (opts.reportJunit) write(opts.reportJunit, junitReport(run));
+  if (opts.digest) write(opts.digest, run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""));
+}

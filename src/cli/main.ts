@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/** clnrm command line: parses arguments and wires the pipeline stages; no logic of its own. */
+import { Command, CommanderError } from "commander";
+import { EXIT } from "../core/errors.js";
+import { registerAuthoring } from "./commands/authoring.js";
+import { registerRun } from "./commands/run.js";
+import { registerTrace } from "./commands/trace.js";
+import { registerMaintenance } from "./commands/maintenance.js";
+import type { GlobalOptions } from "./shared.js";
+
+const program = new Command();
+program
+  .name("clnrm")
+  .description("Cleanroom Testing Framework: hermetic container tests proven by OpenTelemetry spans")
+  .version("0.7.0")
+  .option("-c, --config <file>", "project configuration (default: ./cleanroom.toml)")
+  .option("-v, --verbose", "more detail; stack traces for errors", (_v: string, prev: number) => prev + 1, 0)
+  .exitOverride();
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+let exitCode: number | undefined;
+const exit = (code: number): void => {
+  exitCode = code;
+};
+registerAuthoring(program, globals, exit);
+registerRun(program, globals, exit);
+registerTrace(program, globals, exit);
+registerMaintenance(program, globals, exit);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  else {
+    process.stderr.write(`Internal error: ${(e as Error).message}\n`);
+    exitCode = EXIT.infrastructure;
+  }
+}
+process.exitCode = exitCode ?? EXIT.ok;

@@ -1,0 +1,47 @@
+/** Console output: one line per test, a focused first failure, and a summary. NO_COLOR is honoured. */
+import type { Finding, RunResult, TestResult } from "../core/result.js";
+
+const useColor = (): boolean => !process.env.NO_COLOR && process.stdout.isTTY === true;
+const paint = (code: string, s: string): string => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
+export const red = (s: string): string => paint("31", s);
+export const green = (s: string): string => paint("32", s);
+export const dim = (s: string): string => paint("2", s);
+
+const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
+
+export function formatTestLine(t: TestResult): string {
+  const tel = t.telemetry ? ` (spans=${t.telemetry.spans}, digest=${t.telemetry.digest?.slice(0, 12)}…)` : "";
+  if (t.cached) return `${green("PASS")} ${t.name} (cached)`;
+  return `${t.verdict === "passed" ? green("PASS") : red("FAIL")} ${t.name} in ${secs(t.durationMs)}${tel}`;
+}
+
+export function formatFinding(f: Finding, indent = "    "): string {
+  const lines = [`${indent}${red(f.rule)}: ${f.message}`];
+  if (f.expected !== undefined) lines.push(`${indent}  expected: ${f.expected}`);
+  if (f.actual !== undefined) lines.push(`${indent}  actual:   ${f.actual}`);
+  if (f.spanNames?.length || f.spanIds?.length) lines.push(`${indent}  spans:    ${(f.spanNames ?? []).slice(0, 5).join(", ")}${f.spanIds?.length ? ` [${f.spanIds.slice(0, 5).join(", ")}]` : ""}`);
+  if (f.keyPath) lines.push(`${indent}  where:    ${f.keyPath}${f.line ? ` (line ${f.line})` : ""}`);
+  return lines.join("\n");
+}
+
+export function formatTestDetail(t: TestResult, verbose = false): string {
+  const out: string[] = [formatTestLine(t)];
+  if (t.error) out.push(`    ${red(`${t.error.kind} error`)}${t.error.location ? ` in ${t.error.location}` : ""}: ${t.error.message.replace(/\n/g, "\n    ")}${t.error.hint ? `\n    hint: ${t.error.hint}` : ""}`);
+  if (t.firstFailure) {
+    out.push(`  first failing rule:\n${formatFinding(t.firstFailure)}`);
+    if (t.findings.length > 1) out.push(dim(`    (+${t.findings.length - 1} more finding(s); see the JSON report)`));
+    if (t.telemetry && t.telemetry.completion) out.push(dim(`    spans received: ${t.telemetry.spans} (collection ended: ${t.telemetry.completion} after ${t.telemetry.waitedMs}ms)`));
+  }
+  if (verbose || t.verdict === "failed")
+    for (const w of t.warnings) out.push(dim(`    warning: ${w}`));
+  if (verbose) for (const a of t.imageAliases) out.push(dim(`    image alias: ${a}`));
+  return out.join("\n");
+}
+
+export function formatSummary(run: RunResult): string {
+  const passed = run.tests.filter((t) => t.verdict === "passed").length;
+  const failed = run.tests.length - passed;
+  const cached = run.tests.filter((t) => t.cached).length;
+  const text = `Test results: ${passed} passed, ${failed} failed${cached ? ` (${cached} cached)` : ""} in ${secs(run.durationMs)}${run.interrupted ? " (interrupted)" : ""}`;
+  return failed ? red(text) : green(text);
+}

@@ -1,0 +1,118 @@
+/** Runs one test file end to end: load → environment → collect spans → validate → result. */
+import { createHash } from "node:crypto";
+import { asCleanroomError, type CleanroomError } from "../core/errors.js";
+import type { ErrorInfo, Finding, TestResult } from "../core/result.js";
+import type { ProjectConfig } from "../config/project.js";
+import { loadTestFile } from "../config/load.js";
+import type { TestConfig } from "../config/types.js";
+import type { TemplateRenderer } from "../template/render.js";
+import type { Backend } from "../engine/backend.js";
+import { executeTest } from "../engine/environment.js";
+import { traceDigest } from "../telemetry/normalize.js";
+import type { Span } from "../telemetry/span.js";
+import { validateExpectations } from "../validate/index.js";
+import { awaitCompletion, createTestTelemetry } from "./telemetry-hooks.js";
+
+export interface RunTestDeps {
+  readonly backend: Backend;
+  readonly project: ProjectConfig;
+  readonly runId: string;
+  readonly renderer: TemplateRenderer;
+  readonly map?: Readonly<Record<string, string>>;
+  readonly hermetic?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (message: string) => void;
+  /** Upper bound for waiting on spans after the last scenario (ms). */
+  readonly spanTimeoutMs?: number;
+  /** How long without a new span counts as "the trace is complete" (ms). */
+  readonly quietMs?: number;
+}
+
+/** The spans and config of a finished test, for callers that keep them (reports, baselines). */
+export interface TestRun {
+  readonly result: TestResult;
+  readonly spans: readonly Span[];
+  readonly config?: TestConfig;
+}
+
+export function errorInfo(e: CleanroomError): ErrorInfo {
+  return { kind: e.kind, message: e.message, location: e.location(), hint: e.hint };
+}
+
+export async function runTestFile(file: string, deps: RunTestDeps): Promise<TestRun> {
+  const t0 = Date.now();
+  let config: TestConfig;
+  try {
+    config = (await loadTestFile(file, { map: deps.map, renderer: deps.renderer })).config;
+  } catch (e) {
+    const err = asCleanroomError(e, "Configuration");
+    return { spans: [], result: { file, name: file, verdict: "failed", durationMs: Date.now() - t0, scenarios: [], findings: [], error: errorInfo(err), specHash: "", containers: [], warnings: [], imageAliases: [] } };
+  }
+  return runTestConfig(config, deps, t0);
+}
+
+export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = Date.now()): Promise<TestRun> {
+  const telemetryOn = config.otel !== undefined || config.hasExpectations || config.services.some((s) => s.waitForSpan);
+  const tel = createTestTelemetry(config, deps.runId, telemetryOn);
+  let outcome;
+  try {
+    outcome = await executeTest(config, { backend: deps.backend, project: deps.project, runId: deps.runId, signal: deps.signal, hermetic: deps.hermetic }, { ...tel.hooks, onProgress: deps.onProgress });
+    const allowedHosts = new Set([...config.services.map((s) => s.id), "default", "scenario", outcome.network?.gateway ?? ""]);
+    const validate = (): Finding[] => (config.hasExpectations ? validateExpectations(config.expect, tel.store.spans, { allowedHosts }) : []);
+    let completion: { completion: "satisfied" | "quiet" | "timeout" | "none"; waitedMs: number } = { completion: "none", waitedMs: 0 };
+    if (telemetryOn && !outcome.error) {
+      completion = await awaitCompletion(tel, () => config.hasExpectations && validate().length === 0, {
+        quietMs: deps.quietMs ?? 300,
+        timeoutMs: deps.spanTimeoutMs ?? 10_000,
+        signal: deps.signal,
+      });
+    }
+    const spans = [...tel.store.spans];
+    const stepFindings = outcome.scenarios.flatMap((s) => s.steps.flatMap((st) => (st.failure ? [st.failure] : [])));
+    const findings = [...stepFindings, ...(outcome.error ? [] : validate())];
+    const verdict = outcome.error || findings.length > 0 ? "failed" : "passed";
+    const sources: Record<string, number> = {};
+    for (const s of spans) sources[s.source] = (sources[s.source] ?? 0) + 1;
+    const result: TestResult = {
+      file: config.file,
+      name: config.name,
+      verdict,
+      durationMs: Date.now() - t0,
+      scenarios: outcome.scenarios,
+      findings,
+      firstFailure: findings[0],
+      error: outcome.error ? errorInfo(outcome.error) : undefined,
+      telemetry: telemetryOn
+        ? { spans: spans.length, events: spans.reduce((n, s) => n + s.events.length, 0), digest: traceDigest(spans), completion: completion.completion, waitedMs: completion.waitedMs, sources }
+        : undefined,
+      specHash: createHash("sha256").update(config.source).digest("hex"),
+      seed: config.determinism?.seed,
+      freezeClock: config.determinism?.freezeClock,
+      containers: outcome.containers,
+      warnings: config.warnings.map((w) => `${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}`),
+      imageAliases: [...new Set(outcome.imageAliases)],
+    };
+    return { result, spans, config };
+  } finally {
+    await tel.close();
+  }
+}
+
+/** Runs `items` with at most `limit` in flight; results keep input order. `shouldStop` stops queued work. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>, shouldStop: () => boolean = () => false): Promise<(R | undefined)[]> {
+  const results: (R | undefined)[] = new Array(items.length).fill(undefined);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !shouldStop()) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+export function notRunResult(file: string, reason: string): TestResult {
+  return { file, name: file, verdict: "failed", durationMs: 0, scenarios: [], findings: [], error: { kind: "Internal", message: reason }, specHash: "", containers: [], warnings: [], imageAliases: [] };
+}
+

@@ -1,0 +1,50 @@
+/** [expect.hermeticity]: no peers outside the test's own services, the real resource matches, forbidden keys absent. */
+import type { Finding } from "../core/result.js";
+import type { Expectations } from "../config/types.js";
+import { attrString } from "../telemetry/span.js";
+import type { TraceIndex } from "./trace-index.js";
+
+/** Attributes that name a network peer (old and current semantic conventions). */
+export const PEER_KEYS = ["server.address", "net.peer.name", "net.peer.ip", "network.peer.address", "http.host", "net.host.name", "db.connection_string", "messaging.url", "rpc.service"];
+const URL_KEYS = ["url.full", "http.url"];
+const LOCAL = new Set(["localhost", "127.0.0.1", "::1", "0.0.0.0"]);
+
+function hostOf(key: string, value: string): string {
+  if (URL_KEYS.includes(key) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    try {
+      return new URL(value).hostname.replace(/^\[|\]$/g, "");
+    } catch {
+      return value;
+    }
+  }
+  return value.replace(/:\d+$/, "");
+}
+
+export function validateHermeticity(h: NonNullable<Expectations["hermeticity"]>, idx: TraceIndex, allowedHosts: ReadonlySet<string>): Finding[] {
+  const out: Finding[] = [];
+  if (h.noExternalServices) {
+    for (const s of idx.spans) {
+      for (const key of [...PEER_KEYS, ...URL_KEYS]) {
+        const v = attrString(s.attributes[key]);
+        if (v === undefined) continue;
+        const host = hostOf(key, v);
+        if (LOCAL.has(host) || allowedHosts.has(host) || /^127\./.test(host)) continue;
+        out.push({ rule: "expect.hermeticity.no_external_services", message: `span "${s.name}" talks to "${host}" (${key}=${v}), which is not one of the test's services`, expected: `peers among: ${[...allowedHosts].join(", ") || "(none)"}`, actual: host, spanIds: [s.spanId], spanNames: [s.name] });
+        break;
+      }
+    }
+  }
+  for (const [k, want] of Object.entries(h.resourceMustMatch)) {
+    const rule = `expect.hermeticity.resource_attrs.must_match[${k}]`;
+    if (idx.spans.length === 0) continue;
+    const bad = idx.spans.filter((s) => attrString(s.resource[k]) !== want);
+    if (bad.length)
+      out.push({ rule, message: `${bad.length} span(s) carry resource ${k}=${attrString(bad[0]!.resource[k]) ?? "(absent)"}, expected ${want}`, expected: want, actual: attrString(bad[0]!.resource[k]) ?? "(absent)", spanIds: bad.slice(0, 20).map((s) => s.spanId), spanNames: [...new Set(bad.map((s) => s.name))] });
+  }
+  for (const key of h.forbidKeys) {
+    const bad = idx.spans.filter((s) => key in s.attributes);
+    if (bad.length)
+      out.push({ rule: `expect.hermeticity.span_attrs.forbid_keys[${key}]`, message: `${bad.length} span(s) carry the forbidden attribute ${key}: ${bad.slice(0, 5).map((s) => s.name).join(", ")}`, expected: `no attribute ${key}`, actual: `${key}=${attrString(bad[0]!.attributes[key])}`, spanIds: bad.map((s) => s.spanId), spanNames: bad.map((s) => s.name) });
+  }
+  return out;
+}
