@@ -153,7 +153,8 @@ export class DockerBackend implements Backend {
         }, options.timeoutMs)
       : undefined;
     const onAbort = (): void => void stop();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       await finished;
     } finally {
@@ -175,7 +176,9 @@ export class DockerBackend implements Backend {
         timedOut = true;
         kill();
       }, timeoutMs);
-    signal?.addEventListener("abort", kill, { once: true });
+    // A signal that fired before we listen never fires again: check it first.
+    if (signal?.aborted) kill();
+    else signal?.addEventListener("abort", kill, { once: true });
     try {
       const res = (await container.wait()) as { StatusCode: number };
       return { exitCode: res.StatusCode, timedOut, durationMs: Date.now() - started };
