@@ -15,12 +15,13 @@ import { LABEL_HOST, LABEL_MANAGED, LABEL_PID, LABEL_RUN_ID, LABEL_TEST } from "
 import { checkOutput } from "./assertions.js";
 import { probesFor, waitUntilReady } from "./readiness.js";
 import { hostname } from "node:os";
+import { noopSpan, type TraceSpan } from "../core/tracing.js";
 
 export interface EngineHooks {
   /** Called once the test network exists; returns environment for every container (e.g. OTEL_*). */
   attach?(net: NetworkInfo): Promise<Readonly<Record<string, string>>>;
-  /** Extra environment for one scenario's containers (e.g. TRACEPARENT, scenario resource attributes). */
-  scenarioEnv?(scenario: string, service?: string): Readonly<Record<string, string>>;
+  /** Extra environment for one scenario's containers (scenario resource attributes, TRACEPARENT of its clnrm span). */
+  scenarioEnv?(scenario: string, service?: string, traceparent?: string): Readonly<Record<string, string>>;
   /** Called after each scenario (or the legacy step list) with its output. */
   afterScenario?(scenario: string, output: { stdout: string; stderr: string }): Promise<void>;
   /** True once a span with this name has been received (wait_for_span readiness). */
@@ -35,6 +36,8 @@ export interface EngineOptions {
   readonly signal?: AbortSignal;
   /** Forces an internal network (`--hermetic`). */
   readonly hermetic?: boolean;
+  /** clnrm's own span for this test (clnrm.test); steps, services and execs become its children. */
+  readonly span?: TraceSpan;
 }
 
 export interface EngineOutcome {
@@ -82,10 +85,13 @@ export async function executeTest(config: TestConfig, opts: EngineOptions, hooks
   if (config.determinism?.freezeClock !== undefined) det.CLNRM_FREEZE_CLOCK = config.determinism.freezeClock;
 
   let error: CleanroomError | undefined;
+  const testSpan = opts.span ?? noopSpan;
   try {
+    const registry = testSpan.child("clnrm.plugin.registry", { component: "plugin.registry", "plugin.count": config.services.length });
     const needsDefault = config.steps.some((s) => !s.service) || config.scenarios.some((s) => !s.service && (s.argv || s.steps.length));
     for (const s of config.services) await image(s.image);
     if (needsDefault) await image(project.defaultImage);
+    registry.end();
     abortCheck(opts.signal);
 
     const netName = `clnrm-${opts.runId}-${slug(config.name)}-${randomBytes(3).toString("hex")}`;
@@ -121,13 +127,21 @@ export async function executeTest(config: TestConfig, opts: EngineOptions, hooks
     for (const svc of startOrder(background)) {
       abortCheck(opts.signal);
       hooks.onProgress?.(`starting service ${svc.id}`);
-      const keepAlive = config.format === "legacy" && !svc.args;
-      const id = await startContainer(svc.id, serviceSpec(svc, await image(svc.image), {}, keepAlive ? KEEP_ALIVE : svc.args), [svc.id]);
-      serviceIds.set(svc.id, id);
-      const { probes, hc } = probesFor(svc, id, backend, hooks.hasSpan);
-      if (probes.length > 0) {
-        const deadline = svc.waitForSpan && !hc ? svc.waitForSpanTimeoutMs : (hc?.timeoutMs ?? project.startupTimeoutMs);
-        await waitUntilReady(svc, id, backend, probes, deadline, hc?.intervalMs ?? 250, opts.signal);
+      const span = testSpan.child("clnrm.service.start", { "service.name": svc.id, "service.image": svc.image });
+      try {
+        const keepAlive = config.format === "legacy" && !svc.args;
+        const id = await startContainer(svc.id, serviceSpec(svc, await image(svc.image), {}, keepAlive ? KEEP_ALIVE : svc.args), [svc.id]);
+        serviceIds.set(svc.id, id);
+        span.addEvent("container.start", { "container.id": id, "container.image": svc.image });
+        const { probes, hc } = probesFor(svc, id, backend, hooks.hasSpan);
+        if (probes.length > 0) {
+          const deadline = svc.waitForSpan && !hc ? svc.waitForSpanTimeoutMs : (hc?.timeoutMs ?? project.startupTimeoutMs);
+          await waitUntilReady(svc, id, backend, probes, deadline, hc?.intervalMs ?? 250, opts.signal);
+        }
+        span.end();
+      } catch (e) {
+        span.end((e as Error).message);
+        throw e;
       }
     }
 
@@ -140,7 +154,7 @@ export async function executeTest(config: TestConfig, opts: EngineOptions, hooks
 
     if (config.steps.length > 0) {
       const t0 = Date.now();
-      const results = await runSteps(config.steps, containerFor, backend, project.stepTimeoutMs, "steps", opts.signal);
+      const results = await runSteps(config.steps, containerFor, backend, project.stepTimeoutMs, "steps", testSpan, opts.signal);
       scenarios.push({ name: "steps", status: results.some((r) => r.status === "failed") ? "failed" : "passed", durationMs: Date.now() - t0, steps: results });
       await hooks.afterScenario?.("steps", joinOutput(results));
     }
@@ -148,7 +162,7 @@ export async function executeTest(config: TestConfig, opts: EngineOptions, hooks
     for (const sc of config.scenarios) {
       abortCheck(opts.signal);
       hooks.onProgress?.(`scenario ${sc.name}`);
-      const result = await runScenario(sc, config, { backend, image, startContainer, serviceSpec, containerFor, hooks, signal: opts.signal, baseEnv, limits: limitsOf(config.limits), defaultImage: project.defaultImage, stepTimeoutMs: project.stepTimeoutMs });
+      const result = await runScenario(sc, config, { backend, image, startContainer, serviceSpec, containerFor, hooks, signal: opts.signal, baseEnv, limits: limitsOf(config.limits), defaultImage: project.defaultImage, stepTimeoutMs: project.stepTimeoutMs, span: testSpan });
       scenarios.push(result);
       await hooks.afterScenario?.(sc.name, joinOutput(result.steps));
     }
@@ -177,13 +191,15 @@ interface ScenarioDeps {
   readonly limits: { nanoCpus?: number; memoryBytes?: number };
   readonly defaultImage: string;
   readonly stepTimeoutMs: number;
+  readonly span: TraceSpan;
 }
 
 async function runScenario(sc: ScenarioConfig, config: TestConfig, d: ScenarioDeps): Promise<ScenarioResult> {
   const t0 = Date.now();
   const svc = sc.service ? config.services.find((s) => s.id === sc.service) : undefined;
   const img = await d.image(svc?.image ?? d.defaultImage);
-  const env = { ...(d.hooks.scenarioEnv?.(sc.name, sc.service) ?? {}), ...sc.env };
+  const span = d.span.child(`clnrm.step:${sc.name}`, { "step.name": sc.name, "step.kind": "scenario", "container.image": img });
+  const env = { ...(d.hooks.scenarioEnv?.(sc.name, sc.service, span.traceparent()) ?? {}), ...sc.env };
   const spec = svc ? d.serviceSpec(svc, img, env) : { image: img, env: { ...d.baseEnv, ...env }, ...d.limits };
   const aliases = [sc.service ?? "scenario"];
   const name = `scenario:${sc.name}`;
@@ -191,20 +207,28 @@ async function runScenario(sc: ScenarioConfig, config: TestConfig, d: ScenarioDe
   if (sc.steps.length === 0) {
     const cmd = sc.argv ?? svc?.args;
     const id = await d.startContainer(name, { ...spec, cmd }, aliases);
+    span.addEvent("container.start", { "container.id": id, "container.image": img });
+    span.addEvent("container.exec", { command: (cmd ?? []).join(" ") });
     const w = await d.backend.wait(id, sc.timeoutMs, d.signal);
+    span.addEvent("container.stop", { "container.id": id, exit_code: w.exitCode });
     const logs = await d.backend.logs(id);
     const r = { exitCode: w.exitCode, stdout: logs.stdout, stderr: logs.stderr, durationMs: w.durationMs, timedOut: w.timedOut };
     const failure = checkOutput(`scenario[${sc.name}]`, sc, r, sc.timeoutMs);
     steps.push({ name: sc.name, kind: "scenario", service: sc.service, containerId: id, image: img, argv: cmd ?? [], ...r, status: failure ? "failed" : "passed", failure });
   } else {
     const id = await d.startContainer(name, { ...spec, cmd: KEEP_ALIVE }, aliases);
+    span.addEvent("container.start", { "container.id": id, "container.image": img });
     const all: StepConfig[] = sc.argv
       ? [{ name: sc.name, command: sc.argv, env: {}, expectedExitCode: sc.expectedExitCode, expectedOutputRegex: sc.expectedOutputRegex, continueOnFailure: false, index: -1, timeoutMs: sc.timeoutMs }, ...sc.steps]
       : [...sc.steps];
     const deadline = sc.timeoutMs ? Date.now() + sc.timeoutMs : undefined;
-    steps.push(...(await runSteps(all, async (s) => (s ? d.containerFor(s) : { id, name }), d.backend, d.stepTimeoutMs, `scenario[${sc.name}]`, d.signal, deadline)));
+    steps.push(...(await runSteps(all, async (s) => (s ? d.containerFor(s) : { id, name }), d.backend, d.stepTimeoutMs, `scenario[${sc.name}]`, span, d.signal, deadline)));
+    span.addEvent("container.stop", { "container.id": id });
   }
   const failed = steps.some((s) => s.status === "failed");
+  const firstFailure = steps.find((s) => s.failure)?.failure;
+  span.setAttributes({ "step.result": failed ? "fail" : "pass" });
+  span.end(firstFailure ? `${firstFailure.rule}: ${firstFailure.message}` : undefined);
   return { name: sc.name, status: failed ? "failed" : "passed", durationMs: Date.now() - t0, steps };
 }
 
@@ -214,6 +238,7 @@ async function runSteps(
   backend: Backend,
   defaultTimeoutMs: number,
   prefix: string,
+  parentSpan: TraceSpan,
   signal?: AbortSignal,
   deadline?: number,
 ): Promise<StepResult[]> {
@@ -227,8 +252,14 @@ async function runSteps(
     const c = await containerFor(step.service);
     let timeoutMs = step.timeoutMs ?? defaultTimeoutMs;
     if (deadline !== undefined) timeoutMs = Math.max(1, Math.min(timeoutMs, deadline - Date.now()));
+    const stepSpan = prefix === "steps" ? parentSpan.child(`clnrm.step:${step.name}`, { "step.name": step.name, "step.index": step.index }) : parentSpan;
+    const execSpan = stepSpan.child("clnrm.container.exec", { "container.id": c.id, command: step.command.join(" ") });
     const r = await backend.exec(c.id, step.command, { env: step.env, workdir: step.workdir, timeoutMs, signal });
     const failure = checkOutput(`${prefix}.step[${step.name}]`, step, r, timeoutMs);
+    execSpan.setAttributes({ exit_code: r.exitCode });
+    execSpan.end(r.timedOut ? "timed out" : undefined);
+    stepSpan.addEvent("container.exec", { command: step.command.join(" "), exit_code: r.exitCode });
+    if (stepSpan !== parentSpan) stepSpan.end(failure ? `${failure.rule}: ${failure.message}` : undefined);
     out.push({ name: step.name, kind: "step", service: step.service ?? c.name, containerId: c.id, argv: step.command, ...r, status: failure ? "failed" : "passed", failure });
     if (failure && !step.continueOnFailure) stop = true;
   }

@@ -12,6 +12,7 @@ import { traceDigest } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
 import { awaitCompletion, createTestTelemetry } from "./telemetry-hooks.js";
+import { noopSpan, type TraceSpan } from "../core/tracing.js";
 
 export interface RunTestDeps {
   readonly backend: Backend;
@@ -26,6 +27,8 @@ export interface RunTestDeps {
   readonly spanTimeoutMs?: number;
   /** How long without a new span counts as "the trace is complete" (ms). */
   readonly quietMs?: number;
+  /** clnrm's own run span (clnrm.run); each test becomes a clnrm.test child. */
+  readonly runSpan?: TraceSpan;
 }
 
 /** The spans and config of a finished test, for callers that keep them (reports, baselines). */
@@ -55,8 +58,10 @@ export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = 
   const telemetryOn = config.otel !== undefined || config.hasExpectations || config.services.some((s) => s.waitForSpan);
   const tel = createTestTelemetry(config, deps.runId, telemetryOn);
   let outcome;
+  const span = (deps.runSpan ?? noopSpan).child("clnrm.test", { "test.name": config.name, "test.file": config.file, "test.hermetic": deps.hermetic === true || config.hermetic });
+  let verdictForSpan: string | undefined = "not finished";
   try {
-    outcome = await executeTest(config, { backend: deps.backend, project: deps.project, runId: deps.runId, signal: deps.signal, hermetic: deps.hermetic }, { ...tel.hooks, onProgress: deps.onProgress });
+    outcome = await executeTest(config, { backend: deps.backend, project: deps.project, runId: deps.runId, signal: deps.signal, hermetic: deps.hermetic, span }, { ...tel.hooks, onProgress: deps.onProgress });
     const allowedHosts = new Set([...config.services.map((s) => s.id), "default", "scenario", outcome.network?.gateway ?? ""]);
     const validate = (): Finding[] => (config.hasExpectations ? validateExpectations(config.expect, tel.store.spans, { allowedHosts }) : []);
     let completion: { completion: "satisfied" | "quiet" | "timeout" | "none"; waitedMs: number } = { completion: "none", waitedMs: 0 };
@@ -92,8 +97,11 @@ export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = 
       warnings: config.warnings.map((w) => `${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}`),
       imageAliases: [...new Set(outcome.imageAliases)],
     };
+    span.setAttributes({ result: verdict === "passed" ? "pass" : "fail", "spans.collected": spans.length });
+    verdictForSpan = result.firstFailure ? `${result.firstFailure.rule}: ${result.firstFailure.message}` : result.error?.message;
     return { result, spans, config };
   } finally {
+    span.end(verdictForSpan);
     await tel.close();
   }
 }

@@ -57,13 +57,13 @@ export function createTestTelemetry(config: TestConfig, runId: string, enabled: 
         if (otel?.propagators.length) env.OTEL_PROPAGATORS = otel.propagators.join(",");
         return env;
       },
-      scenarioEnv: (scenario: string, service?: string): Record<string, string> => {
+      scenarioEnv: (scenario: string, service?: string, traceparent?: string): Record<string, string> => {
         const named: Record<string, string> = service ? { OTEL_SERVICE_NAME: service } : {};
         if (!enabled) return {};
         if (!scenario) return named;
         return {
           ...named,
-          TRACEPARENT: `00-${traceId}-${hex(8)}-01`,
+          TRACEPARENT: traceparent && !traceparent.startsWith("00-0000") ? traceparent : `00-${traceId}-${hex(8)}-01`,
           OTEL_RESOURCE_ATTRIBUTES: encode({ ...resourceBase, "clnrm.scenario": scenario }),
         };
       },

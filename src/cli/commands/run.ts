@@ -15,6 +15,7 @@ import { formatSummary, formatTestDetail } from "../../report/console.js";
 import { jsonReport } from "../../report/json.js";
 import { junitReport } from "../../report/junit.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
+import { createSelfTracer, type SelfExporter } from "../../telemetry/self-trace.js";
 
 interface RunOptions {
   jobs?: string;
@@ -25,6 +26,8 @@ interface RunOptions {
   reportJunit?: string;
   digest?: string;
   spanTimeout?: string;
+  otelExporter?: string;
+  otelEndpoint?: string;
 }
 
 export function registerRun(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
@@ -40,6 +43,8 @@ export function registerRun(program: Command, globals: () => GlobalOptions, exit
     .option("--report-junit <file>", "write a JUnit XML report")
     .option("--digest <file>", "write the trace digests (one line per test)")
     .option("--span-timeout <ms>", "longest wait for spans after the last scenario", "10000")
+    .option("--otel-exporter <kind>", "where clnrm's own spans go: none | stdout | otlp-http | otlp-grpc", "none")
+    .option("--otel-endpoint <url>", "endpoint for --otel-exporter otlp-http / otlp-grpc")
     .action(async (paths: string[], opts: RunOptions) => exit(await runCommand(paths, opts, globals())));
 }
 
@@ -66,6 +71,10 @@ async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): 
     await backend.ping();
     const swept = await sweep(backend);
     if (swept.containers || swept.networks) process.stderr.write(`swept ${swept.containers} container(s) and ${swept.networks} network(s) left by runs that died\n`);
+    const exporter = (opts.otelExporter ?? "none") as SelfExporter;
+    if (!["none", "stdout", "otlp-http", "otlp-grpc"].includes(exporter)) throw new CleanroomError("Configuration", `--otel-exporter must be none, stdout, otlp-http or otlp-grpc, got ${exporter}`);
+    const tracer = await createSelfTracer(exporter, opts.otelEndpoint);
+    const runSpan = tracer.root("clnrm.run", { "clnrm.version": "0.7.0", "test.count": files.length, component: "runner", "run.id": runId });
     const renderer = new TemplateRenderer();
     const failFast = opts.failFast ?? project.failFast;
     let failed = false;
@@ -76,7 +85,7 @@ async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): 
       async (file) => {
         if (!live) process.stdout.write(`RUN  ${path.relative(process.cwd(), file) || file}\n`);
         const { result } = await runTestFile(file, {
-          backend, project, runId, renderer, map: opts.map, hermetic: opts.hermetic, signal: controller.signal,
+          backend, project, runId, renderer, map: opts.map, hermetic: opts.hermetic, signal: controller.signal, runSpan,
           spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
           onProgress: live ? (m) => process.stdout.write(`\r\x1b[2K… ${path.basename(file)}: ${m}`) : undefined,
         });
@@ -88,6 +97,10 @@ async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): 
     );
     const tests: TestResult[] = results.map((r, i) => r ?? notRunResult(files[i]!, interrupted ? "not run: interrupted" : "not run: --fail-fast stopped after a failure"));
     const run: RunResult = { runId, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, tests, interrupted };
+    const allPassed = tests.every((t) => t.verdict === "passed");
+    runSpan.setAttributes({ result: allPassed ? "pass" : "fail", "tests.passed": tests.filter((t) => t.verdict === "passed").length, "tests.failed": tests.filter((t) => t.verdict === "failed").length });
+    runSpan.end(allPassed ? undefined : `${tests.filter((t) => t.verdict === "failed").length} test(s) failed`);
+    await tracer.shutdown().catch((e: Error) => process.stderr.write(`warning: exporting clnrm's own spans failed: ${e.message}\n`));
     for (const t of tests) process.stdout.write(`${formatTestDetail(t, (g.verbose ?? 0) > 0)}\n`);
     writeReports(run, opts);
     process.stdout.write(`${formatSummary(run)}\n`);
