@@ -54,6 +54,16 @@ async function exporterFor(kind: SelfExporter, endpoint: string | undefined): Pr
   return new OTLPTraceExporter({ url: endpoint });
 }
 
+/**
+ * Start and end times from one sub-millisecond clock: the SDK's default start time is rounded to
+ * the millisecond while end times are not, which would make back-to-back spans overlap.
+ */
+function preciseNow(): [number, number] {
+  const ms = performance.timeOrigin + performance.now();
+  const sec = Math.floor(ms / 1000);
+  return [sec, Math.round((ms - sec * 1000) * 1e6)];
+}
+
 class SdkSpan implements TraceSpan {
   constructor(
     private readonly tracer: ReturnType<BasicTracerProvider["getTracer"]>,
@@ -61,18 +71,18 @@ class SdkSpan implements TraceSpan {
     private readonly ctx: Context,
   ) {}
   child(name: string, attributes?: TraceAttributes): TraceSpan {
-    const span = this.tracer.startSpan(name, { attributes }, this.ctx);
+    const span = this.tracer.startSpan(name, { attributes, startTime: preciseNow() }, this.ctx);
     return new SdkSpan(this.tracer, span, trace.setSpan(this.ctx, span));
   }
   setAttributes(a: TraceAttributes): void {
     this.span.setAttributes(a);
   }
   addEvent(name: string, a?: TraceAttributes): void {
-    this.span.addEvent(name, a);
+    this.span.addEvent(name, a, preciseNow());
   }
   end(error?: string): void {
     this.span.setStatus(error ? { code: SpanStatusCode.ERROR, message: error } : { code: SpanStatusCode.OK });
-    this.span.end();
+    this.span.end(preciseNow());
   }
   traceparent(): string {
     const c = this.span.spanContext();
@@ -90,7 +100,7 @@ export async function createSelfTracer(kind: SelfExporter = "none", endpoint?: s
   const tracer = provider.getTracer("clnrm", "0.7.0");
   return {
     root: (name, attributes) => {
-      const span = tracer.startSpan(name, { attributes }, context.active());
+      const span = tracer.startSpan(name, { attributes, startTime: preciseNow() }, context.active());
       return new SdkSpan(tracer, span, trace.setSpan(context.active(), span));
     },
     shutdown: () => provider.shutdown(),

@@ -16,6 +16,7 @@ import { jsonReport } from "../../report/json.js";
 import { junitReport } from "../../report/junit.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
 import { createSelfTracer, type SelfExporter } from "../../telemetry/self-trace.js";
+import { writeSelfTest } from "./self-test.js";
 
 interface RunOptions {
   jobs?: string;
@@ -46,6 +47,17 @@ export function registerRun(program: Command, globals: () => GlobalOptions, exit
     .option("--otel-exporter <kind>", "where clnrm's own spans go: none | stdout | otlp-http | otlp-grpc", "none")
     .option("--otel-endpoint <url>", "endpoint for --otel-exporter otlp-http / otlp-grpc")
     .action(async (paths: string[], opts: RunOptions) => exit(await runCommand(paths, opts, globals())));
+
+  program
+    .command("self-test")
+    .description("run clnrm's own scenarios in a container and validate its own spans (needs Docker)")
+    .option("--node-image <image>", "image with node to run clnrm in", "clnrm/node:20")
+    .option("--busybox-image <image>", "image the inner scenarios use", "clnrm/busybox:local")
+    .option("--report-json <file>", "write the JSON report")
+    .action(async (opts: { nodeImage: string; busyboxImage: string; reportJson?: string }) => {
+      const { outer } = writeSelfTest(opts.nodeImage, opts.busyboxImage);
+      exit(await runCommand([outer], { map: {}, reportJson: opts.reportJson, spanTimeout: "15000" }, globals()));
+    });
 }
 
 async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): Promise<number> {

@@ -1,0 +1,40 @@
+/** clnrm validates its own spans: an inner clnrm run in a container exports to an outer run on the host. */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { writeSelfTest } from "../../src/cli/commands/self-test.js";
+import { dockerSkip, managedResources, runCli } from "../helpers/env.js";
+
+describe("self-test (real containers, clnrm's own OTLP spans)", { skip: dockerSkip }, () => {
+  it("passes only because the inner run's spans prove the work", async () => {
+    const r = await runCli(["self-test", "--report-json", "/tmp/clnrm-self-test.json"]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const t = JSON.parse(fs.readFileSync("/tmp/clnrm-self-test.json", "utf8")).tests[0];
+    assert.ok(t.counts.spans >= 7);
+    assert.equal(t.telemetry.sources["otlp-http"], t.counts.spans);
+  });
+
+  it("a sabotaged inner run fails the outer run on clnrm.run{result=pass}", async () => {
+    const { dir, outer } = writeSelfTest();
+    const inner = path.join(dir, "inner.clnrm.toml");
+    fs.writeFileSync(inner, fs.readFileSync(inner, "utf8").replace('expected_output_regex = "^data$"', 'expected_output_regex = "^not-data$"'));
+    // The inner clnrm exits 1 now; accept that exit code so the verdict rests on the spans alone.
+    fs.writeFileSync(outer, fs.readFileSync(outer, "utf8").replace("timeout_ms = 120000", "timeout_ms = 120000\nexpected_exit_code = 1"));
+    const json = path.join(dir, "r.json");
+    const r = await runCli(["run", "--report-json", json, outer]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const t = JSON.parse(fs.readFileSync(json, "utf8")).tests[0];
+    assert.equal(t.first_failure.rule, "expect.span[clnrm.run].attrs.all");
+    assert.ok(t.findings.some((f: { rule: string }) => f.rule === "expect.status.all"));
+  });
+
+  it("a run that never starts clnrm (echo only) fails on span existence", async () => {
+    const { outer } = writeSelfTest();
+    fs.writeFileSync(outer, fs.readFileSync(outer, "utf8").replace(/^run = .*$/m, `run = "sh -c 'echo All tests passed'"`));
+    const r = await runCli(["run", outer]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /first failing rule:\n\s+expect\.span\[clnrm\.run\]\.existence/);
+    assert.deepEqual(managedResources(), { containers: [], networks: [] });
+  });
+});
