@@ -154,13 +154,15 @@ export function toTemplateError(e: unknown, source: string, file: string | undef
   const raw = e instanceof Error ? e.message : String(e);
   const cause = (e as { cause?: unknown }).cause;
   if (cause instanceof CleanroomError) return cause.withContext({ file, ...positionOf(raw) });
-  const pos = positionOf(raw);
+  let pos = positionOf(raw);
+  if (pos.line === undefined) pos = locateBadTag(source);
   let message = raw
     .replace(/^\(.*?\)\s*/, "")
     .replace(/\[Line \d+, Column \d+\]\s*/g, "")
     .replace(/^Template render error:\s*/i, "")
-    .replace(/Error: /g, "")
+    .replace(/\b(Syntax|Type|Reference)?Error: /g, "")
     .trim();
+  if (/SyntaxError/.test(raw)) message = `this tag does not compile (${message})`;
   let hint: string | undefined;
   if (/attempted to output null or undefined value/.test(message) && pos.line !== undefined) {
     const name = expressionAt(source, pos.line, pos.column);
@@ -173,6 +175,37 @@ export function toTemplateError(e: unknown, source: string, file: string | undef
   const codeFrame =
     lineText !== undefined ? `${pos.line} | ${lineText}\n${" ".repeat(String(pos.line).length)} | ${" ".repeat(Math.max(0, (pos.column ?? 1) - 1))}^` : undefined;
   return new CleanroomError("Template", message, { context: { file, ...pos, codeFrame }, hint, cause: e });
+}
+
+const BLOCK_END: Record<string, string> = { if: "endif", for: "endfor", macro: "endmacro", raw: "endraw", filter: "endfilter", call: "endcall", block: "endblock" };
+
+/**
+ * When nunjucks gives no position (unterminated tags, errors in the JavaScript it generates),
+ * find the first tag that does not compile on its own; else the first unterminated opener.
+ */
+function locateBadTag(source: string): { line?: number; column?: number } {
+  const at = (index: number): { line: number; column: number } => {
+    const before = source.slice(0, index);
+    return { line: before.split("\n").length, column: index - before.lastIndexOf("\n") };
+  };
+  const env = new nunjucks.Environment(null, { autoescape: false });
+  const re = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+  for (let m = re.exec(source); m; m = re.exec(source)) {
+    const tag = m[0];
+    const keyword = /^\{%-?\s*(\w+)/.exec(tag)?.[1];
+    if (keyword && (keyword.startsWith("end") || ["else", "elif", "elseif", "import", "from", "include", "extends"].includes(keyword))) {
+      if (!["import", "from", "include"].includes(keyword)) continue;
+    }
+    const probe = keyword && BLOCK_END[keyword] ? `${tag}{% ${BLOCK_END[keyword]} %}` : tag;
+    try {
+      nunjucks.compile(probe, env);
+      new nunjucks.Template(probe, env, "probe", true);
+    } catch {
+      return at(m.index);
+    }
+  }
+  const open = /\{[{%#](?![\s\S]*?[}%#]\})/.exec(source);
+  return open ? at(open.index) : { line: 1, column: 1 };
 }
 
 function positionOf(msg: string): { line?: number; column?: number } {
