@@ -43,7 +43,14 @@ export function anyValue(v: unknown): AttrValue {
   if (has(v, "stringValue")) return String(get(v, "stringValue"));
   if (has(v, "boolValue")) return Boolean(get(v, "boolValue"));
   if (has(v, "intValue")) {
-    const n = nanos(get(v, "intValue")) ?? BigInt(Number(get(v, "intValue")));
+    const raw = get(v, "intValue");
+    if (typeof raw === "number") return raw;
+    if (has(raw, "low")) {
+      const l = raw as { low: number; high: number };
+      // Fast path for values that fit a double exactly (nearly all attribute ints).
+      if (l.high >= -0x200000 && l.high < 0x200000) return l.high * 4294967296 + (l.low >>> 0);
+    }
+    const n = nanos(raw) ?? BigInt(Number(raw));
     return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString();
   }
   if (has(v, "doubleValue")) return Number(get(v, "doubleValue"));

@@ -1,0 +1,30 @@
+/** Runs every benchmark and rewrites bench/RESULTS.md. Usage: npm run bench [-- authoring telemetry engine reports] */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { benchAuthoring } from "./authoring.bench.js";
+import { benchTelemetry } from "./telemetry.bench.js";
+import { benchEngine } from "./engine.bench.js";
+import { benchReports } from "./reports.bench.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const want = new Set(process.argv.slice(2));
+const on = (k: string): boolean => want.size === 0 || want.has(k);
+const rows: string[] = [];
+if (on("authoring")) rows.push(await benchAuthoring());
+if (on("telemetry")) rows.push(...(await benchTelemetry()));
+if (on("reports")) rows.push(...(await benchReports()));
+if (on("engine")) rows.push(...(await benchEngine()));
+const text = `# Benchmark results
+
+Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${new Date().toISOString().slice(0, 10)}:
+${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Docker engine 20.10 (overlay2).
+Baselines run in the same process, interleaved with the measured code.
+
+| measurement | result | target |
+|---|---|---|
+${rows.join("\n")}
+`;
+process.stdout.write(text);
+if (want.size === 0) fs.writeFileSync(path.join(root, "bench/RESULTS.md"), text);
