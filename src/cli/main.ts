@@ -6,6 +6,7 @@ import { registerAuthoring } from "./commands/authoring.js";
 import { registerRun } from "./commands/run.js";
 import { registerTrace } from "./commands/trace.js";
 import { registerMaintenance } from "./commands/maintenance.js";
+import { registerScaffold } from "./commands/scaffold.js";
 import type { GlobalOptions } from "./shared.js";
 
 const program = new Command();
@@ -26,6 +27,7 @@ registerAuthoring(program, globals, exit);
 registerRun(program, globals, exit);
 registerTrace(program, globals, exit);
 registerMaintenance(program, globals, exit);
+registerScaffold(program, globals, exit);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,7 @@ import { loadTestFile } from "../../config/load.js";
 import { spansFromFile } from "../../telemetry/text-input.js";
 import { attrString, durationMs, spanToJson, type Span } from "../../telemetry/span.js";
 import { traceDigest } from "../../telemetry/normalize.js";
+import { diffTraces } from "../../telemetry/diff.js";
 import { validateExpectations } from "../../validate/index.js";
 import { formatFinding } from "../../report/console.js";
 import { reportError, type GlobalOptions } from "../shared.js";
@@ -86,6 +87,28 @@ export function registerTrace(program: Command, globals: () => GlobalOptions, ex
           process.stdout.write(`${spans.length} span(s)\n`);
         }
         exit(EXIT.ok);
+      } catch (e) {
+        exit(reportError(e, globals().verbose));
+      }
+    });
+
+  program
+    .command("diff")
+    .description("structural diff of two traces: added, removed and changed spans and attributes")
+    .argument("<a>")
+    .argument("<b>")
+    .option("-f, --format <format>", "human | json", "human")
+    .action((a: string, b: string, opts: { format: string }) => {
+      try {
+        const d = diffTraces(loadSpans(a), loadSpans(b));
+        if (opts.format === "json") process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
+        else {
+          for (const p of d.added) process.stdout.write(`+ ${p}\n`);
+          for (const p of d.removed) process.stdout.write(`- ${p}\n`);
+          for (const c of d.changed) process.stdout.write(`~ ${c.path}\n${c.changes.map((x) => `    ${x}`).join("\n")}\n`);
+          process.stdout.write(`${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed\n`);
+        }
+        exit(d.added.length + d.removed.length + d.changed.length > 0 ? EXIT.testFailed : EXIT.ok);
       } catch (e) {
         exit(reportError(e, globals().verbose));
       }
