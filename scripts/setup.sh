@@ -32,6 +32,15 @@ fi
 
 bash images/build.sh
 
+# Test tools from Debian: chromium (the HTML report is checked in a real browser) and xmllint (JUnit XSD).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v xmllint >/dev/null 2>&1; then
+  say "installing chromium and libxml2-utils with apt-get (test tools)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq chromium libxml2-utils >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium libxml2-utils >/dev/null; }
+else
+  say "chromium and xmllint already installed"
+fi
+
 if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   say "npm dependencies up to date"
 else

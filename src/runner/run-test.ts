@@ -13,6 +13,7 @@ import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
 import { awaitCompletion, createTestTelemetry } from "./telemetry-hooks.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
+import { Redactor, secretValues, SECRET_KEY } from "../core/redact.js";
 
 export interface RunTestDeps {
   readonly backend: Backend;
@@ -29,13 +30,34 @@ export interface RunTestDeps {
   readonly quietMs?: number;
   /** clnrm's own run span (clnrm.run); each test becomes a clnrm.test child. */
   readonly runSpan?: TraceSpan;
+  /** Extra secrets: names of environment variables (`--secret NAME`) whose values are redacted. */
+  readonly secrets?: ReadonlySet<string>;
+}
+
+/** Every secret value a test's results could echo back. */
+export function secretsOf(config: TestConfig, named: ReadonlySet<string> = new Set(), env: Readonly<Record<string, string | undefined>> = process.env): Redactor {
+  const values: string[] = [];
+  for (const s of config.services) values.push(...secretValues(s.env, named));
+  for (const sc of config.scenarios) {
+    values.push(...secretValues(sc.env, named));
+    for (const st of sc.steps) values.push(...secretValues(st.env, named));
+  }
+  for (const st of config.steps) values.push(...secretValues(st.env, named));
+  values.push(...Object.values(config.otel?.headers ?? {}));
+  for (const [k, v] of Object.entries(config.vars)) if (typeof v === "string" && (SECRET_KEY.test(k) || named.has(k))) values.push(v);
+  for (const n of named) if (env[n]) values.push(env[n]!);
+  // Also the URL-encoded form: OTEL_EXPORTER_OTLP_HEADERS and resource attributes carry secrets encoded.
+  return new Redactor([...values, ...values.map((v) => encodeURIComponent(v))]);
 }
 
 /** The spans and config of a finished test, for callers that keep them (reports, baselines). */
 export interface TestRun {
   readonly result: TestResult;
+  /** The spans as received (not redacted: validation and digests need the real values). */
   readonly spans: readonly Span[];
   readonly config?: TestConfig;
+  /** Redacts this test's secrets from anything written out. */
+  readonly redact?: Redactor;
 }
 
 export function errorInfo(e: CleanroomError): ErrorInfo {
@@ -99,7 +121,8 @@ export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = 
     };
     span.setAttributes({ result: verdict === "passed" ? "pass" : "fail", "spans.collected": spans.length });
     verdictForSpan = result.firstFailure ? `${result.firstFailure.rule}: ${result.firstFailure.message}` : result.error?.message;
-    return { result, spans, config };
+    const redact = secretsOf(config, deps.secrets);
+    return { result: redact.deep(result), spans, config, redact };
   } finally {
     span.end(verdictForSpan);
     await tel.close();
@@ -124,3 +147,16 @@ export function notRunResult(file: string, reason: string): TestResult {
   return { file, name: file, verdict: "failed", durationMs: 0, scenarios: [], findings: [], error: { kind: "Internal", message: reason }, specHash: "", containers: [], warnings: [], imageAliases: [] };
 }
 
+
+/** The run's spans with secrets redacted in attributes, events, resource and status (timestamps kept). */
+export function redactedSpans(run: TestRun): readonly Span[] {
+  const r = run.redact;
+  if (!r || r.size === 0) return run.spans;
+  return run.spans.map((s) => ({
+    ...s,
+    attributes: r.deep(s.attributes),
+    resource: r.deep(s.resource),
+    events: s.events.map((e) => ({ ...e, name: r.text(e.name), attributes: r.deep(e.attributes) })),
+    status: { ...s.status, message: s.status.message === undefined ? undefined : r.text(s.status.message) },
+  }));
+}

@@ -1,35 +1,47 @@
-/** `clnrm run`: discovers tests and runs them in a bounded pool; Ctrl-C stops, cleans up and exits 130. */
+/** `clnrm run` and `clnrm self-test`: wiring only; Ctrl-C stops, cleans up and exits 130. */
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
 import { CleanroomError, EXIT } from "../../core/errors.js";
-import type { RunResult, TestResult } from "../../core/result.js";
+import type { RunResult } from "../../core/result.js";
 import { discoverTestFiles } from "../../config/discover.js";
 import { loadProjectConfig } from "../../config/project.js";
 import { TemplateRenderer } from "../../template/render.js";
 import { DockerBackend } from "../../engine/docker/docker-backend.js";
 import { sweep } from "../../engine/sweeper.js";
-import { mapPool, notRunResult, runTestFile } from "../../runner/run-test.js";
+import { createSelfTracer, type SelfExporter } from "../../telemetry/self-trace.js";
+import { spansToOtlpJson } from "../../telemetry/otlp/encode-json.js";
+import { ResultCache } from "../../runner/cache.js";
+import { runSuite } from "../../runner/run-suite.js";
+import { redactedSpans, type TestRun } from "../../runner/run-test.js";
 import { formatSummary, formatTestDetail } from "../../report/console.js";
 import { jsonReport } from "../../report/json.js";
 import { junitReport } from "../../report/junit.js";
+import { htmlReport } from "../../report/html.js";
+import { writeFailureBundle } from "../../report/bundle.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
-import { createSelfTracer, type SelfExporter } from "../../telemetry/self-trace.js";
 import { writeSelfTest } from "./self-test.js";
 
-interface RunOptions {
+export interface RunOptions {
   jobs?: string;
   failFast?: boolean;
   hermetic?: boolean;
   map: Record<string, string>;
   reportJson?: string;
   reportJunit?: string;
+  reportHtml?: string;
   digest?: string;
   spanTimeout?: string;
   otelExporter?: string;
   otelEndpoint?: string;
+  force?: boolean;
+  cache?: boolean;
+  bundle?: boolean;
+  secret?: string[];
 }
+
+const collectList = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function registerRun(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
   program
@@ -42,7 +54,12 @@ export function registerRun(program: Command, globals: () => GlobalOptions, exit
     .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
     .option("--report-json <file>", "write the JSON report")
     .option("--report-junit <file>", "write a JUnit XML report")
+    .option("--report-html <file>", "write a self-contained HTML report")
     .option("--digest <file>", "write the trace digests (one line per test)")
+    .option("--force", "ignore the cache: run every test")
+    .option("--no-cache", "neither read nor write the cache")
+    .option("--no-bundle", "do not write failure bundles")
+    .option("--secret <NAME>", "redact the value of this environment variable everywhere (repeatable)", collectList, [])
     .option("--span-timeout <ms>", "longest wait for spans after the last scenario", "10000")
     .option("--otel-exporter <kind>", "where clnrm's own spans go: none | stdout | otlp-http | otlp-grpc", "none")
     .option("--otel-endpoint <url>", "endpoint for --otel-exporter otlp-http / otlp-grpc")
@@ -56,11 +73,11 @@ export function registerRun(program: Command, globals: () => GlobalOptions, exit
     .option("--report-json <file>", "write the JSON report")
     .action(async (opts: { nodeImage: string; busyboxImage: string; reportJson?: string }) => {
       const { outer } = writeSelfTest(opts.nodeImage, opts.busyboxImage);
-      exit(await runCommand([outer], { map: {}, reportJson: opts.reportJson, spanTimeout: "15000" }, globals()));
+      exit(await runCommand([outer], { map: {}, reportJson: opts.reportJson, spanTimeout: "15000", cache: false }, globals()));
     });
 }
 
-async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): Promise<number> {
+export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): Promise<number> {
   const started = Date.now();
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
   const controller = new AbortController();
@@ -80,41 +97,41 @@ async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): 
     const files = discoverTestFiles(paths);
     const jobs = opts.jobs ? Number(opts.jobs) : project.jobs;
     if (!Number.isInteger(jobs) || jobs < 1) throw new CleanroomError("Configuration", `--jobs must be a whole number ≥ 1, got ${opts.jobs}`);
+    const exporter = (opts.otelExporter ?? "none") as SelfExporter;
+    if (!["none", "stdout", "otlp-http", "otlp-grpc"].includes(exporter)) throw new CleanroomError("Configuration", `--otel-exporter must be none, stdout, otlp-http or otlp-grpc, got ${exporter}`);
     await backend.ping();
     const swept = await sweep(backend);
     if (swept.containers || swept.networks) process.stderr.write(`swept ${swept.containers} container(s) and ${swept.networks} network(s) left by runs that died\n`);
-    const exporter = (opts.otelExporter ?? "none") as SelfExporter;
-    if (!["none", "stdout", "otlp-http", "otlp-grpc"].includes(exporter)) throw new CleanroomError("Configuration", `--otel-exporter must be none, stdout, otlp-http or otlp-grpc, got ${exporter}`);
     const tracer = await createSelfTracer(exporter, opts.otelEndpoint);
     const runSpan = tracer.root("clnrm.run", { "clnrm.version": "0.7.0", "test.count": files.length, component: "runner", "run.id": runId });
-    const renderer = new TemplateRenderer();
-    const failFast = opts.failFast ?? project.failFast;
-    let failed = false;
+    const cache = opts.cache === false ? undefined : new ResultCache(project.cacheDir);
     const live = process.stdout.isTTY === true;
-    const results = await mapPool(
-      files,
-      jobs,
-      async (file) => {
-        if (!live) process.stdout.write(`RUN  ${path.relative(process.cwd(), file) || file}\n`);
-        const { result } = await runTestFile(file, {
-          backend, project, runId, renderer, map: opts.map, hermetic: opts.hermetic, signal: controller.signal, runSpan,
-          spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
-          onProgress: live ? (m) => process.stdout.write(`\r\x1b[2K… ${path.basename(file)}: ${m}`) : undefined,
-        });
-        if (live) process.stdout.write("\r\x1b[2K");
-        if (result.verdict === "failed") failed = true;
-        return result;
-      },
-      () => controller.signal.aborted || (failFast && failed),
-    );
-    const tests: TestResult[] = results.map((r, i) => r ?? notRunResult(files[i]!, interrupted ? "not run: interrupted" : "not run: --fail-fast stopped after a failure"));
+    const runs = await runSuite(files, {
+      backend, project, runId, renderer: new TemplateRenderer(), jobs, failFast: opts.failFast ?? project.failFast, signal: controller.signal,
+      map: opts.map, hermetic: opts.hermetic, runSpan, secrets: new Set(opts.secret ?? []), spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
+      cache, force: opts.force === true,
+      onStart: (file) => { if (!live) process.stdout.write(`RUN  ${path.relative(process.cwd(), file) || file}\n`); },
+      onProgress: live ? (file, m) => process.stdout.write(`\r\x1b[2K… ${path.basename(file)}: ${m}`) : undefined,
+      onDone: live ? () => process.stdout.write("\r\x1b[2K") : undefined,
+    });
+    const tests = runs.map((r) => r.result);
     const run: RunResult = { runId, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, tests, interrupted };
     const allPassed = tests.every((t) => t.verdict === "passed");
     runSpan.setAttributes({ result: allPassed ? "pass" : "fail", "tests.passed": tests.filter((t) => t.verdict === "passed").length, "tests.failed": tests.filter((t) => t.verdict === "failed").length });
     runSpan.end(allPassed ? undefined : `${tests.filter((t) => t.verdict === "failed").length} test(s) failed`);
     await tracer.shutdown().catch((e: Error) => process.stderr.write(`warning: exporting clnrm's own spans failed: ${e.message}\n`));
     for (const t of tests) process.stdout.write(`${formatTestDetail(t, (g.verbose ?? 0) > 0)}\n`);
-    writeReports(run, opts);
+    writeReports(run, runs, opts);
+    if (opts.bundle !== false) {
+      for (const r of runs.filter((x) => x.result.verdict === "failed" && !x.result.error?.message.startsWith("not run"))) {
+        const dir = writeFailureBundle(path.join(project.reportDir, "failures"), runId, { result: r.result, rendered: r.config ? r.redact?.text(r.config.source) ?? r.config.source : undefined, spansOtlp: spansToOtlpJson(redactedSpans(r)) });
+        process.stdout.write(`  failure bundle: ${path.relative(process.cwd(), dir) || dir}\n`);
+      }
+    }
+    if (cache) {
+      cache.save();
+      if (cache.hits > 0) process.stdout.write(`cache: ${cache.hitRate()} of tests unchanged since they passed (use --force to run them)\n`);
+    }
     process.stdout.write(`${formatSummary(run)}\n`);
     if (interrupted) {
       await sweep(backend, runId).catch(() => undefined);
@@ -122,7 +139,7 @@ async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): 
     }
     if (tests.some((t) => t.error && ["Configuration", "Template"].includes(t.error.kind))) return EXIT.usage;
     if (tests.some((t) => t.error && ["Container", "Network"].includes(t.error.kind))) return EXIT.infrastructure;
-    return tests.every((t) => t.verdict === "passed") ? EXIT.ok : EXIT.testFailed;
+    return allPassed ? EXIT.ok : EXIT.testFailed;
   } catch (e) {
     await sweep(backend, runId).catch(() => undefined);
     return interrupted ? EXIT.interrupted : reportError(e, g.verbose);
@@ -132,12 +149,13 @@ async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): 
   }
 }
 
-function writeReports(run: RunResult, opts: RunOptions): void {
+function writeReports(run: RunResult, runs: readonly TestRun[], opts: RunOptions): void {
   const write = (file: string, text: string): void => {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     fs.writeFileSync(file, text);
   };
   if (opts.reportJson) write(opts.reportJson, `${JSON.stringify(jsonReport(run), null, 2)}\n`);
   if (opts.reportJunit) write(opts.reportJunit, junitReport(run));
+  if (opts.reportHtml) write(opts.reportHtml, htmlReport(run, runs.map(redactedSpans)));
   if (opts.digest) write(opts.digest, run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""));
 }

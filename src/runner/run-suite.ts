@@ -1,0 +1,67 @@
+/** Runs many test files: bounded pool, input order kept, fail-fast, change-aware cache. */
+import { resolveImage, type ProjectConfig } from "../config/project.js";
+import { loadTestFile } from "../config/load.js";
+import { asCleanroomError } from "../core/errors.js";
+import type { TraceSpan } from "../core/tracing.js";
+import type { Backend } from "../engine/backend.js";
+import type { TemplateRenderer } from "../template/render.js";
+import { cachedResult, cacheKey, type ResultCache } from "./cache.js";
+import { errorInfo, mapPool, notRunResult, runTestConfig, type TestRun } from "./run-test.js";
+
+export interface SuiteOptions {
+  readonly backend: Backend;
+  readonly project: ProjectConfig;
+  readonly runId: string;
+  readonly renderer: TemplateRenderer;
+  readonly jobs: number;
+  readonly failFast: boolean;
+  readonly signal: AbortSignal;
+  readonly map?: Readonly<Record<string, string>>;
+  readonly hermetic?: boolean;
+  readonly cache?: ResultCache;
+  /** Run every test even when the cache says it is unchanged (results are still recorded). */
+  readonly force?: boolean;
+  readonly runSpan?: TraceSpan;
+  readonly secrets?: ReadonlySet<string>;
+  readonly spanTimeoutMs?: number;
+  readonly onStart?: (file: string) => void;
+  readonly onProgress?: (file: string, message: string) => void;
+  readonly onDone?: (run: TestRun) => void;
+}
+
+export async function runSuite(files: readonly string[], o: SuiteOptions): Promise<TestRun[]> {
+  let failed = false;
+  const runs = await mapPool(
+    files,
+    o.jobs,
+    async (file): Promise<TestRun> => {
+      o.onStart?.(file);
+      const t0 = Date.now();
+      let run: TestRun;
+      try {
+        const { config } = await loadTestFile(file, { map: o.map, renderer: o.renderer });
+        let key: string | undefined;
+        if (o.cache) {
+          const refs = new Set([...config.services.map((s) => s.image), o.project.defaultImage]);
+          const ids = await Promise.all([...refs].map((r) => o.backend.ensureImage(resolveImage(o.project, r).image, o.project.pullPolicy).catch(() => `missing:${r}`)));
+          key = cacheKey(config, ids, { map: o.map, hermetic: o.hermetic });
+        }
+        const hit = key && !o.force ? o.cache!.lookup(key) : undefined;
+        if (hit) run = { result: cachedResult(config, hit), spans: [], config };
+        else {
+          const onProgress = o.onProgress;
+          run = await runTestConfig(config, { ...o, onProgress: onProgress ? (m) => onProgress(file, m) : undefined }, t0);
+          if (key) o.cache!.record(key, run.result);
+        }
+      } catch (e) {
+        const err = asCleanroomError(e, "Configuration");
+        run = { spans: [], result: { file, name: file, verdict: "failed", durationMs: Date.now() - t0, scenarios: [], findings: [], error: errorInfo(err), specHash: "", containers: [], warnings: [], imageAliases: [] } };
+      }
+      if (run.result.verdict === "failed") failed = true;
+      o.onDone?.(run);
+      return run;
+    },
+    () => o.signal.aborted || (o.failFast && failed),
+  );
+  return runs.map((r, i) => r ?? { result: notRunResult(files[i]!, o.signal.aborted ? "not run: interrupted" : "not run: --fail-fast stopped after a failure"), spans: [] });
+}
