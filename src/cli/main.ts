@@ -7,6 +7,8 @@ import { registerRun } from "./commands/run.js";
 import { registerTrace } from "./commands/trace.js";
 import { registerMaintenance } from "./commands/maintenance.js";
 import { registerScaffold } from "./commands/scaffold.js";
+import { registerDev } from "./commands/dev.js";
+import { registerBaseline } from "./commands/baseline.js";
 import type { GlobalOptions } from "./shared.js";
 
 const program = new Command();
@@ -28,6 +30,8 @@ registerRun(program, globals, exit);
 registerTrace(program, globals, exit);
 registerMaintenance(program, globals, exit);
 registerScaffold(program, globals, exit);
+registerDev(program, globals, exit);
+registerBaseline(program, globals, exit);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { CleanroomError, EXIT } from "../../core/errors.js";
 import type { RunResult } from "../../core/result.js";
 import { discoverTestFiles } from "../../config/discover.js";
-import { loadProjectConfig } from "../../config/project.js";
+import { loadProjectConfig, type ProjectConfig } from "../../config/project.js";
 import { TemplateRenderer } from "../../template/render.js";
 import { DockerBackend } from "../../engine/docker/docker-backend.js";
 import { sweep } from "../../engine/sweeper.js";
@@ -77,7 +77,10 @@ export function registerRun(program: Command, globals: () => GlobalOptions, exit
     });
 }
 
-export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions): Promise<number> {
+/** Called after a run with every test's spans; may print more and decide the exit code (record/repro/redgreen). */
+export type PostRun = (runs: readonly TestRun[], project: ProjectConfig) => number | undefined;
+
+export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions, postRun?: PostRun): Promise<number> {
   const started = Date.now();
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
   const controller = new AbortController();
@@ -133,6 +136,8 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
       if (cache.hits > 0) process.stdout.write(`cache: ${cache.hitRate()} of tests unchanged since they passed (use --force to run them)\n`);
     }
     process.stdout.write(`${formatSummary(run)}\n`);
+    const decided = interrupted ? undefined : postRun?.(runs, project);
+    if (decided !== undefined) return decided;
     if (interrupted) {
       await sweep(backend, runId).catch(() => undefined);
       return EXIT.interrupted;

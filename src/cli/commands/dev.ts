@@ -1,0 +1,54 @@
+/** `clnrm dev --watch`: re-render, re-validate and re-run what changed, on every save. */
+import { randomBytes } from "node:crypto";
+import type { Command } from "commander";
+import { CleanroomError, EXIT } from "../../core/errors.js";
+import { discoverTestFiles } from "../../config/discover.js";
+import { loadProjectConfig } from "../../config/project.js";
+import { DockerBackend } from "../../engine/docker/docker-backend.js";
+import { sweep } from "../../engine/sweeper.js";
+import { DevLoop, type DevEvent } from "../../runner/dev-loop.js";
+import { formatTestDetail } from "../../report/console.js";
+import { collectMap, reportError, type GlobalOptions } from "../shared.js";
+
+export function registerDev(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+  program
+    .command("dev")
+    .description("watch test files; on save re-render, re-validate and re-run only what changed")
+    .argument("[paths...]", "files or directories to watch (default: .)")
+    .option("-w, --watch", "watch for changes (the default for dev)")
+    .option("--debounce-ms <ms>", "quiet time after the last save before acting", "100")
+    .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
+    .action(async (paths: string[], opts: { debounceMs: string; map: Record<string, string> }) => {
+      const controller = new AbortController();
+      const backend = new DockerBackend();
+      const runId = `dev${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
+      let loop: DevLoop | undefined;
+      const stop = async (): Promise<void> => {
+        controller.abort();
+        await loop?.close().catch(() => undefined);
+        await sweep(backend, runId).catch(() => undefined);
+        process.exitCode = EXIT.interrupted; // the command itself returned long ago; the loop kept the process alive
+      };
+      process.once("SIGINT", () => void stop());
+      process.once("SIGTERM", () => void stop());
+      try {
+        const debounce = Number(opts.debounceMs);
+        if (!Number.isFinite(debounce) || debounce < 0) throw new CleanroomError("Configuration", `--debounce-ms must be a number ≥ 0, got ${opts.debounceMs}`);
+        const project = loadProjectConfig({ configFile: globals().config });
+        const files = discoverTestFiles(paths);
+        await backend.ping();
+        const tty = process.stdout.isTTY === true;
+        const print = (e: DevEvent): void => {
+          if (tty) process.stdout.write("\x1b[2J\x1b[H");
+          if (e.kind === "invalid") process.stdout.write(`INVALID ${e.file}\n${e.error.format()}\n`);
+          else process.stdout.write(`${formatTestDetail(e.result)}\n  (${e.mode === "run" ? "ran" : "re-evaluated the collected spans"} in ${e.latencyMs}ms)\n`);
+          process.stdout.write(`watching ${paths.length ? paths.join(", ") : "."} — save a file to re-run, Ctrl-C to stop\n`);
+        };
+        loop = new DevLoop({ backend, project, runId, map: opts.map, signal: controller.signal }, print, debounce);
+        await loop.start(files, paths.length ? paths : ["."]);
+      } catch (e) {
+        await loop?.close().catch(() => undefined);
+        exit(reportError(e, globals().verbose));
+      }
+    });
+}

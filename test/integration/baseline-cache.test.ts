@@ -1,0 +1,93 @@
+/** Change-aware cache, baselines (record/repro) and the red/green check, with real runs. */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { aliasConfig, dockerSkip, runCli, tmpDir, writeTest } from "../helpers/env.js";
+
+const SPAN = (name: string, attr: string): string => JSON.stringify({ name, trace_id: "ab".repeat(16), span_id: "cd".repeat(8), attributes: { step: attr } });
+const TEST = (opts: { span?: string; env?: string; image?: string; expect?: string } = {}): string => `[meta]
+name = "cached_test"
+[service.s]
+image = "${opts.image ?? "alpine:latest"}"
+env = { MODE = "${opts.env ?? "a"}" }
+[[scenario]]
+name = "emit"
+service = "s"
+run = "sh -c 'echo \\"$SPAN\\"'"
+env = { SPAN = '${opts.span ?? SPAN("work", "one")}' }
+[[expect.span]]
+name = "${opts.expect ?? "work"}"
+`;
+
+describe("cache, baselines, red/green (real containers)", { skip: dockerSkip }, () => {
+  it("a second run of an unchanged test is skipped; a changed env or image re-runs; --force runs", async () => {
+    const dir = tmpDir();
+    const config = aliasConfig(dir);
+    const file = writeTest(dir, "c.clnrm.toml", TEST());
+    const first = await runCli(["-c", config, "run", file], { cwd: dir });
+    assert.match(first.stdout, /PASS cached_test in/);
+    const second = await runCli(["-c", config, "run", file], { cwd: dir });
+    assert.equal(second.code, 0);
+    assert.match(second.stdout, /PASS cached_test \(cached\)/);
+    assert.match(second.stdout, /cache: 100% \(1\/1\) of tests unchanged since they passed/);
+    assert.match((await runCli(["-c", config, "run", "--force", file], { cwd: dir })).stdout, /PASS cached_test in/);
+
+    fs.writeFileSync(file, TEST({ env: "b" }));
+    assert.match((await runCli(["-c", config, "run", file], { cwd: dir })).stdout, /PASS cached_test in/, "a changed env must re-run");
+    assert.match((await runCli(["-c", config, "run", file], { cwd: dir })).stdout, /\(cached\)/);
+
+    // Same reference, different image: re-point the alias at a derived image with another id.
+    const tag = `clnrm/busybox:cache-test-${process.pid}`;
+    const b = spawnSync("/usr/bin/docker", ["build", "-q", "-t", tag, "-"], { input: `FROM clnrm/busybox:local\nLABEL clnrm.cache-test="${process.pid}"\n`, encoding: "utf8", env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+    assert.equal(b.status, 0, b.stderr);
+    try {
+      fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace('"alpine:latest" = "clnrm/busybox:local"', `"alpine:latest" = "${tag}"`));
+      assert.match((await runCli(["-c", config, "run", file], { cwd: dir })).stdout, /PASS cached_test in/, "a changed image must re-run");
+    } finally {
+      fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace(`"alpine:latest" = "${tag}"`, '"alpine:latest" = "clnrm/busybox:local"'));
+      spawnSync("/usr/bin/docker", ["rmi", "-f", tag]);
+    }
+    // A failing test is never cached.
+    fs.writeFileSync(file, TEST({ expect: "missing" }));
+    assert.equal((await runCli(["-c", config, "run", file], { cwd: dir })).code, 1);
+    assert.equal((await runCli(["-c", config, "run", file], { cwd: dir })).code, 1);
+  });
+
+  it("record then repro: same digest reproduces; a changed span is a mismatch with a structural diff", async () => {
+    const dir = tmpDir();
+    const config = aliasConfig(dir);
+    const file = writeTest(dir, "b.clnrm.toml", TEST());
+    const rec = await runCli(["-c", config, "record", file], { cwd: dir });
+    assert.equal(rec.code, 0, rec.stdout + rec.stderr);
+    assert.match(rec.stdout, /recorded cached_test: digest [0-9a-f]{64} \(1 spans, pass\)/);
+    assert.ok(fs.existsSync(path.join(dir, ".clnrm/baselines/cached_test.json")));
+    const same = await runCli(["-c", config, "repro", file], { cwd: dir });
+    assert.equal(same.code, 0, same.stdout);
+    assert.match(same.stdout, /REPRODUCED cached_test/);
+    fs.writeFileSync(file, TEST({ span: SPAN("work", "two") }));
+    const changed = await runCli(["-c", config, "repro", file], { cwd: dir });
+    assert.equal(changed.code, 1);
+    assert.match(changed.stdout, /MISMATCH cached_test/);
+    assert.match(changed.stdout, /~ work\n\s+attribute step: "one" → "two"/);
+  });
+
+  it("redgreen: red first, then green; green without a red phase is flagged", async () => {
+    const dir = tmpDir();
+    const config = aliasConfig(dir);
+    const file = writeTest(dir, "t.clnrm.toml", TEST({ expect: "not_yet" }));
+    const red = await runCli(["-c", config, "red-green", "--expect", "red", file], { cwd: dir });
+    assert.equal(red.code, 0, red.stdout);
+    assert.match(red.stdout, /RED cached_test: ok/);
+    fs.writeFileSync(file, TEST());
+    const green = await runCli(["-c", config, "redgreen", "--expect", "green", file], { cwd: dir });
+    assert.equal(green.code, 0, green.stdout);
+    assert.match(green.stdout, /GREEN cached_test: ok/);
+    const fresh = tmpDir();
+    const f2 = writeTest(fresh, "t.clnrm.toml", TEST());
+    const skipped = await runCli(["-c", aliasConfig(fresh), "redgreen", f2], { cwd: fresh });
+    assert.equal(skipped.code, 1);
+    assert.match(skipped.stdout, /GREEN cached_test: skipped the red phase/);
+  });
+});
