@@ -8,6 +8,7 @@ import type { TestConfig } from "../config/types.js";
 import type { EngineHooks } from "../engine/environment.js";
 import type { NetworkInfo } from "../engine/backend.js";
 import { startReceiver, type OtlpReceiver } from "../telemetry/receiver.js";
+import { startGrpcReceiver, type GrpcReceiver } from "../telemetry/grpc-receiver.js";
 import { SpanStore } from "../telemetry/store.js";
 import { spansFromText } from "../telemetry/text-input.js";
 
@@ -27,6 +28,7 @@ export function createTestTelemetry(config: TestConfig, runId: string, enabled: 
   const store = new SpanStore();
   const traceId = hex(16);
   let receiver: OtlpReceiver | undefined;
+  let grpcReceiver: GrpcReceiver | undefined;
   const otel = config.otel;
   const resourceBase = { "clnrm.run_id": runId, "clnrm.test": config.name, ...(otel?.resources ?? {}) };
   const encode = (m: Record<string, string>): string =>
@@ -38,7 +40,9 @@ export function createTestTelemetry(config: TestConfig, runId: string, enabled: 
     scenarioEndedAt: 0,
     close: async () => {
       await receiver?.close();
+      await grpcReceiver?.close();
       receiver = undefined;
+      grpcReceiver = undefined;
     },
     hooks: {
       attach: async (net: NetworkInfo) => {
@@ -53,6 +57,13 @@ export function createTestTelemetry(config: TestConfig, runId: string, enabled: 
           OTEL_BSP_SCHEDULE_DELAY: "100",
           OTEL_RESOURCE_ATTRIBUTES: encode(resourceBase),
         };
+        if (otel?.protocol === "grpc") {
+          // gRPC on request: the HTTP receiver stays up too, for senders that ignore the protocol variable.
+          grpcReceiver = await startGrpcReceiver(store, net.gateway);
+          env.OTEL_EXPORTER_OTLP_ENDPOINT = grpcReceiver.endpoint;
+          env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = grpcReceiver.endpoint;
+          env.OTEL_EXPORTER_OTLP_PROTOCOL = "grpc";
+        }
         if (otel && Object.keys(otel.headers).length) env.OTEL_EXPORTER_OTLP_HEADERS = encode(otel.headers);
         if (otel?.propagators.length) env.OTEL_PROPAGATORS = otel.propagators.join(",");
         return env;

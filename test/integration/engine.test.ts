@@ -191,6 +191,35 @@ run = "sh -c 'sleep 0.5; if timeout 3 wget -q -O - http://{{ target }}/i; then e
     }
   });
 
+  it("readiness: wait_for_span, HTTP status and Docker healthcheck gate the scenario", async () => {
+    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: "ab".repeat(16), spanId: "cd".repeat(8), name: "api.ready", startTimeUnixNano: "1", endTimeUnixNano: "2" }] }] }] });
+    const r = await run("ready.clnrm.toml", `[meta]
+name = "ready"
+[otel]
+exporter = "otlp"
+[service.api]
+image = "alpine:latest"
+args = ["sh", "-c", "sleep 1; wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; touch /tmp/ready; sleep 60"]
+env = { BODY = '${body}' }
+wait_for_span = "api.ready"
+[service.web]
+image = "alpine:latest"
+args = ["sh", "-c", "sleep 1; mkdir -p /w && echo ok > /w/health && httpd -f -p 8080 -h /w"]
+health_check = { http = { port = 8080, path = "/health", status = 200 }, timeout_ms = 15000 }
+[service.dockerhc]
+image = "alpine:latest"
+args = ["sh", "-c", "sleep 1; touch /tmp/up; sleep 60"]
+health_check = { cmd = ["test", "-f", "/tmp/up"], docker = true, interval_ms = 200, timeout_ms = 15000 }
+[[scenario]]
+name = "after_ready"
+run = "wget -q -O - http://web:8080/health"
+expected_output_regex = "^ok$"
+[[expect.span]]
+name = "api.ready"
+`);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
   it("limits are applied to the container", async () => {
     const r = await run("limits.clnrm.toml", `[meta]
 name = "limits"
@@ -203,6 +232,15 @@ run = "sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/me
 expected_output_regex = "^67108864$"
 `);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
+  it("pull_policy never: a missing image is one clear error naming the image, not a hang", async () => {
+    const cfg = path.join(dir, "never.toml");
+    fs.writeFileSync(cfg, '[containers]\npull_policy = "never"\n');
+    const file = writeTest(dir, "never.clnrm.toml", '[meta]\nname = "never"\n[service.x]\nimage = "clnrm/does-not-exist:1"\n[[scenario]]\nname = "s"\nservice = "x"\nrun = "true"\n');
+    const r = await runCli(["-c", cfg, "run", file], { cwd: dir });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /image clnrm\/does-not-exist:1 is not present locally and cannot be pulled \(pull_policy is "never"\)/);
   });
 
   it("leaves no labelled container or network behind", () => {

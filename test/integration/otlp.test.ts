@@ -88,6 +88,12 @@ ${expectations}`;
     assert.equal(r.test.telemetry.sources["otlp-json"], 3);
   });
 
+  it("OTLP/gRPC on request ([otel] protocol = \"grpc\") with the SDK's gRPC exporter", async () => {
+    const r = await run("sdk-grpc.clnrm.toml", appTest("sdk_grpc", 'APP_MODE = "ok"').replace('exporter = "otlp"', 'exporter = "otlp"\nprotocol = "grpc"'));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.test.telemetry.sources["otlp-grpc"], 3);
+  });
+
   it("a failing payment breaks status and errors_total; an external peer breaks hermeticity (rule ids)", async () => {
     const failing = await run("sdk-fail.clnrm.toml", appTest("sdk_fail", 'APP_MODE = "fail"'));
     assert.equal(failing.code, 1);

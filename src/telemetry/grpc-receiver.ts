@@ -1,0 +1,51 @@
+/**
+ * OTLP/gRPC receiver (opentelemetry.proto.collector.trace.v1.TraceService/Export), started on
+ * request (`[otel] protocol = "grpc"`). Messages are (de)serialized with the same protobufjs
+ * schema as the HTTP receiver, so both feed the same span store.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { CleanroomError } from "../core/errors.js";
+import { requestToSpans } from "./otlp/decode.js";
+import { ExportTraceServiceRequest, ExportTraceServiceResponse } from "./otlp/wire.js";
+import type { SpanSink } from "./store.js";
+
+export interface GrpcReceiver {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+const EXPORT_PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+export async function startGrpcReceiver(sink: SpanSink, host: string): Promise<GrpcReceiver> {
+  const server = new grpc.Server();
+  const service: grpc.ServiceDefinition = {
+    Export: {
+      path: EXPORT_PATH,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (v: unknown) => Buffer.from(ExportTraceServiceRequest.encode(v as object).finish()),
+      requestDeserialize: (b: Buffer) => ExportTraceServiceRequest.decode(b),
+      responseSerialize: () => Buffer.from(ExportTraceServiceResponse.encode({}).finish()),
+      responseDeserialize: (b: Buffer) => ExportTraceServiceResponse.decode(b),
+    },
+  };
+  server.addService(service, {
+    Export: (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      try {
+        sink.ingest(requestToSpans(call.request, "otlp-grpc"));
+        callback(null, {});
+      } catch (e) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: (e as Error).message });
+      }
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(new CleanroomError("Network", `cannot listen for OTLP/gRPC on ${host}: ${err.message}`, { cause: err })) : resolve(p),
+    ),
+  );
+  return {
+    endpoint: `http://${host}:${port}`,
+    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}
