@@ -142,3 +142,15 @@ describe("reports (real run)", { skip: dockerSkip }, () => {
     }
   });
 });
+
+describe("[report] in the test file", { skip: dockerSkip }, () => {
+  it("writes that test's JSON report and digest under the project's report dir", async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, "cleanroom.toml"), `[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n[reporting]\nreport_dir = "${path.join(dir, "out")}"\n`);
+    const file = writeTest(dir, "rep.clnrm.toml", '[meta]\nname = "with_report"\n[[scenario]]\nname = "s"\nrun = "true"\n[report]\njson = "rep/report.json"\ndigest = "rep/trace.sha256"\n');
+    const r = await runCli(["run", file], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "out/rep/report.json"), "utf8")).tests[0].name, "with_report");
+    assert.match(fs.readFileSync(path.join(dir, "out/rep/trace.sha256"), "utf8"), /with_report/);
+  });
+});

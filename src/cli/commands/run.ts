@@ -125,6 +125,7 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
     await tracer.shutdown().catch((e: Error) => process.stderr.write(`warning: exporting clnrm's own spans failed: ${e.message}\n`));
     for (const t of tests) process.stdout.write(`${formatTestDetail(t, (g.verbose ?? 0) > 0)}\n`);
     writeReports(run, runs, opts);
+    writeFileReports(run, runs, project.reportDir);
     if (opts.bundle !== false) {
       for (const r of runs.filter((x) => x.result.verdict === "failed" && !x.result.error?.message.startsWith("not run"))) {
         const dir = writeFailureBundle(path.join(project.reportDir, "failures"), runId, { result: r.result, rendered: r.config ? r.redact?.text(r.config.source) ?? r.config.source : undefined, spansOtlp: spansToOtlpJson(redactedSpans(r)) });
@@ -163,4 +164,21 @@ function writeReports(run: RunResult, runs: readonly TestRun[], opts: RunOptions
   if (opts.reportJunit) write(opts.reportJunit, junitReport(run));
   if (opts.reportHtml) write(opts.reportHtml, htmlReport(run, runs.map(redactedSpans)));
   if (opts.digest) write(opts.digest, run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""));
+}
+
+/** `[report] json/junit/html/digest` in a test file: that test's reports, relative to the project's report dir. */
+function writeFileReports(run: RunResult, runs: readonly TestRun[], reportDir: string): void {
+  for (const r of runs) {
+    const rep = r.config?.report;
+    if (!rep || (!rep.json && !rep.junit && !rep.html && !rep.digest)) continue;
+    const one: RunResult = { ...run, tests: [r.result] };
+    const at = (f: string): string => path.resolve(reportDir, f);
+    writeReports(one, [r], {
+      map: {},
+      reportJson: rep.json && at(rep.json),
+      reportJunit: rep.junit && at(rep.junit),
+      reportHtml: rep.html && at(rep.html),
+      digest: rep.digest && at(rep.digest),
+    });
+  }
 }
