@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { writeSelfTest } from "../../src/cli/commands/self-test.js";
-import { dockerSkip, managedResources, runCli } from "../helpers/env.js";
+import { dockerSkip, managedResources, runCli, tmpDir } from "../helpers/env.js";
 
 describe("self-test (real containers, clnrm's own OTLP spans)", { skip: dockerSkip }, () => {
   it("passes only because the inner run's spans prove the work", async () => {
-    const r = await runCli(["self-test", "--report-json", "/tmp/clnrm-self-test.json"]);
+    const r = await runCli(["self-test", "--report-json", "/tmp/clnrm-self-test.json"], { cwd: tmpDir() });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const t = JSON.parse(fs.readFileSync("/tmp/clnrm-self-test.json", "utf8")).tests[0];
     assert.ok(t.counts.spans >= 7);
@@ -22,7 +22,7 @@ describe("self-test (real containers, clnrm's own OTLP spans)", { skip: dockerSk
     // The inner clnrm exits 1 now; accept that exit code so the verdict rests on the spans alone.
     fs.writeFileSync(outer, fs.readFileSync(outer, "utf8").replace("timeout_ms = 120000", "timeout_ms = 120000\nexpected_exit_code = 1"));
     const json = path.join(dir, "r.json");
-    const r = await runCli(["run", "--report-json", json, outer]);
+    const r = await runCli(["run", "--report-json", json, outer], { cwd: dir });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const t = JSON.parse(fs.readFileSync(json, "utf8")).tests[0];
     assert.equal(t.first_failure.rule, "expect.span[clnrm.run].attrs.all");
@@ -32,7 +32,7 @@ describe("self-test (real containers, clnrm's own OTLP spans)", { skip: dockerSk
   it("a run that never starts clnrm (echo only) fails on span existence", async () => {
     const { outer } = writeSelfTest();
     fs.writeFileSync(outer, fs.readFileSync(outer, "utf8").replace(/^run = .*$/m, `run = "sh -c 'echo All tests passed'"`));
-    const r = await runCli(["run", outer]);
+    const r = await runCli(["run", outer], { cwd: tmpDir() });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /first failing rule:\n\s+expect\.span\[clnrm\.run\]\.existence/);
     assert.deepEqual(managedResources(), { containers: [], networks: [] });

@@ -128,12 +128,22 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
     writeFileReports(run, runs, project.reportDir);
     if (opts.bundle !== false) {
       for (const r of runs.filter((x) => x.result.verdict === "failed" && !x.result.error?.message.startsWith("not run"))) {
-        const dir = writeFailureBundle(path.join(project.reportDir, "failures"), runId, { result: r.result, rendered: r.config ? r.redact?.text(r.config.source) ?? r.config.source : undefined, spansOtlp: spansToOtlpJson(redactedSpans(r)) });
+        let dir: string;
+        try {
+          dir = writeFailureBundle(path.join(project.reportDir, "failures"), runId, { result: r.result, rendered: r.config ? r.redact?.text(r.config.source) ?? r.config.source : undefined, spansOtlp: spansToOtlpJson(redactedSpans(r)) });
+        } catch (e) {
+          process.stderr.write(`warning: cannot write the failure bundle under ${project.reportDir}: ${(e as Error).message}\n`);
+          continue;
+        }
         process.stdout.write(`  failure bundle: ${path.relative(process.cwd(), dir) || dir}\n`);
       }
     }
     if (cache) {
-      cache.save();
+      try {
+        cache.save();
+      } catch (e) {
+        process.stderr.write(`warning: cannot write the cache in ${project.cacheDir}: ${(e as Error).message}\n`);
+      }
       if (cache.hits > 0) process.stdout.write(`cache: ${cache.hitRate()} of tests unchanged since they passed (use --force to run them)\n`);
     }
     process.stdout.write(`${formatSummary(run)}\n`);

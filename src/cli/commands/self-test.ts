@@ -64,7 +64,7 @@ volumes = [
 [[scenario]]
 name = "inner_run"
 service = "clnrm"
-run = "sh -c 'cd /selftest && node /clnrm/dist/src/cli/main.js -c /selftest/cleanroom.toml run --otel-exporter otlp-http --otel-endpoint \\"$OTEL_EXPORTER_OTLP_ENDPOINT\\" inner.clnrm.toml'"
+run = "sh -c 'cd /selftest && node /clnrm/dist/src/cli/main.js -c /selftest/cleanroom.toml run --no-cache --no-bundle --otel-exporter otlp-http --otel-endpoint \\"$OTEL_EXPORTER_OTLP_ENDPOINT\\" inner.clnrm.toml'"
 timeout_ms = 120000
 
 [[expect.span]]
