@@ -5,6 +5,7 @@
  */
 import type { RunResult } from "../core/result.js";
 import type { Span } from "../telemetry/span.js";
+import { spanTree } from "../telemetry/tree.js";
 import { jsonReport } from "./json.js";
 
 interface WaterfallRow {
@@ -22,13 +23,7 @@ interface WaterfallRow {
 
 /** Spans in tree order with depth and times relative to the earliest start. */
 export function waterfall(spans: readonly Span[]): WaterfallRow[] {
-  const ids = new Set(spans.map((s) => s.spanId));
-  const kids = new Map<string, Span[]>();
-  const roots: Span[] = [];
-  for (const s of spans) {
-    if (s.parentSpanId && ids.has(s.parentSpanId)) kids.set(s.parentSpanId, [...(kids.get(s.parentSpanId) ?? []), s]);
-    else roots.push(s);
-  }
+  const tree = spanTree(spans);
   const t0 = spans.reduce<bigint | undefined>((m, s) => (s.startNs !== undefined && (m === undefined || s.startNs < m) ? s.startNs : m), undefined) ?? 0n;
   const byStart = (a: Span, b: Span): number => Number((a.startNs ?? 0n) - (b.startNs ?? 0n));
   const out: WaterfallRow[] = [];
@@ -39,9 +34,9 @@ export function waterfall(spans: readonly Span[]): WaterfallRow[] {
     const start = s.startNs !== undefined ? Number(s.startNs - t0) / 1e6 : 0;
     const dur = s.startNs !== undefined && s.endNs !== undefined ? Number(s.endNs - s.startNs) / 1e6 : 0;
     out.push({ id: s.spanId, name: s.name, depth, startMs: start, durMs: dur, status: s.status.code, kind: s.kind ?? "unspecified", attrs: { ...s.attributes }, resource: { ...s.resource }, events: s.events.map((e) => e.name) });
-    for (const c of (kids.get(s.spanId) ?? []).sort(byStart)) walk(c, depth + 1);
+    for (const c of [...tree.children(s.spanId)].sort(byStart)) walk(c, depth + 1);
   };
-  roots.sort(byStart).forEach((r) => walk(r, 0));
+  [...tree.roots].sort(byStart).forEach((r) => walk(r, 0));
   return out;
 }
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { AttrValue, Span } from "./span.js";
+import { spanTree } from "./tree.js";
 
 const VOLATILE_KEY = /^(host\.|process\.|os\.|container\.id$|service\.instance\.id$|thread\.|clnrm\.run[._]id$|clnrm\.test\.id$|clnrm\.scenario\.id$|telemetry\.sdk\.version$)|(\.|_)(time|timestamp|time_unix_nano|duration(_ms|_ns)?|pid|uuid)$/;
 const VOLATILE_VALUE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}|[0-9a-f]{32}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$/i;
@@ -33,16 +34,7 @@ const orderKey = (s: Span): string => `${s.name}\u0000${(s.startNs ?? 0n).toStri
 
 /** Canonical order: roots (spans whose parent was not received) by name then start, each followed by its subtree. */
 export function normalizeTrace(spans: readonly Span[]): NormalizedSpan[] {
-  const ids = new Set(spans.map((s) => s.spanId));
-  const children = new Map<string, Span[]>();
-  const roots: Span[] = [];
-  for (const s of spans) {
-    if (s.parentSpanId && ids.has(s.parentSpanId) && s.parentSpanId !== s.spanId) {
-      const l = children.get(s.parentSpanId);
-      if (l) l.push(s);
-      else children.set(s.parentSpanId, [s]);
-    } else roots.push(s);
-  }
+  const tree = spanTree(spans);
   const byKey = (a: Span, b: Span): number => (orderKey(a) < orderKey(b) ? -1 : 1);
   const out: NormalizedSpan[] = [];
   const visited = new Set<string>();
@@ -60,9 +52,9 @@ export function normalizeTrace(spans: readonly Span[]): NormalizedSpan[] {
       events: s.events.map((e) => ({ name: e.name, attributes: mask(e.attributes) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       resource: mask(s.resource),
     });
-    for (const c of (children.get(s.spanId) ?? []).sort(byKey)) visit(c, pos);
+    for (const c of [...tree.children(s.spanId)].sort(byKey)) visit(c, pos);
   };
-  for (const r of roots.sort(byKey)) visit(r, null);
+  for (const r of [...tree.roots].sort(byKey)) visit(r, null);
   for (const s of spans.filter((x) => !visited.has(x.spanId)).sort(byKey)) visit(s, null); // members of parent cycles
   return out;
 }

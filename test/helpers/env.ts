@@ -60,3 +60,38 @@ export function managedResources(runId?: string): { containers: string[]; networ
   const ids = (args: string[]): string[] => spawnSync("/usr/bin/docker", args, { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
   return { containers: ids(["ps", "-aq", ...filter]), networks: ids(["network", "ls", "-q", ...filter]) };
 }
+
+/** A folder with an alias config, and a helper that writes a test there, runs it with a JSON report and parses it. */
+export function testBench(): {
+  readonly dir: string;
+  readonly config: string;
+  run(name: string, toml: string, extra?: readonly string[]): Promise<CliResult & { report?: any; test?: any }>;
+} {
+  const dir = tmpDir();
+  const config = aliasConfig(dir);
+  return {
+    dir,
+    config,
+    run: async (name, toml, extra = []) => {
+      const file = writeTest(dir, name, toml);
+      const json = path.join(dir, `${name}.json`);
+      const r = await runCli(["-c", config, "run", ...extra, "--report-json", json, file], { cwd: dir });
+      const report = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) : undefined;
+      return { ...r, report, test: report?.tests[0] };
+    },
+  };
+}
+
+/** The instrumented Node app of test/fixtures/otel-app.mjs as a service, with a `db` peer service. */
+export function appServices(env = ""): string {
+  return `[service.app]
+image = "clnrm/node:20"
+${env ? `env = { ${env} }\n` : ""}volumes = [
+  { host_path = "${path.join(PROJECT_ROOT, "node_modules")}", container_path = "/app/node_modules", read_only = true },
+  { host_path = "${path.join(PROJECT_ROOT, "test/fixtures")}", container_path = "/app/fixtures", read_only = true },
+]
+[service.db]
+image = "alpine:latest"
+args = ["sleep", "60"]
+`;
+}

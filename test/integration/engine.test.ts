@@ -1,25 +1,14 @@
 /** Execution semantics with real containers: where steps run, argv, env, timeouts, readiness, hermetic networks. */
-import { describe, it, before } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { aliasConfig, dockerSkip, managedResources, runCli, tmpDir, writeTest } from "../helpers/env.js";
+import { dockerSkip, managedResources, runCli, testBench, writeTest } from "../helpers/env.js";
 
 describe("engine (real containers)", { skip: dockerSkip }, () => {
-  let dir: string;
-  let config: string;
-  before(() => {
-    dir = tmpDir();
-    config = aliasConfig(dir);
-  });
-  const run = async (name: string, toml: string, extra: string[] = []) => {
-    const file = writeTest(dir, name, toml);
-    const json = path.join(dir, `${name}.json`);
-    const r = await runCli(["-c", config, "run", ...extra, "--report-json", json, file], { cwd: dir });
-    const report = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) : undefined;
-    return { ...r, report, test: report?.tests[0] };
-  };
+  const bench = testBench();
+  const { dir, run } = bench;
 
   it("steps run in the named service's container (state persists), with argv exactly as written and merged env", async () => {
     const r = await run("svc.clnrm.toml", `[test.metadata]

@@ -1,20 +1,11 @@
 /** Real programs in containers send real OTLP to clnrm's receiver; every validator passes and fails on real spans. */
-import { describe, it, before } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { aliasConfig, dockerSkip, managedResources, PROJECT_ROOT, runCli, tmpDir, writeTest } from "../helpers/env.js";
+import { appServices, dockerSkip, managedResources, testBench } from "../helpers/env.js";
 
-const APP_SERVICE = `[service.app]
-image = "clnrm/node:20"
-volumes = [
-  { host_path = "${path.join(PROJECT_ROOT, "node_modules")}", container_path = "/app/node_modules", read_only = true },
-  { host_path = "${path.join(PROJECT_ROOT, "test/fixtures")}", container_path = "/app/fixtures", read_only = true },
-]
-[service.db]
-image = "alpine:latest"
-args = ["sleep", "60"]
-`;
+const APP_SERVICE = appServices();
 
 const FULL_EXPECTATIONS = `[[expect.span]]
 name = "checkout"
@@ -49,19 +40,8 @@ span_attrs.forbid_keys = ["http.url"]
 `;
 
 describe("OTLP from real programs (real containers, real spans)", { skip: dockerSkip }, () => {
-  let dir: string;
-  let config: string;
-  before(() => {
-    dir = tmpDir();
-    config = aliasConfig(dir);
-  });
-  const run = async (name: string, toml: string, extra: string[] = []) => {
-    const file = writeTest(dir, name, toml);
-    const json = path.join(dir, `${name}.json`);
-    const r = await runCli(["-c", config, "run", ...extra, "--report-json", json, file], { cwd: dir });
-    const report = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) : undefined;
-    return { ...r, test: report?.tests[0] };
-  };
+  const bench = testBench();
+  const { dir, run } = bench;
   const appTest = (name: string, env: string, expectations = FULL_EXPECTATIONS) => `[meta]
 name = "${name}"
 [otel]

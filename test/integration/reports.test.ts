@@ -9,7 +9,7 @@ import AjvModule from "ajv";
 // ajv is CommonJS: its class is the default export's `default`.
 const Ajv = AjvModule.default;
 import { chromium } from "playwright-core";
-import { aliasConfig, dockerSkip, PROJECT_ROOT, runCli, tmpDir, writeTest, type CliResult } from "../helpers/env.js";
+import { aliasConfig, appServices, dockerSkip, PROJECT_ROOT, runCli, tmpDir, writeTest, type CliResult } from "../helpers/env.js";
 
 const SECRET = "s3cr3t-token-value-42";
 const HEADER = "Bearer hdr-secret-777";
@@ -21,17 +21,7 @@ description = "checkout through the OTel SDK"
 [otel]
 exporter = "otlp"
 headers = { Authorization = "${HEADER}" }
-[service.app]
-image = "clnrm/node:20"
-env = { API_TOKEN = "${SECRET}" }
-volumes = [
-  { host_path = "${path.join(PROJECT_ROOT, "node_modules")}", container_path = "/app/node_modules", read_only = true },
-  { host_path = "${path.join(PROJECT_ROOT, "test/fixtures")}", container_path = "/app/fixtures", read_only = true },
-]
-[service.db]
-image = "alpine:latest"
-args = ["sleep", "60"]
-[[scenario]]
+${appServices(`API_TOKEN = "${SECRET}"`)}[[scenario]]
 name = "checkout_flow"
 service = "app"
 run = "sh -c 'echo token=$API_TOKEN; env | grep OTEL_EXPORTER_OTLP_HEADERS; node /app/fixtures/otel-app.mjs'"

@@ -7,6 +7,7 @@ import { spansFromFile } from "../../telemetry/text-input.js";
 import { attrString, durationMs, spanToJson, type Span } from "../../telemetry/span.js";
 import { traceDigest } from "../../telemetry/normalize.js";
 import { diffTraces } from "../../telemetry/diff.js";
+import { spanTree } from "../../telemetry/tree.js";
 import { validateExpectations } from "../../validate/index.js";
 import { formatFinding } from "../../report/console.js";
 import { reportError, type GlobalOptions } from "../shared.js";
@@ -22,20 +23,14 @@ function loadSpans(file: string): Span[] {
 }
 
 export function treeLines(spans: readonly Span[]): string[] {
-  const ids = new Set(spans.map((s) => s.spanId));
-  const kids = new Map<string, Span[]>();
-  const roots: Span[] = [];
-  for (const s of spans) {
-    if (s.parentSpanId && ids.has(s.parentSpanId)) kids.set(s.parentSpanId, [...(kids.get(s.parentSpanId) ?? []), s]);
-    else roots.push(s);
-  }
+  const tree = spanTree(spans);
   const out: string[] = [];
   const walk = (s: Span, prefix: string, last: boolean, root: boolean): void => {
     out.push(root ? s.name : `${prefix}${last ? "└── " : "├── "}${s.name}`);
-    const c = kids.get(s.spanId) ?? [];
+    const c = tree.children(s.spanId);
     c.forEach((k, i) => walk(k, root ? "" : `${prefix}${last ? "    " : "│   "}`, i === c.length - 1, false));
   };
-  roots.forEach((r) => walk(r, "", true, true));
+  tree.roots.forEach((r) => walk(r, "", true, true));
   return out;
 }
 
