@@ -7,6 +7,7 @@ import { benchAuthoring } from "./authoring.bench.js";
 import { benchTelemetry } from "./telemetry.bench.js";
 import { benchEngine } from "./engine.bench.js";
 import { benchReports } from "./reports.bench.js";
+import { benchLoop } from "./loop.bench.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const want = new Set(process.argv.slice(2));
@@ -16,6 +17,7 @@ if (on("authoring")) rows.push(await benchAuthoring());
 if (on("telemetry")) rows.push(...(await benchTelemetry()));
 if (on("reports")) rows.push(...(await benchReports()));
 if (on("engine")) rows.push(...(await benchEngine()));
+if (on("loop")) rows.push(...(await benchLoop()));
 const text = `# Benchmark results
 
 Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${new Date().toISOString().slice(0, 10)}:

@@ -75,7 +75,14 @@ export class DevLoop {
       else for (const k of this.known.keys()) if (path.dirname(k) === path.dirname(file)) targets.set(k, at);
     }
     this.running = this.running.then(async () => {
-      for (const [file, at] of targets) await this.process(file, at);
+      for (const [file, at] of targets) {
+        try {
+          await this.process(file, at);
+        } catch (e) {
+          // Never lose a save: whatever went wrong is reported as that file's event.
+          this.onEvent({ kind: "invalid", file, error: asCleanroomError(e, "Internal"), latencyMs: Date.now() - at });
+        }
+      }
     });
   }
 
