@@ -1,4 +1,5 @@
 /** Console output: one line per test, a focused first failure, and a summary. NO_COLOR is honoured. */
+import path from "node:path";
 import type { Finding, RunResult, TestResult } from "../core/result.js";
 
 const useColor = (): boolean => !process.env.NO_COLOR && process.stdout.isTTY === true;
@@ -15,12 +16,12 @@ export function formatTestLine(t: TestResult): string {
   return `${t.verdict === "passed" ? green("PASS") : red("FAIL")} ${t.name} in ${secs(t.durationMs)}${tel}`;
 }
 
-export function formatFinding(f: Finding, indent = "    "): string {
+export function formatFinding(f: Finding, indent = "    ", file?: string): string {
   const lines = [`${indent}${red(f.rule)}: ${f.message}`];
   if (f.expected !== undefined) lines.push(`${indent}  expected: ${f.expected}`);
   if (f.actual !== undefined) lines.push(`${indent}  actual:   ${f.actual}`);
   if (f.spanNames?.length || f.spanIds?.length) lines.push(`${indent}  spans:    ${(f.spanNames ?? []).slice(0, 5).join(", ")}${f.spanIds?.length ? ` [${f.spanIds.slice(0, 5).join(", ")}]` : ""}`);
-  if (f.keyPath) lines.push(`${indent}  where:    ${f.keyPath}${f.line ? ` (line ${f.line})` : ""}`);
+  if (f.keyPath) lines.push(`${indent}  where:    ${file && f.line ? `${file}:${f.line} ` : f.line ? `line ${f.line} ` : ""}(${f.keyPath})`);
   return lines.join("\n");
 }
 
@@ -28,7 +29,7 @@ export function formatTestDetail(t: TestResult, verbose = false): string {
   const out: string[] = [formatTestLine(t)];
   if (t.error) out.push(`    ${red(`${t.error.kind} error`)}${t.error.location ? ` in ${t.error.location}` : ""}: ${t.error.message.replace(/\n/g, "\n    ")}${t.error.hint ? `\n    hint: ${t.error.hint}` : ""}`);
   if (t.firstFailure) {
-    out.push(`  first failing rule:\n${formatFinding(t.firstFailure)}`);
+    out.push(`  first failing rule:\n${formatFinding(t.firstFailure, "    ", path.relative(process.cwd(), t.file) || t.file)}`);
     if (t.findings.length > 1) out.push(dim(`    (+${t.findings.length - 1} more finding(s); see the JSON report)`));
     if (t.telemetry && t.telemetry.completion) out.push(dim(`    spans received: ${t.telemetry.spans} (collection ended: ${t.telemetry.completion} after ${t.telemetry.waitedMs}ms)`));
   }

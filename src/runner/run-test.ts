@@ -5,6 +5,7 @@ import type { ErrorInfo, Finding, TestResult } from "../core/result.js";
 import type { ProjectConfig } from "../config/project.js";
 import { loadTestFile } from "../config/load.js";
 import type { TestConfig } from "../config/types.js";
+import { locateKeyPath } from "../config/locate.js";
 import type { TemplateRenderer } from "../template/render.js";
 import type { Backend } from "../engine/backend.js";
 import { executeTest } from "../engine/environment.js";
@@ -96,7 +97,9 @@ export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = 
     }
     const spans = [...tel.store.spans];
     const stepFindings = outcome.scenarios.flatMap((s) => s.steps.flatMap((st) => (st.failure ? [st.failure] : [])));
-    const findings = [...stepFindings, ...(outcome.error ? [] : validate())];
+    // Expectation findings point at their line in the (rendered) file.
+    const located = (outcome.error ? [] : validate()).map((f) => (f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f));
+    const findings = [...stepFindings, ...located];
     const verdict = outcome.error || findings.length > 0 ? "failed" : "passed";
     const sources: Record<string, number> = {};
     for (const s of spans) sources[s.source] = (sources[s.source] ?? 0) + 1;

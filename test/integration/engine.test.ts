@@ -232,6 +232,14 @@ expected_output_regex = "^67108864$"
     assert.match(r.stdout, /image clnrm\/does-not-exist:1 is not present locally and cannot be pulled \(pull_policy is "never"\)/);
   });
 
+  it("-j 1 --fail-fast stops starting tests after the first failure; results keep input order", async () => {
+    const files = ["a", "b", "c"].map((n, i) => writeTest(dir, `ff-${n}.clnrm.toml`, `[meta]\nname = "ff_${n}"\n[[scenario]]\nname = "s"\nrun = "${i === 0 ? "false" : "true"}"\n`));
+    const r = await runCli(["-c", bench.config, "run", "-j", "1", "--fail-fast", "--no-cache", ...files], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /FAIL ff_a in[\s\S]*FAIL .*ff-b\.clnrm\.toml[\s\S]*not run: --fail-fast stopped after a failure[\s\S]*FAIL .*ff-c\.clnrm\.toml/);
+    assert.doesNotMatch(r.stdout, /RUN .*ff-b/);
+  });
+
   it("leaves no labelled container or network behind", () => {
     assert.deepEqual(managedResources(), { containers: [], networks: [] });
   });
