@@ -19,24 +19,17 @@ export function registerAuthoring(program: Command, globals: () => GlobalOptions
     .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
     .action(async (paths: string[], opts: { map: Record<string, string> }) => {
       let code = EXIT.ok as number;
-      const renderer = new TemplateRenderer();
-      let files: string[];
-      try {
-        files = discoverTestFiles(paths);
-      } catch (e) {
-        return exit(reportError(e, globals().verbose));
-      }
-      for (const f of files) {
-        try {
-          const { config } = await loadTestFile(f, { map: opts.map, renderer });
-          process.stdout.write(`✅ ${rel(f)}: valid (${config.format}, ${config.scenarios.length} scenario(s), ${config.steps.length} step(s))\n`);
-          for (const w of config.warnings) process.stdout.write(`   warning: ${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}\n`);
-        } catch (e) {
+      const found = await eachTest(paths, opts.map, (f, loaded) => {
+        if ("error" in loaded) {
           process.stdout.write(`❌ ${rel(f)}: invalid\n`);
-          code = Math.max(code, reportError(e, globals().verbose));
+          code = Math.max(code, reportError(loaded.error, globals().verbose));
+          return;
         }
-      }
-      exit(code);
+        const { config } = loaded;
+        process.stdout.write(`✅ ${rel(f)}: valid (${config.format}, ${config.scenarios.length} scenario(s), ${config.steps.length} step(s))\n`);
+        for (const w of config.warnings) process.stdout.write(`   warning: ${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}\n`);
+      });
+      exit(found === true ? code : reportError(found, globals().verbose));
     });
 
   program
@@ -91,23 +84,13 @@ export function registerAuthoring(program: Command, globals: () => GlobalOptions
     .option("--deny-warnings", "exit 1 when there are warnings")
     .action(async (paths: string[], opts: { format: string; denyWarnings?: boolean }) => {
       if (!["human", "json", "github"].includes(opts.format)) return exit(reportError(new CleanroomError("Configuration", `--format must be human, json or github, got ${opts.format}`)));
-      const renderer = new TemplateRenderer();
       const all: { file: string; messages: LintMessage[] }[] = [];
-      let files: string[];
-      try {
-        files = discoverTestFiles(paths);
-      } catch (e) {
-        return exit(reportError(e, globals().verbose));
-      }
-      for (const f of files) {
-        try {
-          const { config } = await loadTestFile(f, { renderer });
-          all.push({ file: f, messages: lintConfig(config) });
-        } catch (e) {
-          const err = e instanceof CleanroomError ? e : new CleanroomError("Internal", String(e));
-          all.push({ file: f, messages: [{ severity: "error", rule: `${err.kind.toLowerCase()}`, message: err.message.split("\n")[0]!, line: err.context.line }] });
-        }
-      }
+      const found = await eachTest(paths, {}, (f, loaded) => {
+        if (!("error" in loaded)) return void all.push({ file: f, messages: lintConfig(loaded.config) });
+        const err = loaded.error instanceof CleanroomError ? loaded.error : new CleanroomError("Internal", String(loaded.error));
+        all.push({ file: f, messages: [{ severity: "error", rule: `${err.kind.toLowerCase()}`, message: err.message.split("\n")[0]!, line: err.context.line }] });
+      });
+      if (found !== true) return exit(reportError(found, globals().verbose));
       const errors = all.reduce((n, x) => n + x.messages.filter((m) => m.severity === "error").length, 0);
       const warnings = all.reduce((n, x) => n + x.messages.filter((m) => m.severity === "warning").length, 0);
       if (opts.format === "json") process.stdout.write(`${JSON.stringify(all.map((x) => ({ file: rel(x.file), messages: x.messages })), null, 2)}\n`);
@@ -122,6 +105,28 @@ export function registerAuthoring(program: Command, globals: () => GlobalOptions
       if (opts.format !== "json") process.stdout.write(`${errors} error(s), ${warnings} warning(s) in ${all.length} file(s)\n`);
       exit(errors > 0 ? EXIT.testFailed : warnings > 0 && opts.denyWarnings ? EXIT.testFailed : EXIT.ok);
     });
+}
+
+/**
+ * Discovers the test files under `paths` and loads each, calling `visit` with the loaded test or
+ * its error. Returns true, or the discovery error (nothing was visited).
+ */
+async function eachTest(paths: readonly string[], map: Readonly<Record<string, string>>, visit: (file: string, loaded: { config: TestConfig } | { error: unknown }) => void): Promise<true | unknown> {
+  let files: string[];
+  try {
+    files = discoverTestFiles(paths);
+  } catch (e) {
+    return e;
+  }
+  const renderer = new TemplateRenderer();
+  for (const f of files) {
+    try {
+      visit(f, { config: (await loadTestFile(f, { map, renderer })).config });
+    } catch (e) {
+      visit(f, { error: e });
+    }
+  }
+  return true;
 }
 
 export function rel(f: string): string {
