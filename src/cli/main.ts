@@ -11,6 +11,12 @@ import { registerDev } from "./commands/dev.js";
 import { registerBaseline } from "./commands/baseline.js";
 import type { GlobalOptions } from "./shared.js";
 
+// `clnrm run | head` closes stdout early: keep running (and cleaning up), just stop printing.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
+
 const program = new Command();
 program
   .name("clnrm")

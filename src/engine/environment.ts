@@ -254,7 +254,9 @@ async function runSteps(
     if (deadline !== undefined) timeoutMs = Math.max(1, Math.min(timeoutMs, deadline - Date.now()));
     const stepSpan = prefix === "steps" ? parentSpan.child(`clnrm.step:${step.name}`, { "step.name": step.name, "step.index": step.index }) : parentSpan;
     const execSpan = stepSpan.child("clnrm.container.exec", { "container.id": c.id, command: step.command.join(" ") });
-    const r = await backend.exec(c.id, step.command, { env: step.env, workdir: step.workdir, timeoutMs, signal });
+    const r = await backend.exec(c.id, step.command, { env: step.env, workdir: step.workdir, timeoutMs, signal }).catch(async (e: unknown) => {
+      throw await containerGone(backend, c, step.name, e);
+    });
     const failure = checkOutput(`${prefix}.step[${step.name}]`, step, r, timeoutMs);
     execSpan.setAttributes({ exit_code: r.exitCode });
     execSpan.end(r.timedOut ? "timed out" : undefined);
@@ -264,6 +266,19 @@ async function runSteps(
     if (failure && !step.continueOnFailure) stop = true;
   }
   return out;
+}
+
+/** A step could not be exec'd: say which container, whether it exited (and how), and its last log lines. */
+async function containerGone(backend: Backend, c: { id: string; name: string }, step: string, cause: unknown): Promise<CleanroomError> {
+  const state = await backend.state(c.id).catch(() => undefined);
+  const logs = await backend.logs(c.id).catch(() => ({ stdout: "", stderr: "" }));
+  const tail = (logs.stdout + logs.stderr).trim().split("\n").slice(-10).join("\n    ");
+  const what = state && !state.running ? `is not running (it exited with code ${state.exitCode})` : `could not run the command (${(cause as Error).message})`;
+  return new CleanroomError("Service", `step "${step}": the container of "${c.name}" ${what}\n  last log lines:\n    ${tail || "(no output)"}`, {
+    context: { containerId: c.id, service: c.name },
+    hint: state && !state.running ? `a service used by steps must keep running: give it long-running args, or leave args out (clnrm then keeps it alive)` : undefined,
+    cause,
+  });
 }
 
 function joinOutput(steps: readonly StepResult[]): { stdout: string; stderr: string } {

@@ -73,6 +73,13 @@ command = ["echo", "never"]
     assert.match(d.failure.message, /exit code 2, expected 0; stderr: oops/);
   });
 
+  it("a service container that dies is reported with its exit code and last logs", async () => {
+    const r = await run("dies.clnrm.toml", '[test.metadata]\nname = "dies"\n[services.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo going away; exit 4"]\n[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n');
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.test.error.kind, "Service");
+    assert.match(r.test.error.message, /step "s": the container of "x" is not running \(it exited with code 4\)\n\s+last log lines:\n\s+going away/);
+  });
+
   it("a hung command is killed at its timeout and reported as such", async () => {
     const t0 = Date.now();
     const r = await run("hang.clnrm.toml", `[meta]

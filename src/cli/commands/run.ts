@@ -86,7 +86,12 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
   const controller = new AbortController();
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals): void => {
-    if (interrupted) return;
+    if (interrupted) {
+      // A second Ctrl-C: stop waiting for a graceful end, remove this run's resources now.
+      process.stderr.write(`\n${sig} again: removing this run's containers and exiting\n`);
+      void sweep(backend, runId).finally(() => process.exit(EXIT.interrupted));
+      return;
+    }
     interrupted = true;
     process.stderr.write(`\n${sig}: stopping, removing containers…\n`);
     controller.abort();
