@@ -38,6 +38,8 @@ export interface EngineOptions {
   readonly hermetic?: boolean;
   /** clnrm's own span for this test (clnrm.test); steps, services and execs become its children. */
   readonly span?: TraceSpan;
+  /** Results of scenarios that need not run again (change-aware cache); `steps` stands for legacy [[steps]]. */
+  readonly reuse?: ReadonlyMap<string, ScenarioResult>;
 }
 
 export interface EngineOutcome {
@@ -152,7 +154,9 @@ export async function executeTest(config: TestConfig, opts: EngineOptions, hooks
       return { id: defaultId, name: "default" };
     };
 
-    if (config.steps.length > 0) {
+    const reused = opts.reuse?.get("steps");
+    if (config.steps.length > 0 && reused) scenarios.push(reused);
+    else if (config.steps.length > 0) {
       const t0 = Date.now();
       const results = await runSteps(config.steps, containerFor, backend, project.stepTimeoutMs, "steps", testSpan, opts.signal);
       scenarios.push({ name: "steps", status: results.some((r) => r.status === "failed") ? "failed" : "passed", durationMs: Date.now() - t0, steps: results });
@@ -161,6 +165,11 @@ export async function executeTest(config: TestConfig, opts: EngineOptions, hooks
 
     for (const sc of config.scenarios) {
       abortCheck(opts.signal);
+      const cached = opts.reuse?.get(sc.name);
+      if (cached) {
+        scenarios.push(cached);
+        continue;
+      }
       hooks.onProgress?.(`scenario ${sc.name}`);
       const result = await runScenario(sc, config, { backend, image, startContainer, serviceSpec, containerFor, hooks, signal: opts.signal, baseEnv, limits: limitsOf(config.limits), defaultImage: project.defaultImage, stepTimeoutMs: project.stepTimeoutMs, span: testSpan });
       scenarios.push(result);

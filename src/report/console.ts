@@ -12,8 +12,10 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
 export function formatTestLine(t: TestResult): string {
   const tel = t.telemetry ? ` (spans=${t.telemetry.spans}, digest=${t.telemetry.digest?.slice(0, 12)}…)` : "";
-  if (t.cached) return `${green("PASS")} ${t.name} (cached)`;
-  return `${t.verdict === "passed" ? green("PASS") : red("FAIL")} ${t.name} in ${secs(t.durationMs)}${tel}`;
+  const verdict = t.verdict === "passed" ? green("PASS") : red("FAIL");
+  if (t.cached) return `${verdict} ${t.name} (cached: no scenario changed; expectations checked against the cached spans)`;
+  const cachedScenarios = t.scenarios.filter((s) => s.status === "cached").length;
+  return `${verdict} ${t.name} in ${secs(t.durationMs)}${tel}${cachedScenarios ? ` (${cachedScenarios}/${t.scenarios.length} scenario(s) cached)` : ""}`;
 }
 
 export function formatFinding(f: Finding, indent = "    ", file?: string): string {

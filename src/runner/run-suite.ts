@@ -5,8 +5,8 @@ import { asCleanroomError } from "../core/errors.js";
 import type { TraceSpan } from "../core/tracing.js";
 import type { Backend } from "../engine/backend.js";
 import type { TemplateRenderer } from "../template/render.js";
-import { cachedResult, cacheKey, type ResultCache } from "./cache.js";
-import { errorInfo, mapPool, notRunResult, runTestConfig, type TestRun } from "./run-test.js";
+import { cacheKeys, STEPS_SCENARIO, type CacheKeys, type ResultCache } from "./cache.js";
+import { cachedTestRun, errorInfo, mapPool, notRunResult, runTestConfig, type TestRun } from "./run-test.js";
 
 export interface SuiteOptions {
   readonly backend: Backend;
@@ -40,18 +40,21 @@ export async function runSuite(files: readonly string[], o: SuiteOptions): Promi
       let run: TestRun;
       try {
         const { config } = await loadTestFile(file, { map: o.map, renderer: o.renderer });
-        let key: string | undefined;
+        let keys: CacheKeys | undefined;
         if (o.cache) {
-          const refs = new Set([...config.services.map((s) => s.image), o.project.defaultImage]);
-          const ids = await Promise.all([...refs].map((r) => o.backend.ensureImage(resolveImage(o.project, r).image, o.project.pullPolicy).catch(() => `missing:${r}`)));
-          key = cacheKey(config, ids, { map: o.map, hermetic: o.hermetic });
+          const ids: Record<string, string> = {};
+          for (const ref of new Set([...config.services.map((s) => s.image), o.project.defaultImage]))
+            ids[ref] = await o.backend.ensureImage(resolveImage(o.project, ref).image, o.project.pullPolicy).catch(() => `missing:${ref}`);
+          keys = cacheKeys(config, ids, { map: o.map, hermetic: o.hermetic });
         }
-        const hit = key && !o.force ? o.cache!.lookup(key) : undefined;
-        if (hit) run = { result: cachedResult(config, hit), spans: [], config };
-        else {
+        const hit = keys && !o.force ? o.cache!.lookup(keys) : undefined;
+        if (hit?.whole) {
+          const names = [...(config.steps.length ? [STEPS_SCENARIO] : []), ...config.scenarios.map((s) => s.name)];
+          run = cachedTestRun(config, names.map((n) => hit.scenarios.get(n)!.result), hit.whole.spans, o.secrets);
+        } else {
           const onProgress = o.onProgress;
-          run = await runTestConfig(config, { ...o, onProgress: onProgress ? (m) => onProgress(file, m) : undefined }, t0);
-          if (key) o.cache!.record(key, run.result);
+          run = await runTestConfig(config, { ...o, reuse: hit?.scenarios, onProgress: onProgress ? (m) => onProgress(file, m) : undefined }, t0);
+          if (keys) o.cache!.record(keys, run);
         }
       } catch (e) {
         const err = asCleanroomError(e, "Configuration");

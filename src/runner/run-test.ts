@@ -1,7 +1,7 @@
 /** Runs one test file end to end: load → environment → collect spans → validate → result. */
 import { createHash } from "node:crypto";
 import { asCleanroomError, type CleanroomError } from "../core/errors.js";
-import type { ErrorInfo, Finding, TestResult } from "../core/result.js";
+import type { ErrorInfo, Finding, ScenarioResult, TestResult } from "../core/result.js";
 import type { ProjectConfig } from "../config/project.js";
 import { loadTestFile } from "../config/load.js";
 import type { TestConfig } from "../config/types.js";
@@ -33,6 +33,8 @@ export interface RunTestDeps {
   readonly runSpan?: TraceSpan;
   /** Extra secrets: names of environment variables (`--secret NAME`) whose values are redacted. */
   readonly secrets?: ReadonlySet<string>;
+  /** Cached scenarios: their results are reused and their spans join the ones collected now. */
+  readonly reuse?: ReadonlyMap<string, { readonly result: ScenarioResult; readonly spans: readonly Span[] }>;
 }
 
 /** Every secret value a test's results could echo back. */
@@ -84,7 +86,9 @@ export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = 
   const span = (deps.runSpan ?? noopSpan).child("clnrm.test", { "test.name": config.name, "test.file": config.file, "test.hermetic": deps.hermetic === true || config.hermetic });
   let verdictForSpan: string | undefined = "not finished";
   try {
-    outcome = await executeTest(config, { backend: deps.backend, project: deps.project, runId: deps.runId, signal: deps.signal, hermetic: deps.hermetic, span }, { ...tel.hooks, onProgress: deps.onProgress });
+    const reuse = new Map([...(deps.reuse ?? [])].map(([name, r]) => [name, r.result]));
+    for (const r of deps.reuse?.values() ?? []) tel.store.ingest(r.spans);
+    outcome = await executeTest(config, { backend: deps.backend, project: deps.project, runId: deps.runId, signal: deps.signal, hermetic: deps.hermetic, span, reuse }, { ...tel.hooks, onProgress: deps.onProgress });
     const allowedHosts = new Set([...config.services.map((s) => s.id), "default", "scenario", outcome.network?.gateway ?? ""]);
     const validate = (): Finding[] => (config.hasExpectations ? validateExpectations(config.expect, tel.store.spans, { allowedHosts }) : []);
     let completion: { completion: "satisfied" | "quiet" | "timeout" | "none"; waitedMs: number } = { completion: "none", waitedMs: 0 };
@@ -162,4 +166,19 @@ export function redactedSpans(run: TestRun): readonly Span[] {
     events: s.events.map((e) => ({ ...e, name: r.text(e.name), attributes: r.deep(e.attributes) })),
     status: { ...s.status, message: s.status.message === undefined ? undefined : r.text(s.status.message) },
   }));
+}
+
+/** A test whose every scenario is cached: no container starts; the current expectations are checked against the cached spans. */
+export function cachedTestRun(config: TestConfig, scenarios: readonly ScenarioResult[], spans: readonly Span[], secrets?: ReadonlySet<string>): TestRun {
+  const findings = config.hasExpectations
+    ? validateExpectations(config.expect, spans, { allowedHosts: new Set(config.services.map((s) => s.id)) }).map((f) => (f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f))
+    : [];
+  const result: TestResult = {
+    file: config.file, name: config.name, verdict: findings.length ? "failed" : "passed", durationMs: 0, scenarios, findings, firstFailure: findings[0], cached: true,
+    telemetry: config.hasExpectations || config.otel ? { spans: spans.length, events: spans.reduce((n, s) => n + s.events.length, 0), digest: traceDigest(spans), completion: "none", sources: { cache: spans.length } } : undefined,
+    specHash: createHash("sha256").update(config.source).digest("hex"), seed: config.determinism?.seed, freezeClock: config.determinism?.freezeClock,
+    containers: [], warnings: config.warnings.map((w) => `${w.keyPath}: ${w.message}`), imageAliases: [],
+  };
+  const redact = secretsOf(config, secrets);
+  return { result: redact.deep(result), spans, config, redact };
 }

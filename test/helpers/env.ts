@@ -75,7 +75,7 @@ export function testBench(): {
     run: async (name, toml, extra = []) => {
       const file = writeTest(dir, name, toml);
       const json = path.join(dir, `${name}.json`);
-      const r = await runCli(["-c", config, "run", ...extra, "--report-json", json, file], { cwd: dir });
+      const r = await runCli(["-c", config, "run", "--no-cache", ...extra, "--report-json", json, file], { cwd: dir });
       const report = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) : undefined;
       return { ...r, report, test: report?.tests[0] };
     },

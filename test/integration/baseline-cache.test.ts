@@ -30,13 +30,13 @@ describe("cache, baselines, red/green (real containers)", { skip: dockerSkip }, 
     assert.match(first.stdout, /PASS cached_test in/);
     const second = await runCli(["-c", config, "run", file], { cwd: dir });
     assert.equal(second.code, 0);
-    assert.match(second.stdout, /PASS cached_test \(cached\)/);
-    assert.match(second.stdout, /cache: 100% \(1\/1\) of tests unchanged since they passed/);
+    assert.match(second.stdout, /PASS cached_test \(cached: no scenario changed/);
+    assert.match(second.stdout, /cache: 100% \(1\/1 scenarios\) unchanged since they passed/);
     assert.match((await runCli(["-c", config, "run", "--force", file], { cwd: dir })).stdout, /PASS cached_test in/);
 
     fs.writeFileSync(file, TEST({ env: "b" }));
     assert.match((await runCli(["-c", config, "run", file], { cwd: dir })).stdout, /PASS cached_test in/, "a changed env must re-run");
-    assert.match((await runCli(["-c", config, "run", file], { cwd: dir })).stdout, /\(cached\)/);
+    assert.match((await runCli(["-c", config, "run", file], { cwd: dir })).stdout, /\(cached:/);
 
     // Same reference, different image: re-point the alias at a derived image with another id.
     const tag = `clnrm/busybox:cache-test-${process.pid}`;
@@ -49,10 +49,40 @@ describe("cache, baselines, red/green (real containers)", { skip: dockerSkip }, 
       fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace(`"alpine:latest" = "${tag}"`, '"alpine:latest" = "clnrm/busybox:local"'));
       spawnSync("/usr/bin/docker", ["rmi", "-f", tag]);
     }
-    // A failing test is never cached.
+    // Expectations are not part of the key: a changed expectation is checked against the cached spans.
     fs.writeFileSync(file, TEST({ expect: "missing" }));
-    assert.equal((await runCli(["-c", config, "run", file], { cwd: dir })).code, 1);
-    assert.equal((await runCli(["-c", config, "run", file], { cwd: dir })).code, 1);
+    const reval = await runCli(["-c", config, "run", file], { cwd: dir });
+    assert.equal(reval.code, 1);
+    assert.match(reval.stdout, /FAIL cached_test \(cached: [\s\S]*expect\.span\[missing\]\.existence/);
+  });
+
+  it("per scenario: an unchanged scenario is skipped while a changed one runs, and its cached spans still count", async () => {
+    const dir = tmpDir();
+    const config = aliasConfig(dir);
+    const two = (second: string): string => `[meta]
+name = "two_scenarios"
+[[scenario]]
+name = "first"
+run = "sh -c 'echo \\"$SPAN\\"'"
+env = { SPAN = '${SPAN("first.work", "x")}' }
+[[scenario]]
+name = "second"
+run = "sh -c 'echo \\"$SPAN\\"'"
+env = { SPAN = '${JSON.stringify({ name: "second.work", trace_id: "ab".repeat(16), span_id: "ef".repeat(8), attributes: { v: second } })}' }
+[expect.counts]
+by_name = { "first.work" = { eq = 1 }, "second.work" = { eq = 1 } }
+`;
+    const file = writeTest(dir, "two.clnrm.toml", two("1"));
+    const json = path.join(dir, "r.json");
+    assert.equal((await runCli(["-c", config, "run", file], { cwd: dir })).code, 0);
+    fs.writeFileSync(file, two("2"));
+    const r = await runCli(["-c", config, "run", "--report-json", json, file], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /PASS two_scenarios in .* \(1\/2 scenario\(s\) cached\)/);
+    const t = JSON.parse(fs.readFileSync(json, "utf8")).tests[0];
+    assert.deepEqual(t.scenarios.map((s: { status: string }) => s.status), ["cached", "passed"]);
+    assert.equal(t.counts.spans, 2);
+    assert.match(r.stdout, /cache: 50% \(1\/2 scenarios\)/);
   });
 
   it("record then repro: same digest reproduces; a changed span is a mismatch with a structural diff", async () => {

@@ -16,7 +16,7 @@ describe("conformance: run rows (real containers)", { skip }, () => {
     config = aliasConfig(dir);
   });
 
-  const run = (files: string[], extra: string[] = []) => runCli(["-c", config, "run", "-j", "2", ...extra, ...files.map(f)], { cwd: dir });
+  const run = (files: string[], extra: string[] = []) => runCli(["-c", config, "run", "-j", "2", "--no-cache", ...extra, ...files.map(f)], { cwd: dir });
 
   it("first-test, basic, toml-vars-rosetta, basic-otel-validation, legitimate: PASS", async () => {
     const r = await run([

@@ -149,7 +149,7 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
       } catch (e) {
         process.stderr.write(`warning: cannot write the cache in ${project.cacheDir}: ${(e as Error).message}\n`);
       }
-      if (cache.hits > 0) process.stdout.write(`cache: ${cache.hitRate()} of tests unchanged since they passed (use --force to run them)\n`);
+      if (cache.hits > 0) process.stdout.write(`cache: ${cache.hitRate()} unchanged since they passed (use --force to run them)\n`);
     }
     process.stdout.write(`${formatSummary(run)}\n`);
     const decided = interrupted ? undefined : postRun?.(runs, project);
