@@ -49,7 +49,7 @@ export function cacheKeys(config: TestConfig, imageIds: Readonly<Record<string, 
   const runBy = new Set(config.scenarios.filter((s) => s.argv || s.steps.length).map((s) => s.service));
   const background = config.format === "legacy" ? config.services : config.services.filter((s) => !runBy.has(s.id));
   const shared = {
-    v: CLNRM_VERSION, format: config.format, images: imageIds, map: inputs.map ?? {}, hermetic: inputs.hermetic === true || config.hermetic,
+    v: CLNRM_VERSION, file: config.file, test: config.name, format: config.format, images: imageIds, map: inputs.map ?? {}, hermetic: inputs.hermetic === true || config.hermetic,
     limits: config.limits ?? null, determinism: config.determinism ?? null, otel: config.otel ?? null, background,
   };
   const scenarios = new Map<string, string>();
