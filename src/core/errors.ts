@@ -74,6 +74,7 @@ export class CleanroomError extends Error {
     const head = `${this.kind} error${loc ? ` in ${loc}` : ""}: ${this.message}`;
     const parts = [head];
     if (this.context.keyPath && !this.message.includes(this.context.keyPath)) parts.push(`  at key: ${this.context.keyPath}`);
+    if (this.context.service && !this.message.includes(`"${this.context.service}"`)) parts.push(`  service: ${this.context.service}`);
     if (this.context.containerId) parts.push(`  container: ${this.context.containerId.slice(0, 12)}`);
     if (this.context.codeFrame) parts.push(this.context.codeFrame.replace(/^/gm, "  "));
     if (this.hint) parts.push(`  hint: ${this.hint}`);

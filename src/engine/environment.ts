@@ -108,7 +108,7 @@ export async function executeTest(config: TestConfig, opts: EngineOptions, hooks
       } catch (e) {
         const id = e instanceof CleanroomError ? e.context.containerId : undefined;
         if (id) started.push({ name, id, image: spec.image });
-        throw e;
+        throw e instanceof CleanroomError ? e.withContext({ service: name }) : e;
       }
     };
     const serviceSpec = (svc: ServiceConfig, img: string, env: Readonly<Record<string, string>>, cmd?: readonly string[]): Omit<ContainerSpec, "labels" | "network"> => ({

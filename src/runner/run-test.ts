@@ -64,7 +64,8 @@ export interface TestRun {
 }
 
 export function errorInfo(e: CleanroomError): ErrorInfo {
-  return { kind: e.kind, message: e.message, location: e.location(), hint: e.hint };
+  const where = [e.context.service && !e.message.includes(`"${e.context.service}"`) ? `service ${e.context.service}` : "", e.context.containerId ? `container ${e.context.containerId.slice(0, 12)}` : ""].filter(Boolean).join(", ");
+  return { kind: e.kind, message: where ? `${e.message} (${where})` : e.message, location: e.location(), hint: e.hint };
 }
 
 export async function runTestFile(file: string, deps: RunTestDeps): Promise<TestRun> {
