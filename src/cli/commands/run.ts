@@ -16,6 +16,7 @@ import { ResultCache } from "../../runner/cache.js";
 import { runSuite } from "../../runner/run-suite.js";
 import { redactedSpans, type TestRun } from "../../runner/run-test.js";
 import { formatSummary, formatTestDetail } from "../../report/console.js";
+import { LiveProgress } from "../../report/progress.js";
 import { jsonReport } from "../../report/json.js";
 import { junitReport } from "../../report/junit.js";
 import { htmlReport } from "../../report/html.js";
@@ -113,15 +114,16 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
     const tracer = await createSelfTracer(exporter, opts.otelEndpoint);
     const runSpan = tracer.root("clnrm.run", { "clnrm.version": "0.7.0", "test.count": files.length, component: "runner", "run.id": runId });
     const cache = opts.cache === false ? undefined : new ResultCache(project.cacheDir);
-    const live = process.stdout.isTTY === true;
+    const progress = new LiveProgress();
     const runs = await runSuite(files, {
       backend, project, runId, renderer: new TemplateRenderer(), jobs, failFast: opts.failFast ?? project.failFast, signal: controller.signal,
       map: opts.map, hermetic: opts.hermetic, runSpan, secrets: new Set(opts.secret ?? []), spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
       cache, force: opts.force === true,
-      onStart: (file) => { if (!live) process.stdout.write(`RUN  ${path.relative(process.cwd(), file) || file}\n`); },
-      onProgress: live ? (file, m) => process.stdout.write(`\r\x1b[2K… ${path.basename(file)}: ${m}`) : undefined,
-      onDone: live ? () => process.stdout.write("\r\x1b[2K") : undefined,
+      onStart: (file) => progress.start(file, path.relative(process.cwd(), file) || file),
+      onProgress: (file, m) => progress.update(file, m),
+      onDone: (r) => progress.done(r.result.file),
     });
+    progress.stop();
     const tests = runs.map((r) => r.result);
     const run: RunResult = { runId, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, tests, interrupted };
     const allPassed = tests.every((t) => t.verdict === "passed");
