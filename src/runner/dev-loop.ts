@@ -50,9 +50,11 @@ export class DevLoop {
     private readonly debounceMs = 100,
   ) {}
 
-  /** Runs every file once, then watches `paths` (files or directories). */
+  /**
+   * Watches `paths` (files or directories), then runs every file once. The watcher is ready
+   * before the first verdict is reported, so a save made after it is never missed.
+   */
   async start(files: readonly string[], paths: readonly string[]): Promise<void> {
-    for (const f of files) await this.process(f, Date.now());
     this.watcher = chokidar.watch([...paths], { ignoreInitial: true, awaitWriteFinish: false, ignored: (p: string) => /(^|\/)(node_modules|\.git|\.clnrm)(\/|$)/.test(p) });
     const onChange = (p: string): void => {
       const abs = path.resolve(p);
@@ -63,6 +65,11 @@ export class DevLoop {
     };
     this.watcher.on("add", onChange).on("change", onChange);
     await new Promise<void>((resolve) => this.watcher!.once("ready", () => resolve()));
+    const initial = this.running.then(async () => {
+      for (const f of files) await this.process(f, Date.now());
+    });
+    this.running = initial;
+    await initial;
   }
 
   private flush(): void {
