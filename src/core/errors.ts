@@ -86,10 +86,6 @@ export class CleanroomError extends Error {
   }
 }
 
-export function isCleanroomError(e: unknown): e is CleanroomError {
-  return e instanceof CleanroomError;
-}
-
 /** Wraps anything thrown into a CleanroomError of the given kind, keeping existing ones. */
 export function asCleanroomError(e: unknown, kind: ErrorKind, message?: string, context?: ErrorContext): CleanroomError {
   if (e instanceof CleanroomError) return context ? e.withContext(context) : e;

@@ -1,9 +1,8 @@
 /** Runs one test file end to end: load → environment → collect spans → validate → result. */
 import { createHash } from "node:crypto";
-import { asCleanroomError, type CleanroomError } from "../core/errors.js";
+import type { CleanroomError } from "../core/errors.js";
 import type { ErrorInfo, Finding, ScenarioResult, TestResult } from "../core/result.js";
 import type { ProjectConfig } from "../config/project.js";
-import { loadTestFile } from "../config/load.js";
 import type { TestConfig } from "../config/types.js";
 import { locateKeyPath } from "../config/locate.js";
 import type { TemplateRenderer } from "../template/render.js";
@@ -66,18 +65,6 @@ export interface TestRun {
 export function errorInfo(e: CleanroomError): ErrorInfo {
   const where = [e.context.service && !e.message.includes(`"${e.context.service}"`) ? `service ${e.context.service}` : "", e.context.containerId ? `container ${e.context.containerId.slice(0, 12)}` : ""].filter(Boolean).join(", ");
   return { kind: e.kind, message: where ? `${e.message} (${where})` : e.message, location: e.location(), hint: e.hint };
-}
-
-export async function runTestFile(file: string, deps: RunTestDeps): Promise<TestRun> {
-  const t0 = Date.now();
-  let config: TestConfig;
-  try {
-    config = (await loadTestFile(file, { map: deps.map, renderer: deps.renderer })).config;
-  } catch (e) {
-    const err = asCleanroomError(e, "Configuration");
-    return { spans: [], result: { file, name: file, verdict: "failed", durationMs: Date.now() - t0, scenarios: [], findings: [], error: errorInfo(err), specHash: "", containers: [], warnings: [], imageAliases: [] } };
-  }
-  return runTestConfig(config, deps, t0);
 }
 
 export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = Date.now()): Promise<TestRun> {
