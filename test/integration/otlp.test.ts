@@ -1,8 +1,6 @@
 /** Real programs in containers send real OTLP to clnrm's receiver; every validator passes and fails on real spans. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
 import { appServices, dockerSkip, managedResources, testBench } from "../helpers/env.js";
 
 const APP_SERVICE = appServices();
@@ -41,7 +39,7 @@ span_attrs.forbid_keys = ["http.url"]
 
 describe("OTLP from real programs (real containers, real spans)", { skip: dockerSkip }, () => {
   const bench = testBench();
-  const { dir, run } = bench;
+  const { run } = bench;
   const appTest = (name: string, env: string, expectations = FULL_EXPECTATIONS) => `[meta]
 name = "${name}"
 [otel]
