@@ -122,9 +122,7 @@ export async function executeTest(config: TestConfig, opts: EngineOptions, hooks
       healthcheck: svc.healthCheck?.docker && svc.healthCheck.cmd ? { test: ["CMD", ...svc.healthCheck.cmd], intervalMs: svc.healthCheck.intervalMs, timeoutMs: svc.healthCheck.timeoutMs, retries: 3 } : undefined,
     });
 
-    // Long-lived services: all of them for legacy steps; for v0.7, those no scenario runs itself.
-    const scenarioServices = new Set(config.scenarios.filter((s) => s.argv || s.steps.length).map((s) => s.service));
-    const background = config.format === "legacy" ? config.services : config.services.filter((s) => !scenarioServices.has(s.id));
+    const background = backgroundServices(config);
     const serviceIds = new Map<string, string>();
     for (const svc of startOrder(background)) {
       abortCheck(opts.signal);
@@ -296,6 +294,12 @@ function joinOutput(steps: readonly StepResult[]): { stdout: string; stderr: str
 
 function limitsOf(l: { cpuMillicores?: number; memoryMb?: number } | undefined): { nanoCpus?: number; memoryBytes?: number } {
   return { nanoCpus: l?.cpuMillicores ? l.cpuMillicores * 1e6 : undefined, memoryBytes: l?.memoryMb ? l.memoryMb * 1024 * 1024 : undefined };
+}
+
+/** Long-lived services: all of them for legacy steps; for v0.7, those no scenario runs itself. */
+export function backgroundServices(config: TestConfig): ServiceConfig[] {
+  const runBy = new Set(config.scenarios.filter((s) => s.argv || s.steps.length).map((s) => s.service));
+  return config.format === "legacy" ? [...config.services] : config.services.filter((s) => !runBy.has(s.id));
 }
 
 /** Services in dependency order (depends_on first); the config builder already rejected cycles. */

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { TestConfig } from "../config/types.js";
+import { backgroundServices } from "../engine/environment.js";
 import type { ScenarioResult } from "../core/result.js";
 import { canonicalJson } from "../telemetry/normalize.js";
 import { spansToOtlpJson } from "../telemetry/otlp/encode-json.js";
@@ -46,8 +47,7 @@ export interface CacheKeys {
 const sha = (v: unknown): string => createHash("sha256").update(canonicalJson(v)).digest("hex");
 
 export function cacheKeys(config: TestConfig, imageIds: Readonly<Record<string, string>>, inputs: { map?: Readonly<Record<string, string>>; hermetic?: boolean }): CacheKeys {
-  const runBy = new Set(config.scenarios.filter((s) => s.argv || s.steps.length).map((s) => s.service));
-  const background = config.format === "legacy" ? config.services : config.services.filter((s) => !runBy.has(s.id));
+  const background = backgroundServices(config);
   const shared = {
     v: CLNRM_VERSION, file: config.file, test: config.name, format: config.format, images: imageIds, map: inputs.map ?? {}, hermetic: inputs.hermetic === true || config.hermetic,
     limits: config.limits ?? null, determinism: config.determinism ?? null, otel: config.otel ?? null, background,

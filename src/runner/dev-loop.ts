@@ -15,9 +15,8 @@ import { TEST_FILE_RE } from "../config/discover.js";
 import type { TestConfig } from "../config/types.js";
 import { canonicalJson } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
-import { validateExpectations } from "../validate/index.js";
 import { TemplateRenderer } from "../template/render.js";
-import { runTestConfig, type RunTestDeps } from "./run-test.js";
+import { checkExpectations, runTestConfig, type RunTestDeps } from "./run-test.js";
 
 export type DevEvent =
   | { readonly kind: "verdict"; readonly file: string; readonly result: TestResult; readonly mode: "run" | "re-evaluated"; readonly latencyMs: number }
@@ -112,7 +111,7 @@ export class DevLoop {
     const key = executionKey(rendered, file);
     const prev = this.known.get(file);
     if (prev && prev.execKey === key && prev.last && !prev.last.error) {
-      const findings = [...prev.last.findings.filter((f) => !f.rule.startsWith("expect.")), ...validateExpectations(config.expect, prev.spans, { allowedHosts: new Set(config.services.map((s) => s.id)) })];
+      const findings = [...prev.last.findings.filter((f) => !f.rule.startsWith("expect.")), ...checkExpectations(config, prev.spans)];
       const result: TestResult = { ...prev.last, findings, firstFailure: findings[0], verdict: findings.length || prev.last.error ? "failed" : "passed" };
       prev.last = result;
       this.onEvent({ kind: "verdict", file, result, mode: "re-evaluated", latencyMs: Date.now() - savedAt });

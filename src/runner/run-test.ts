@@ -67,6 +67,17 @@ export function errorInfo(e: CleanroomError): ErrorInfo {
   return { kind: e.kind, message: where ? `${e.message} (${where})` : e.message, location: e.location(), hint: e.hint };
 }
 
+/**
+ * A test's expectations checked against spans, each finding pointing at its line in the
+ * (rendered) file. Peers named by the test's services, by the default/scenario container
+ * aliases or by the network gateway (the receiver) count as inside the test.
+ */
+export function checkExpectations(config: TestConfig, spans: readonly Span[], gateway?: string): Finding[] {
+  if (!config.hasExpectations) return [];
+  const allowedHosts = new Set([...config.services.map((s) => s.id), "default", "scenario", ...(gateway ? [gateway] : [])]);
+  return validateExpectations(config.expect, spans, { allowedHosts }).map((f) => (f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f));
+}
+
 export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = Date.now()): Promise<TestRun> {
   const telemetryOn = config.otel !== undefined || config.hasExpectations || config.services.some((s) => s.waitForSpan);
   const tel = createTestTelemetry(config, deps.runId, telemetryOn);
@@ -77,11 +88,10 @@ export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = 
     const reuse = new Map([...(deps.reuse ?? [])].map(([name, r]) => [name, r.result]));
     for (const r of deps.reuse?.values() ?? []) tel.store.ingest(r.spans);
     outcome = await executeTest(config, { backend: deps.backend, project: deps.project, runId: deps.runId, signal: deps.signal, hermetic: deps.hermetic, span, reuse }, { ...tel.hooks, onProgress: deps.onProgress });
-    const allowedHosts = new Set([...config.services.map((s) => s.id), "default", "scenario", outcome.network?.gateway ?? ""]);
-    const validate = (): Finding[] => (config.hasExpectations ? validateExpectations(config.expect, tel.store.spans, { allowedHosts }) : []);
+    const gateway = outcome.network?.gateway;
     let completion: { completion: "satisfied" | "quiet" | "timeout" | "none"; waitedMs: number } = { completion: "none", waitedMs: 0 };
     if (telemetryOn && !outcome.error) {
-      completion = await awaitCompletion(tel, () => config.hasExpectations && validate().length === 0, {
+      completion = await awaitCompletion(tel, () => config.hasExpectations && checkExpectations(config, tel.store.spans, gateway).length === 0, {
         quietMs: deps.quietMs ?? 300,
         timeoutMs: deps.spanTimeoutMs ?? 10_000,
         signal: deps.signal,
@@ -89,9 +99,7 @@ export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = 
     }
     const spans = [...tel.store.spans];
     const stepFindings = outcome.scenarios.flatMap((s) => s.steps.flatMap((st) => (st.failure ? [st.failure] : [])));
-    // Expectation findings point at their line in the (rendered) file.
-    const located = (outcome.error ? [] : validate()).map((f) => (f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f));
-    const findings = [...stepFindings, ...located];
+    const findings = [...stepFindings, ...(outcome.error ? [] : checkExpectations(config, spans, gateway))];
     const verdict = outcome.error || findings.length > 0 ? "failed" : "passed";
     const sources: Record<string, number> = {};
     for (const s of spans) sources[s.source] = (sources[s.source] ?? 0) + 1;
@@ -158,9 +166,7 @@ export function redactedSpans(run: TestRun): readonly Span[] {
 
 /** A test whose every scenario is cached: no container starts; the current expectations are checked against the cached spans. */
 export function cachedTestRun(config: TestConfig, scenarios: readonly ScenarioResult[], spans: readonly Span[], secrets?: ReadonlySet<string>): TestRun {
-  const findings = config.hasExpectations
-    ? validateExpectations(config.expect, spans, { allowedHosts: new Set(config.services.map((s) => s.id)) }).map((f) => (f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f))
-    : [];
+  const findings = checkExpectations(config, spans);
   const result: TestResult = {
     file: config.file, name: config.name, verdict: findings.length ? "failed" : "passed", durationMs: 0, scenarios, findings, firstFailure: findings[0], cached: true,
     telemetry: config.hasExpectations || config.otel ? { spans: spans.length, events: spans.reduce((n, s) => n + s.events.length, 0), digest: traceDigest(spans), completion: "none", sources: { cache: spans.length } } : undefined,

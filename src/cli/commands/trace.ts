@@ -8,7 +8,7 @@ import { attrString, durationMs, spanToJson, type Span } from "../../telemetry/s
 import { traceDigest } from "../../telemetry/normalize.js";
 import { diffTraces } from "../../telemetry/diff.js";
 import { spanTree } from "../../telemetry/tree.js";
-import { validateExpectations } from "../../validate/index.js";
+import { checkExpectations } from "../../runner/run-test.js";
 import { formatFinding } from "../../report/console.js";
 import { reportError, type GlobalOptions } from "../shared.js";
 
@@ -44,7 +44,7 @@ export function registerTrace(program: Command, globals: () => GlobalOptions, ex
       try {
         const spans = loadSpans(traceFile);
         const { config } = await loadTestFile(testFile);
-        const findings = validateExpectations(config.expect, spans, { allowedHosts: new Set(config.services.map((s) => s.id)) });
+        const findings = checkExpectations(config, spans);
         process.stdout.write(`${spans.length} spans, digest sha256:${traceDigest(spans)}\n`);
         if (!config.hasExpectations) process.stdout.write("the test declares no [expect.*] blocks\n");
         for (const f of findings) process.stdout.write(`${formatFinding(f, "  ")}\n`);
