@@ -131,7 +131,7 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
     runSpan.end(allPassed ? undefined : `${tests.filter((t) => t.verdict === "failed").length} test(s) failed`);
     await tracer.shutdown().catch((e: Error) => process.stderr.write(`warning: exporting clnrm's own spans failed: ${e.message}\n`));
     for (const t of tests) process.stdout.write(`${formatTestDetail(t, (g.verbose ?? 0) > 0)}\n`);
-    writeReports(run, runs, opts);
+    writeReports(run, runs, { json: opts.reportJson, junit: opts.reportJunit, html: opts.reportHtml, digest: opts.digest });
     writeFileReports(run, runs, project.reportDir);
     if (opts.bundle !== false) {
       for (const r of runs.filter((x) => x.result.verdict === "failed" && !x.result.error?.message.startsWith("not run"))) {
@@ -172,15 +172,23 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
   }
 }
 
-function writeReports(run: RunResult, runs: readonly TestRun[], opts: RunOptions): void {
+/** Where each report goes (the shape of both `--report-*` options and a test's [report] table). */
+interface ReportTargets {
+  readonly json?: string;
+  readonly junit?: string;
+  readonly html?: string;
+  readonly digest?: string;
+}
+
+function writeReports(run: RunResult, runs: readonly TestRun[], to: ReportTargets): void {
   const write = (file: string, text: string): void => {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     fs.writeFileSync(file, text);
   };
-  if (opts.reportJson) write(opts.reportJson, `${JSON.stringify(jsonReport(run), null, 2)}\n`);
-  if (opts.reportJunit) write(opts.reportJunit, junitReport(run));
-  if (opts.reportHtml) write(opts.reportHtml, htmlReport(run, runs.map(redactedSpans)));
-  if (opts.digest) write(opts.digest, run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""));
+  if (to.json) write(to.json, `${JSON.stringify(jsonReport(run), null, 2)}\n`);
+  if (to.junit) write(to.junit, junitReport(run));
+  if (to.html) write(to.html, htmlReport(run, runs.map(redactedSpans)));
+  if (to.digest) write(to.digest, run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""));
 }
 
 /** `[report] json/junit/html/digest` in a test file: that test's reports, relative to the project's report dir. */
@@ -188,14 +196,7 @@ function writeFileReports(run: RunResult, runs: readonly TestRun[], reportDir: s
   for (const r of runs) {
     const rep = r.config?.report;
     if (!rep || (!rep.json && !rep.junit && !rep.html && !rep.digest)) continue;
-    const one: RunResult = { ...run, tests: [r.result] };
-    const at = (f: string): string => path.resolve(reportDir, f);
-    writeReports(one, [r], {
-      map: {},
-      reportJson: rep.json && at(rep.json),
-      reportJunit: rep.junit && at(rep.junit),
-      reportHtml: rep.html && at(rep.html),
-      digest: rep.digest && at(rep.digest),
-    });
+    const at = (f: string | undefined): string | undefined => f && path.resolve(reportDir, f);
+    writeReports({ ...run, tests: [r.result] }, [r], { json: at(rep.json), junit: at(rep.junit), html: at(rep.html), digest: at(rep.digest) });
   }
 }
