@@ -101,9 +101,11 @@ export async function awaitCompletion(
   const started = Date.now();
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
+    let soon: NodeJS.Timeout | undefined;
     const finish = (completion: "satisfied" | "quiet" | "timeout"): void => {
       unsubscribe();
       if (timer) clearTimeout(timer);
+      if (soon) clearTimeout(soon);
       resolve({ completion, waitedMs: Date.now() - started });
     };
     const evaluate = (): void => {
@@ -115,7 +117,14 @@ export async function awaitCompletion(
       if (timer) clearTimeout(timer);
       timer = setTimeout(evaluate, Math.min(opts.quietMs - (now - quietSince), opts.timeoutMs - (now - started)) + 1);
     };
-    const unsubscribe = t.store.onIngest(evaluate);
+    // Spans can arrive in many small batches: re-check at most every 20 ms, not on every batch,
+    // so a large trace is not re-validated once per export request.
+    const unsubscribe = t.store.onIngest(() => {
+      soon ??= setTimeout(() => {
+        soon = undefined;
+        evaluate();
+      }, 20);
+    });
     evaluate();
   });
 }
