@@ -21,12 +21,25 @@ else
   else
     say "docker.io already installed"
   fi
-  if [ ! -S /var/run/docker.sock ]; then
+  # A socket or pid file can outlive its daemon (a machine image taken while dockerd ran):
+  # when no dockerd process is alive, both are stale and are removed before starting one.
+  if ! pgrep -x dockerd >/dev/null 2>&1; then
+    if [ -e /var/run/docker.sock ] || [ -e /var/run/docker.pid ]; then
+      say "removing stale /var/run/docker.sock and docker.pid (no dockerd process is running)"
+      rm -f /var/run/docker.sock /var/run/docker.pid
+    fi
+    if ! pgrep -x containerd >/dev/null 2>&1; then rm -f /var/run/docker/containerd/containerd.pid; fi
     say "starting dockerd in the background (log: /var/log/clnrm-dockerd.log)"
-    nohup dockerd >/var/log/clnrm-dockerd.log 2>&1 &
+    nohup dockerd >>/var/log/clnrm-dockerd.log 2>&1 &
+  else
+    say "dockerd is running but not answering yet; waiting"
   fi
-  for _ in $(seq 1 60); do engine_answers && break; sleep 0.5; done
-  engine_answers || { say "Docker engine did not answer within 30s; see /var/log/clnrm-dockerd.log"; exit 1; }
+  for _ in $(seq 1 240); do engine_answers && break; sleep 0.5; done
+  if ! engine_answers; then
+    say "Docker engine did not answer within 120s; last lines of /var/log/clnrm-dockerd.log:"
+    tail -n 30 /var/log/clnrm-dockerd.log >&2 || true
+    exit 1
+  fi
   say "Docker engine answers ($("$DOCKER" version --format '{{.Server.Version}}'))"
 fi
 
