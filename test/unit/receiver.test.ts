@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { startReceiver } from "../../src/telemetry/receiver.js";
 import { SpanStore } from "../../src/telemetry/store.js";
-import { ExportTraceServiceRequest } from "../../src/telemetry/otlp/wire.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ExportTraceServiceRequest, PROTO_DIR } from "../../src/telemetry/otlp/wire.js";
+import { decodeExport } from "../../src/telemetry/otlp/decode.js";
 import { spansFromText } from "../../src/telemetry/text-input.js";
 import { runCli, tmpDir, writeTest } from "../helpers/env.js";
 
@@ -73,5 +76,25 @@ describe("no Docker engine", () => {
     assert.equal(r.code, 3);
     assert.match(r.stderr, /Container error: Docker engine not reachable at unix:\/\/\/nonexistent\/docker\.sock/);
     assert.match(r.stderr, /hint: run `npm run setup`/);
+  });
+});
+
+describe("OTLP wire schema", () => {
+  it("is loaded from the vendored opentelemetry-proto files, licence beside them", () => {
+    assert.equal(ExportTraceServiceRequest.fullName, ".opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest");
+    assert.match(readFileSync(path.join(PROTO_DIR, "LICENSE"), "utf8"), /Apache License\s+Version 2\.0/);
+    const span = ExportTraceServiceRequest.lookupType("opentelemetry.proto.trace.v1.Span");
+    assert.equal(span.fields["endTimeUnixNano"]?.id, 8);
+    assert.equal(span.fields["endTimeUnixNano"]?.type, "fixed64");
+  });
+
+  it("decodes an old sender's deprecated instrumentation_library_spans (field 1000) like scope_spans", () => {
+    const old = { resourceSpans: [{ instrumentationLibrarySpans: [{ instrumentationLibrary: { name: "legacy-lib", version: "0.9" },
+      spans: [{ traceId: hex("11".repeat(16)), spanId: hex("22".repeat(8)), name: "legacy.op", kind: 3 }] }] }] };
+    const body = Buffer.from(ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(old)).finish());
+    const [s] = decodeExport(body, "application/x-protobuf");
+    assert.equal(s?.name, "legacy.op");
+    assert.equal(s?.kind, "client");
+    assert.deepEqual(s?.scope, { name: "legacy-lib", version: "0.9" });
   });
 });

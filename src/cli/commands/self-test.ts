@@ -55,6 +55,7 @@ image = "${nodeImage}"
 env = { DOCKER_HOST = "unix:///docker.sock" }
 volumes = [
   ${mount(path.join(PROJECT_ROOT, "dist"), "/clnrm/dist")},
+  ${mount(path.join(PROJECT_ROOT, "vendor"), "/clnrm/vendor")},
   ${mount(path.join(PROJECT_ROOT, "node_modules"), "/clnrm/node_modules")},
   ${mount(path.join(PROJECT_ROOT, "package.json"), "/clnrm/package.json")},
   ${mount(dir, "/selftest")},

@@ -88,7 +88,8 @@ export function requestToSpans(req: unknown, source: string): Span[] {
   const out: Span[] = [];
   for (const rs of list(get(req, "resourceSpans"))) {
     const resource = keyValues(get(get(rs, "resource"), "attributes"));
-    for (const ss of list(get(rs, "scopeSpans") ?? get(rs, "instrumentationLibrarySpans"))) {
+    // Both lists: a decoded message has an empty scopeSpans by default, an old sender fills only field 1000.
+    for (const ss of [...list(get(rs, "scopeSpans")), ...list(get(rs, "instrumentationLibrarySpans"))]) {
       const sc = get(ss, "scope") ?? get(ss, "instrumentationLibrary");
       const scope = sc ? { name: get(sc, "name") as string | undefined, version: get(sc, "version") as string | undefined } : undefined;
       for (const s of list(get(ss, "spans"))) {
