@@ -6,6 +6,15 @@ cd "$(dirname "$0")/.."
 DOCKER=/usr/bin/docker
 say() { printf '[setup] %s\n' "$*"; }
 
+# A process named $1 that is alive (a zombie or a process being torn down does not count).
+alive() {
+  local pid state
+  for pid in $(pidof "$1" 2>/dev/null || pgrep -x "$1" 2>/dev/null || true); do
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+    case "$state" in Z|X|x|"") ;; *) return 0 ;; esac
+  done
+  return 1
+}
 engine_answers() { [ -S /var/run/docker.sock ] && timeout 5 "$DOCKER" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 if [ -n "${DOCKER_HOST:-}" ] && [ -x "$DOCKER" ] && timeout 5 "$DOCKER" version >/dev/null 2>&1; then
@@ -23,18 +32,23 @@ else
   fi
   # A socket or pid file can outlive its daemon (a machine image taken while dockerd ran):
   # when no dockerd process is alive, both are stale and are removed before starting one.
-  if ! pgrep -x dockerd >/dev/null 2>&1; then
+  start_dockerd() {
     if [ -e /var/run/docker.sock ] || [ -e /var/run/docker.pid ]; then
       say "removing stale /var/run/docker.sock and docker.pid (no dockerd process is running)"
       rm -f /var/run/docker.sock /var/run/docker.pid
     fi
-    if ! pgrep -x containerd >/dev/null 2>&1; then rm -f /var/run/docker/containerd/containerd.pid; fi
+    if ! alive containerd; then rm -f /var/run/docker/containerd/containerd.pid; fi
     say "starting dockerd in the background (log: /var/log/clnrm-dockerd.log)"
     nohup dockerd >>/var/log/clnrm-dockerd.log 2>&1 &
-  else
-    say "dockerd is running but not answering yet; waiting"
-  fi
-  for _ in $(seq 1 240); do engine_answers && break; sleep 0.5; done
+  }
+  alive dockerd && say "dockerd is running but not answering yet; waiting"
+  starts=0
+  for _ in $(seq 1 240); do
+    engine_answers && break
+    # Started here, or one that was dying when we looked: (re)start it, at most three times.
+    if ! alive dockerd && [ "$starts" -lt 3 ]; then start_dockerd; starts=$((starts + 1)); fi
+    sleep 0.5
+  done
   if ! engine_answers; then
     say "Docker engine did not answer within 120s; last lines of /var/log/clnrm-dockerd.log:"
     tail -n 30 /var/log/clnrm-dockerd.log >&2 || true
