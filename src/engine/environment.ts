@@ -38,7 +38,7 @@ export interface EngineOptions {
   readonly hermetic?: boolean;
   /** clnrm's own span for this test (clnrm.test); steps, services and execs become its children. */
   readonly span?: TraceSpan;
-  /** Results of scenarios that need not run again (change-aware cache); `steps` stands for legacy [[steps]]. */
+  /** Results of scenarios that need not run again (change-aware cache); STEPS_SCENARIO stands for legacy [[steps]]. */
   readonly reuse?: ReadonlyMap<string, ScenarioResult>;
 }
 
@@ -51,6 +51,8 @@ export interface EngineOutcome {
 }
 
 const KEEP_ALIVE = ["sleep", "2147483647"];
+/** The scenario name that stands for a legacy test's [[steps]] (in results, hooks and reuse). */
+export const STEPS_SCENARIO = "steps";
 
 interface Started {
   readonly name: string;
@@ -152,13 +154,13 @@ export async function executeTest(config: TestConfig, opts: EngineOptions, hooks
       return { id: defaultId, name: "default" };
     };
 
-    const reused = opts.reuse?.get("steps");
+    const reused = opts.reuse?.get(STEPS_SCENARIO);
     if (config.steps.length > 0 && reused) scenarios.push(reused);
     else if (config.steps.length > 0) {
       const t0 = Date.now();
-      const results = await runSteps(config.steps, containerFor, backend, project.stepTimeoutMs, "steps", testSpan, opts.signal);
-      scenarios.push({ name: "steps", status: results.some((r) => r.status === "failed") ? "failed" : "passed", durationMs: Date.now() - t0, steps: results });
-      await hooks.afterScenario?.("steps", joinOutput(results));
+      const results = await runSteps(config.steps, containerFor, backend, project.stepTimeoutMs, STEPS_SCENARIO, testSpan, opts.signal);
+      scenarios.push({ name: STEPS_SCENARIO, status: results.some((r) => r.status === "failed") ? "failed" : "passed", durationMs: Date.now() - t0, steps: results });
+      await hooks.afterScenario?.(STEPS_SCENARIO, joinOutput(results));
     }
 
     for (const sc of config.scenarios) {
@@ -259,7 +261,7 @@ async function runSteps(
     const c = await containerFor(step.service);
     let timeoutMs = step.timeoutMs ?? defaultTimeoutMs;
     if (deadline !== undefined) timeoutMs = Math.max(1, Math.min(timeoutMs, deadline - Date.now()));
-    const stepSpan = prefix === "steps" ? parentSpan.child(`clnrm.step:${step.name}`, { "step.name": step.name, "step.index": step.index }) : parentSpan;
+    const stepSpan = prefix === STEPS_SCENARIO ? parentSpan.child(`clnrm.step:${step.name}`, { "step.name": step.name, "step.index": step.index }) : parentSpan;
     const execSpan = stepSpan.child("clnrm.container.exec", { "container.id": c.id, command: step.command.join(" ") });
     const r = await backend.exec(c.id, step.command, { env: step.env, workdir: step.workdir, timeoutMs, signal }).catch(async (e: unknown) => {
       throw await containerGone(backend, c, step.name, e);

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { TestConfig } from "../config/types.js";
-import { backgroundServices } from "../engine/environment.js";
+import { backgroundServices, STEPS_SCENARIO } from "../engine/environment.js";
 import type { ScenarioResult } from "../core/result.js";
 import { canonicalJson } from "../telemetry/normalize.js";
 import { spansToOtlpJson } from "../telemetry/otlp/encode-json.js";
@@ -22,8 +22,6 @@ import type { TestRun } from "./run-test.js";
 
 export const CLNRM_VERSION = "0.7.0";
 const FILE_VERSION = 2;
-/** The pseudo-scenario that stands for a legacy test's [[steps]]. */
-export const STEPS_SCENARIO = "steps";
 
 interface ScenarioEntry {
   readonly name: string;
@@ -99,14 +97,11 @@ export class ResultCache {
     const claimed = new Set<Span>();
     for (const sc of run.result.scenarios) {
       const key = keys.scenarios.get(sc.name);
-      if (!key || sc.status !== "passed") continue;
+      if (!key || (sc.status !== "passed" && sc.status !== "cached")) continue;
       const mine = run.spans.filter((s) => s.resource["clnrm.scenario"] === sc.name);
       mine.forEach((s) => claimed.add(s));
-      this.scenarios[key] = { name: sc.name, result: sc, spans: spansToOtlpJson(mine), passedAt: now };
-    }
-    for (const sc of run.result.scenarios) {
-      const key = keys.scenarios.get(sc.name);
-      if (key && sc.status === "cached") run.spans.filter((s) => s.resource["clnrm.scenario"] === sc.name).forEach((s) => claimed.add(s));
+      // A cached scenario's entry is already there; a passing one is (re)written with its spans.
+      if (sc.status === "passed") this.scenarios[key] = { name: sc.name, result: sc, spans: spansToOtlpJson(mine), passedAt: now };
     }
     this.tests[keys.test] = { name: run.result.name, spans: spansToOtlpJson(run.spans.filter((s) => !claimed.has(s))), passedAt: now };
   }

@@ -5,7 +5,8 @@ import { asCleanroomError } from "../core/errors.js";
 import type { TraceSpan } from "../core/tracing.js";
 import type { Backend } from "../engine/backend.js";
 import type { TemplateRenderer } from "../template/render.js";
-import { cacheKeys, STEPS_SCENARIO, type CacheKeys, type ResultCache } from "./cache.js";
+import { STEPS_SCENARIO } from "../engine/environment.js";
+import { cacheKeys, type CacheKeys, type ResultCache } from "./cache.js";
 import { cachedTestRun, errorInfo, mapPool, notRunResult, runTestConfig, type TestRun } from "./run-test.js";
 
 export interface SuiteOptions {
