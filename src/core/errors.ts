@@ -68,14 +68,21 @@ export class CleanroomError extends Error {
     return column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
   }
 
+  /** The service and (short) container id, each only when the message does not already name it. */
+  unstatedTarget(): { readonly service?: string; readonly container?: string } {
+    const { service, containerId } = this.context;
+    return { service: service && !this.message.includes(`"${service}"`) ? service : undefined, container: containerId?.slice(0, 12) };
+  }
+
   /** The message a user sees: one block, no stack trace. */
   format(): string {
     const loc = this.location();
     const head = `${this.kind} error${loc ? ` in ${loc}` : ""}: ${this.message}`;
     const parts = [head];
+    const { service, container } = this.unstatedTarget();
     if (this.context.keyPath && !this.message.includes(this.context.keyPath)) parts.push(`  at key: ${this.context.keyPath}`);
-    if (this.context.service && !this.message.includes(`"${this.context.service}"`)) parts.push(`  service: ${this.context.service}`);
-    if (this.context.containerId) parts.push(`  container: ${this.context.containerId.slice(0, 12)}`);
+    if (service) parts.push(`  service: ${service}`);
+    if (container) parts.push(`  container: ${container}`);
     if (this.context.codeFrame) parts.push(this.context.codeFrame.replace(/^/gm, "  "));
     if (this.hint) parts.push(`  hint: ${this.hint}`);
     return parts.join("\n");

@@ -63,7 +63,8 @@ export interface TestRun {
 }
 
 export function errorInfo(e: CleanroomError): ErrorInfo {
-  const where = [e.context.service && !e.message.includes(`"${e.context.service}"`) ? `service ${e.context.service}` : "", e.context.containerId ? `container ${e.context.containerId.slice(0, 12)}` : ""].filter(Boolean).join(", ");
+  const { service, container } = e.unstatedTarget();
+  const where = [service && `service ${service}`, container && `container ${container}`].filter(Boolean).join(", ");
   return { kind: e.kind, message: where ? `${e.message} (${where})` : e.message, location: e.location(), hint: e.hint };
 }
 
