@@ -2,14 +2,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../src/core/paths.js";
 import { benchAuthoring } from "./authoring.bench.js";
 import { benchTelemetry } from "./telemetry.bench.js";
 import { benchEngine } from "./engine.bench.js";
 import { benchReports } from "./reports.bench.js";
 import { benchLoop } from "./loop.bench.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const want = new Set(process.argv.slice(2));
 const on = (k: string): boolean => want.size === 0 || want.has(k);
 const rows: string[] = [];
@@ -29,4 +28,4 @@ Baselines run in the same process, interleaved with the measured code.
 ${rows.join("\n")}
 `;
 process.stdout.write(text);
-if (want.size === 0) fs.writeFileSync(path.join(root, "bench/RESULTS.md"), text);
+if (want.size === 0) fs.writeFileSync(path.join(PROJECT_ROOT, "bench/RESULTS.md"), text);

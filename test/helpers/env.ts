@@ -3,8 +3,9 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PROJECT_ROOT } from "../../src/core/paths.js";
 
-export const PROJECT_ROOT = path.resolve(new URL("../../..", import.meta.url).pathname);
+export { PROJECT_ROOT };
 export const CONFORMANCE = path.resolve(PROJECT_ROOT, "../shared/conformance/clnrm");
 export const HAS_CONFORMANCE = fs.existsSync(CONFORMANCE);
 export const CLI = path.join(PROJECT_ROOT, "dist/src/cli/main.js");

@@ -6,9 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+import { PROJECT_ROOT } from "../../core/paths.js";
 
 export interface SelfTestFiles {
   readonly dir: string;

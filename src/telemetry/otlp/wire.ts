@@ -3,18 +3,17 @@
  * files under `vendor/opentelemetry-proto/` (Apache-2.0, LICENSE and provenance kept there).
  * Fields a newer sender adds (Span.flags, scope attributes) are skipped as unknown fields.
  */
-import { fileURLToPath } from "node:url";
 import path from "node:path";
 import protobuf from "protobufjs";
+import { PROJECT_ROOT } from "../../core/paths.js";
 
-/** Project root seen from dist/src/telemetry/otlp/ (the only place this module runs from). */
-export const PROTO_DIR = fileURLToPath(new URL("../../../../vendor/opentelemetry-proto/", import.meta.url));
+export const PROTO_DIR = path.join(PROJECT_ROOT, "vendor", "opentelemetry-proto");
 const PACKAGE = "opentelemetry.proto.collector.trace.v1";
 
 function loadSchema(): protobuf.Root {
   const root = new protobuf.Root();
   // Imports inside the files are written relative to the proto tree's top.
-  root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_DIR, target));
+  root.resolvePath = (_origin, target) => path.join(PROTO_DIR, target);
   return root.loadSync("opentelemetry/proto/collector/trace/v1/trace_service.proto", { keepCase: false });
 }
 
