@@ -8,16 +8,13 @@ import { ResultCache } from "../src/runner/cache.js";
 import { runSuite } from "../src/runner/run-suite.js";
 import { DevLoop, type DevEvent } from "../src/runner/dev-loop.js";
 import { TemplateRenderer } from "../src/template/render.js";
+import { echoSpanScenario, ndjsonSpan } from "../test/helpers/fixtures.js";
 import { fmt, percentile } from "./stats.js";
 
 const IMAGE = "clnrm/busybox:local";
 const TEST = (i: number, expectName: string): string => `[meta]
 name = "loop_${i}"
-[[scenario]]
-name = "emit"
-run = "sh -c 'echo \\"$SPAN\\"'"
-env = { SPAN = '{"name":"work","trace_id":"${"ab".repeat(16)}","span_id":"${"cd".repeat(8)}"}' }
-[[expect.span]]
+${echoSpanScenario("emit", ndjsonSpan("work"))}[[expect.span]]
 name = "${expectName}"
 `;
 

@@ -4,20 +4,16 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
 import { aliasConfig, dockerSkip, runCli, tmpDir, writeTest } from "../helpers/env.js";
 
-const SPAN = (name: string, attr: string): string => JSON.stringify({ name, trace_id: "ab".repeat(16), span_id: "cd".repeat(8), attributes: { step: attr } });
+const SPAN = (name: string, attr: string): string => ndjsonSpan(name, { attributes: { step: attr } });
 const TEST = (opts: { span?: string; env?: string; image?: string; expect?: string } = {}): string => `[meta]
 name = "cached_test"
 [service.s]
 image = "${opts.image ?? "alpine:latest"}"
 env = { MODE = "${opts.env ?? "a"}" }
-[[scenario]]
-name = "emit"
-service = "s"
-run = "sh -c 'echo \\"$SPAN\\"'"
-env = { SPAN = '${opts.span ?? SPAN("work", "one")}' }
-[[expect.span]]
+${echoSpanScenario("emit", opts.span ?? SPAN("work", "one"), "s")}[[expect.span]]
 name = "${opts.expect ?? "work"}"
 `;
 
@@ -61,15 +57,7 @@ describe("cache, baselines, red/green (real containers)", { skip: dockerSkip }, 
     const config = aliasConfig(dir);
     const two = (second: string): string => `[meta]
 name = "two_scenarios"
-[[scenario]]
-name = "first"
-run = "sh -c 'echo \\"$SPAN\\"'"
-env = { SPAN = '${SPAN("first.work", "x")}' }
-[[scenario]]
-name = "second"
-run = "sh -c 'echo \\"$SPAN\\"'"
-env = { SPAN = '${JSON.stringify({ name: "second.work", trace_id: "ab".repeat(16), span_id: "ef".repeat(8), attributes: { v: second } })}' }
-[expect.counts]
+${echoSpanScenario("first", SPAN("first.work", "x"))}${echoSpanScenario("second", ndjsonSpan("second.work", { span_id: "ef".repeat(8), attributes: { v: second } }))}[expect.counts]
 by_name = { "first.work" = { eq = 1 }, "second.work" = { eq = 1 } }
 `;
     const file = writeTest(dir, "two.clnrm.toml", two("1"));

@@ -3,15 +3,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
 import { aliasConfig, CLI, dockerSkip, managedResources, tmpDir, writeTest } from "../helpers/env.js";
 
 const TEST = (word: string, expectName: string): string => `[meta]
 name = "watched"
-[[scenario]]
-name = "emit"
-run = "sh -c 'echo \\"$SPAN\\"'"
-env = { SPAN = '{"name":"${word}","trace_id":"${"ab".repeat(16)}","span_id":"${"cd".repeat(8)}"}' }
-[[expect.span]]
+${echoSpanScenario("emit", ndjsonSpan(word))}[[expect.span]]
 name = "${expectName}"
 `;
 
