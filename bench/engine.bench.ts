@@ -28,26 +28,43 @@ async function rawDockerode(docker: Docker): Promise<void> {
 }
 
 async function rawNetwork(docker: Docker): Promise<void> {
-  const n = await docker.createNetwork({ Name: `bench-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  const n = await docker.createNetwork({
+    Name: `bench-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  });
   await n.remove();
 }
 
 export async function benchEngine(): Promise<string[]> {
   const docker = new Docker();
   const backend = new DockerBackend(docker);
-  const project = { ...loadProjectConfig({ cwd: "/nonexistent-dir-for-defaults" }), imageAliases: { "alpine:latest": IMAGE } };
+  const project = {
+    ...loadProjectConfig({ cwd: "/nonexistent-dir-for-defaults" }),
+    imageAliases: { "alpine:latest": IMAGE },
+  };
   const renderer = new TemplateRenderer();
-  const one = (await loadTestSource(`[meta]\nname = "bench"\n[service.s]\nimage = "${IMAGE}"\n[[scenario]]\nname = "one"\nservice = "s"\nrun = "${CMD.join(" ")}"\n`, "b.clnrm.toml", { env: {}, renderer })).config;
+  const one = (
+    await loadTestSource(
+      `[meta]\nname = "bench"\n[service.s]\nimage = "${IMAGE}"\n[[scenario]]\nname = "one"\nservice = "s"\nrun = "${CMD.join(" ")}"\n`,
+      "b.clnrm.toml",
+      { env: {}, renderer },
+    )
+  ).config;
   const clnrm = async (): Promise<void> => {
     const r = await runTestConfig(one, { backend, project, runId: "bench", renderer });
-    if (r.result.verdict !== "passed") throw new Error(JSON.stringify(r.result.error ?? r.result.findings));
+    if (r.result.verdict !== "passed")
+      throw new Error(JSON.stringify(r.result.error ?? r.result.findings));
   };
   const cli = (): void => {
     const r = spawnSync("/usr/bin/docker", ["run", "--rm", IMAGE, ...CMD]);
     if (r.status !== 0) throw new Error(String(r.stderr));
   };
   for (const w of [clnrm, () => rawDockerode(docker), cli, () => rawNetwork(docker)]) await w(); // warm-up
-  const t = { clnrm: [] as number[], raw: [] as number[], cli: [] as number[], net: [] as number[] };
+  const t = {
+    clnrm: [] as number[],
+    raw: [] as number[],
+    cli: [] as number[],
+    net: [] as number[],
+  };
   for (let i = 0; i < 10; i++) {
     // interleaved so that engine load drifts hit all three alike
     t.clnrm.push(await timeIt(clnrm));
@@ -64,11 +81,24 @@ export async function benchEngine(): Promise<string[]> {
     `| ratio clnrm / (raw dockerode + network) | ${(m.clnrm / (m.raw + m.net)).toFixed(2)}× | ≤ 1.10× |`,
     `| ratio clnrm / \`docker run --rm\` | ${(m.clnrm / m.cli).toFixed(2)}× | |`,
   ];
-  const io = (await loadTestSource(`[meta]\nname = "io"\n[[scenario]]\nname = "wait"\nrun = "sleep 1"\n`, "io.clnrm.toml", { env: {}, renderer })).config;
+  const io = (
+    await loadTestSource(
+      `[meta]\nname = "io"\n[[scenario]]\nname = "wait"\nrun = "sleep 1"\n`,
+      "io.clnrm.toml",
+      { env: {}, renderer },
+    )
+  ).config;
   const ioProject = { ...project, defaultImage: IMAGE };
-  const suite = (jobs: number) => timeIt(() => mapPool(Array.from({ length: 10 }), jobs, () => runTestConfig(io, { backend, project: ioProject, runId: "bench", renderer })));
+  const suite = (jobs: number) =>
+    timeIt(() =>
+      mapPool(Array.from({ length: 10 }), jobs, () =>
+        runTestConfig(io, { backend, project: ioProject, runId: "bench", renderer }),
+      ),
+    );
   const j1 = await suite(1);
   const j4 = await suite(4);
-  rows.push(`| 10 IO-bound tests (\`sleep 1\`): -j 1 vs -j 4 | ${fmt(j1)} ms vs ${fmt(j4)} ms = ${(j1 / j4).toFixed(2)}× | ≥ 2× |`);
+  rows.push(
+    `| 10 IO-bound tests (\`sleep 1\`): -j 1 vs -j 4 | ${fmt(j1)} ms vs ${fmt(j4)} ms = ${(j1 / j4).toFixed(2)}× | ≥ 2× |`,
+  );
   return rows;
 }

@@ -21,14 +21,27 @@ name = "${expectName}"
 export async function benchLoop(): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clnrm-bench-loop-"));
   const backend = new DockerBackend();
-  const project = { ...loadProjectConfig({ cwd: dir }), defaultImage: IMAGE, cacheDir: path.join(dir, "cache") };
+  const project = {
+    ...loadProjectConfig({ cwd: dir }),
+    defaultImage: IMAGE,
+    cacheDir: path.join(dir, "cache"),
+  };
   const files = Array.from({ length: 100 }, (_, i) => {
     const f = path.join(dir, `t${String(i).padStart(3, "0")}.clnrm.toml`);
     fs.writeFileSync(f, TEST(i, "work"));
     return f;
   });
   const suite = async (cache: ResultCache) =>
-    runSuite(files, { backend, project, runId: "bench-loop", renderer: new TemplateRenderer(), jobs: 4, failFast: false, signal: new AbortController().signal, cache });
+    runSuite(files, {
+      backend,
+      project,
+      runId: "bench-loop",
+      renderer: new TemplateRenderer(),
+      jobs: 4,
+      failFast: false,
+      signal: new AbortController().signal,
+      cache,
+    });
   const first = new ResultCache(project.cacheDir);
   const t1 = performance.now();
   const cold = await suite(first);
@@ -40,7 +53,9 @@ export async function benchLoop(): Promise<string[]> {
   const warm = await suite(second);
   const warmMs = performance.now() - t2;
   if (!warm.every((r) => r.result.cached)) throw new Error("every test must come from the cache");
-  const rows = [`| re-run of 100 unchanged passing tests (all cached, hit rate ${second.hitRate()}); the cold run took ${fmt(coldMs)} ms at -j 4 | ${fmt(warmMs)} ms | ≤ 1 s |`];
+  const rows = [
+    `| re-run of 100 unchanged passing tests (all cached, hit rate ${second.hitRate()}); the cold run took ${fmt(coldMs)} ms at -j 4 | ${fmt(warmMs)} ms | ≤ 1 s |`,
+  ];
 
   // dev --watch: an expectation-only save is re-rendered, re-validated and re-evaluated without containers.
   const watched = files[0]!;
@@ -59,10 +74,15 @@ export async function benchLoop(): Promise<string[]> {
     fs.writeFileSync(watched, TEST(0, i % 2 ? "work" : "missing"));
     const e = await ev;
     latencies.push(performance.now() - t);
-    if (e.kind !== "verdict" || e.mode !== "re-evaluated") throw new Error(`expected a re-evaluation, got ${e.kind}: ${e.kind === "invalid" ? e.error.format() : e.mode}`);
+    if (e.kind !== "verdict" || e.mode !== "re-evaluated")
+      throw new Error(
+        `expected a re-evaluation, got ${e.kind}: ${e.kind === "invalid" ? e.error.format() : e.mode}`,
+      );
   }
   await loop.close();
-  rows.push(`| dev --watch save → verdict, expectation-only change (render + validate + re-evaluate, n=30, debounce 0) | p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms | p95 ≤ 50 ms |`);
+  rows.push(
+    `| dev --watch save → verdict, expectation-only change (render + validate + re-evaluate, n=30, debounce 0) | p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms | p95 ≤ 50 ms |`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
   return rows;
 }

@@ -11,4 +11,5 @@ export async function timeIt(fn: () => Promise<unknown> | unknown): Promise<numb
   await fn();
   return performance.now() - t;
 }
-export const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+export const fmt = (ms: number): string =>
+  ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);

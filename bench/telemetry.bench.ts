@@ -15,19 +15,46 @@ function jsonBatch(batch: number, size: number): Record<string, unknown> {
   for (let i = 0; i < size; i++) {
     const id = batch * size + i + 1;
     spans.push({
-      traceId: hex(batch + 1, 32), spanId: hex(id, 16), parentSpanId: i % 10 === 0 ? "" : hex(batch * size + Math.floor(i / 10) * 10 + 1, 16),
-      name: `op.${i % 20}`, kind: 1 + (i % 3), startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i) * 1000n), endTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i) * 1000n + 500n),
-      attributes: [{ key: "http.route", value: { stringValue: "/x" } }, { key: "n", value: { intValue: String(i) } }, { key: "ok", value: { boolValue: true } }, { key: "ratio", value: { doubleValue: 0.5 } }, { key: "component", value: { stringValue: "bench" } }, { key: "peer", value: { stringValue: "svc" } }],
-      events: [{ name: "ev", timeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i) * 1000n + 100n), attributes: [] }],
+      traceId: hex(batch + 1, 32),
+      spanId: hex(id, 16),
+      parentSpanId: i % 10 === 0 ? "" : hex(batch * size + Math.floor(i / 10) * 10 + 1, 16),
+      name: `op.${i % 20}`,
+      kind: 1 + (i % 3),
+      startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i) * 1000n),
+      endTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i) * 1000n + 500n),
+      attributes: [
+        { key: "http.route", value: { stringValue: "/x" } },
+        { key: "n", value: { intValue: String(i) } },
+        { key: "ok", value: { boolValue: true } },
+        { key: "ratio", value: { doubleValue: 0.5 } },
+        { key: "component", value: { stringValue: "bench" } },
+        { key: "peer", value: { stringValue: "svc" } },
+      ],
+      events: [
+        {
+          name: "ev",
+          timeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i) * 1000n + 100n),
+          attributes: [],
+        },
+      ],
       status: { code: 1 },
     });
   }
-  return { resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "bench" } }] }, scopeSpans: [{ scope: { name: "bench" }, spans }] }] };
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "bench" } }] },
+        scopeSpans: [{ scope: { name: "bench" }, spans }],
+      },
+    ],
+  };
 }
 
 function protoBatch(doc: Record<string, unknown>): Uint8Array {
   const toBytes = (h: string): Buffer => Buffer.from(h, "hex");
-  const conv = JSON.parse(JSON.stringify(doc), (k, v) => (k === "traceId" || k === "spanId" || k === "parentSpanId" ? toBytes(v as string) : v));
+  const conv = JSON.parse(JSON.stringify(doc), (k, v) =>
+    k === "traceId" || k === "spanId" || k === "parentSpanId" ? toBytes(v as string) : v,
+  );
   return ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(conv)).finish();
 }
 
@@ -44,7 +71,13 @@ async function ingest(kind: "proto" | "json", total: number, batchSize: number):
   const worker = async (): Promise<void> => {
     while (next < bodies.length) {
       const body = bodies[next++]!;
-      const r = await fetch(`${rx.endpoint}/v1/traces`, { method: "POST", body, headers: { "content-type": kind === "json" ? "application/json" : "application/x-protobuf" } });
+      const r = await fetch(`${rx.endpoint}/v1/traces`, {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": kind === "json" ? "application/json" : "application/x-protobuf",
+        },
+      });
       await r.arrayBuffer();
     }
   };
@@ -60,39 +93,83 @@ export async function benchTelemetry(): Promise<string[]> {
   await ingest("proto", 10_000, 1000); // warm-up
   const proto = [await ingest("proto", 100_000, 1000), await ingest("proto", 100_000, 1000)];
   const json = [await ingest("json", 100_000, 1000), await ingest("json", 100_000, 1000)];
-  rows.push(`| OTLP/HTTP ingest, protobuf, 100k spans in batches of 1000, 4 concurrent POSTs (loopback) | ${proto.map((x) => `${Math.round(x / 1000)}k`).join(" / ")} spans/s | ≥ 100k spans/s |`);
-  rows.push(`| OTLP/HTTP ingest, JSON, same workload | ${json.map((x) => `${Math.round(x / 1000)}k`).join(" / ")} spans/s | ≥ 100k spans/s |`);
+  rows.push(
+    `| OTLP/HTTP ingest, protobuf, 100k spans in batches of 1000, 4 concurrent POSTs (loopback) | ${proto.map((x) => `${Math.round(x / 1000)}k`).join(" / ")} spans/s | ≥ 100k spans/s |`,
+  );
+  rows.push(
+    `| OTLP/HTTP ingest, JSON, same workload | ${json.map((x) => `${Math.round(x / 1000)}k`).join(" / ")} spans/s | ≥ 100k spans/s |`,
+  );
 
   const { requestToSpans } = await import("../src/telemetry/otlp/decode.js");
   const spans: Span[] = [];
   for (let b = 0; b < 100; b++) spans.push(...requestToSpans(jsonBatch(b, 1000), "bench"));
-  const { config } = await loadTestSource(`[meta]\nname = "v"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "op.3"\nkind = "producer"\nattrs.all = { component = "bench" }\nduration_ms = { max = 1 }\n[[expect.span]]\nname = "op.19"\nparent = "op.0"\n[expect.graph]\nmust_include = [["op.0", "op.5"]]\nmust_not_cross = [["op.5", "op.0"]]\nacyclic = true\n[expect.counts]\nspans_total = { eq = 100000 }\nevents_total = { gte = 1 }\nerrors_total = { eq = 0 }\nby_name = { "op.1*" = { gte = 1 } }\n[[expect.window]]\nouter = "op.0"\ncontains = ["op.0"]\n[expect.order]\nmust_precede = [["op.1", "op.2"]]\n[expect.status]\nall = "OK"\nby_name = { "op.*" = "OK" }\n[expect.hermeticity]\nno_external_services = true\nresource_attrs.must_match = { "service.name" = "bench" }\nspan_attrs.forbid_keys = ["http.url"]\n`, "v.toml", { env: {} });
+  const { config } = await loadTestSource(
+    `[meta]\nname = "v"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "op.3"\nkind = "producer"\nattrs.all = { component = "bench" }\nduration_ms = { max = 1 }\n[[expect.span]]\nname = "op.19"\nparent = "op.0"\n[expect.graph]\nmust_include = [["op.0", "op.5"]]\nmust_not_cross = [["op.5", "op.0"]]\nacyclic = true\n[expect.counts]\nspans_total = { eq = 100000 }\nevents_total = { gte = 1 }\nerrors_total = { eq = 0 }\nby_name = { "op.1*" = { gte = 1 } }\n[[expect.window]]\nouter = "op.0"\ncontains = ["op.0"]\n[expect.order]\nmust_precede = [["op.1", "op.2"]]\n[expect.status]\nall = "OK"\nby_name = { "op.*" = "OK" }\n[expect.hermeticity]\nno_external_services = true\nresource_attrs.must_match = { "service.name" = "bench" }\nspan_attrs.forbid_keys = ["http.url"]\n`,
+    "v.toml",
+    { env: {} },
+  );
   validateExpectations(config.expect, spans.slice(0, 1000));
   const times: number[] = [];
   let findings = 0;
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
-    findings = validateExpectations(config.expect, spans, { allowedHosts: new Set(["svc"]) }).length;
+    findings = validateExpectations(config.expect, spans, {
+      allowedHosts: new Set(["svc"]),
+    }).length;
     times.push(performance.now() - t);
   }
-  rows.push(`| all seven validators over 100k spans (median of 5, ${findings} findings) | ${fmt(median(times))} ms | ≤ 500 ms |`);
+  rows.push(
+    `| all seven validators over 100k spans (median of 5, ${findings} findings) | ${fmt(median(times))} ms | ≤ 500 ms |`,
+  );
 
   // Delay from the last expected span's arrival to the verdict (expectations satisfied).
   const delays: number[] = [];
   for (let i = 0; i < 20; i++) {
-    const { config: c } = await loadTestSource('[meta]\nname = "d"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "last"\n', "d.toml", { env: {} });
+    const { config: c } = await loadTestSource(
+      '[meta]\nname = "d"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "last"\n',
+      "d.toml",
+      { env: {} },
+    );
     const tel = createTestTelemetry(c, "bench", true);
     const rx = await startReceiver(tel.store);
     tel.scenarioEndedAt = Date.now();
-    const verdict = awaitCompletion(tel, () => validateExpectations(c.expect, tel.store.spans).length === 0, { quietMs: 5000, timeoutMs: 10_000 });
-    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: hex(1, 32), spanId: hex(i + 1, 16), name: "last", startTimeUnixNano: "1", endTimeUnixNano: "2" }] }] }] });
+    const verdict = awaitCompletion(
+      tel,
+      () => validateExpectations(c.expect, tel.store.spans).length === 0,
+      { quietMs: 5000, timeoutMs: 10_000 },
+    );
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: hex(1, 32),
+                  spanId: hex(i + 1, 16),
+                  name: "last",
+                  startTimeUnixNano: "1",
+                  endTimeUnixNano: "2",
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
     const sent = performance.now();
-    await fetch(`${rx.endpoint}/v1/traces`, { method: "POST", body, headers: { "content-type": "application/json" } });
+    await fetch(`${rx.endpoint}/v1/traces`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
     const r = await verdict;
     delays.push(performance.now() - sent);
     if (r.completion !== "satisfied") throw new Error(`completion ${r.completion}`);
     await rx.close();
   }
-  rows.push(`| last expected span sent → verdict (OTLP/JSON POST, n=20) | median ${fmt(median(delays))} ms, max ${fmt(Math.max(...delays))} ms | ≤ 300 ms |`);
+  rows.push(
+    `| last expected span sent → verdict (OTLP/JSON POST, n=20) | median ${fmt(median(delays))} ms, max ${fmt(Math.max(...delays))} ms | ≤ 300 ms |`,
+  );
   return rows;
 }

@@ -20,10 +20,17 @@ for (const stream of [process.stdout, process.stderr])
 const program = new Command();
 program
   .name("clnrm")
-  .description("Cleanroom Testing Framework: hermetic container tests proven by OpenTelemetry spans")
+  .description(
+    "Cleanroom Testing Framework: hermetic container tests proven by OpenTelemetry spans",
+  )
   .version("0.7.0")
   .option("-c, --config <file>", "project configuration (default: ./cleanroom.toml)")
-  .option("-v, --verbose", "more detail; stack traces for errors", (_v: string, prev: number) => prev + 1, 0)
+  .option(
+    "-v, --verbose",
+    "more detail; stack traces for errors",
+    (_v: string, prev: number) => prev + 1,
+    0,
+  )
   .exitOverride();
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();

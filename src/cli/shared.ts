@@ -7,7 +7,10 @@ export interface GlobalOptions {
 }
 
 /** Parses repeated `--map key=value` options. */
-export function collectMap(value: string, previous: Record<string, string> = {}): Record<string, string> {
+export function collectMap(
+  value: string,
+  previous: Record<string, string> = {},
+): Record<string, string> {
   const eq = value.indexOf("=");
   if (eq <= 0) throw new CleanroomError("Configuration", `--map expects key=value, got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
@@ -18,5 +21,7 @@ export function reportError(e: unknown, verbose = 0): number {
   const err = asCleanroomError(e, "Internal");
   process.stderr.write(`${err.format()}\n`);
   if (verbose > 0 && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-  return err.kind === "Internal" && !(e instanceof CleanroomError) ? EXIT.infrastructure : exitCodeFor(err);
+  return err.kind === "Internal" && !(e instanceof CleanroomError)
+    ? EXIT.infrastructure
+    : exitCodeFor(err);
 }

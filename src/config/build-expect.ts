@@ -1,6 +1,12 @@
 /** Builds the [expect.*] part of the model. Shapes were already checked by the schema. */
 import { arr, num, str, stringMap, tbl } from "./raw.js";
-import type { CountBound, Expectations, SpanExpectation, SpanKindName, StatusName } from "./types.js";
+import type {
+  CountBound,
+  Expectations,
+  SpanExpectation,
+  SpanKindName,
+  StatusName,
+} from "./types.js";
 
 type Raw = Record<string, unknown>;
 
@@ -31,7 +37,8 @@ export function attrsAnyOf(v: unknown): Record<string, string> | undefined {
   return stringMap(v);
 }
 
-const status = (v: unknown): StatusName | undefined => (typeof v === "string" ? (v.toUpperCase() as StatusName) : undefined);
+const status = (v: unknown): StatusName | undefined =>
+  typeof v === "string" ? (v.toUpperCase() as StatusName) : undefined;
 
 export function buildExpectations(e: Raw): { expect: Expectations; hasExpectations: boolean } {
   const spans: SpanExpectation[] = arr(e.span).map((x, index) => {
@@ -60,24 +67,55 @@ export function buildExpectations(e: Raw): { expect: Expectations; hasExpectatio
     Object.fromEntries(Object.entries(tbl(v)).map(([k, b]) => [k, bound(b) ?? {}]));
   const expect: Expectations = {
     spans,
-    graph: e.graph === undefined ? undefined : { mustInclude: pairsOf(g.must_include), mustNotCross: pairsOf(g.must_not_cross), acyclic: g.acyclic === true ? true : undefined },
+    graph:
+      e.graph === undefined
+        ? undefined
+        : {
+            mustInclude: pairsOf(g.must_include),
+            mustNotCross: pairsOf(g.must_not_cross),
+            acyclic: g.acyclic === true ? true : undefined,
+          },
     counts:
       e.counts === undefined
         ? undefined
-        : { spansTotal: bound(c.spans_total), eventsTotal: bound(c.events_total), errorsTotal: bound(c.errors_total), byName: byName(c.by_name), byKind: byName(c.by_kind) },
-    windows: arr(e.window).map((w) => ({ outer: str(tbl(w).outer) ?? "", contains: arr(tbl(w).contains).map(String) })),
-    order: e.order === undefined ? undefined : { mustPrecede: pairsOf(o.must_precede), mustFollow: pairsOf(o.must_follow) },
+        : {
+            spansTotal: bound(c.spans_total),
+            eventsTotal: bound(c.events_total),
+            errorsTotal: bound(c.errors_total),
+            byName: byName(c.by_name),
+            byKind: byName(c.by_kind),
+          },
+    windows: arr(e.window).map((w) => ({
+      outer: str(tbl(w).outer) ?? "",
+      contains: arr(tbl(w).contains).map(String),
+    })),
+    order:
+      e.order === undefined
+        ? undefined
+        : { mustPrecede: pairsOf(o.must_precede), mustFollow: pairsOf(o.must_follow) },
     status:
       e.status === undefined
         ? undefined
-        : { all: status(st.all), byName: Object.fromEntries(Object.entries(tbl(st.by_name)).map(([k, v]) => [k, status(v)!])) },
+        : {
+            all: status(st.all),
+            byName: Object.fromEntries(
+              Object.entries(tbl(st.by_name)).map(([k, v]) => [k, status(v)!]),
+            ),
+          },
     hermeticity:
       e.hermeticity === undefined
         ? undefined
         : {
-            noExternalServices: typeof h.no_external_services === "boolean" ? h.no_external_services : undefined,
-            resourceMustMatch: { ...stringMap(h.resource_attrs_must_match), ...stringMap(tbl(h.resource_attrs).must_match) },
-            forbidKeys: [...arr(h.span_attrs_forbid_keys), ...arr(tbl(h.span_attrs).forbid_keys)].map(String),
+            noExternalServices:
+              typeof h.no_external_services === "boolean" ? h.no_external_services : undefined,
+            resourceMustMatch: {
+              ...stringMap(h.resource_attrs_must_match),
+              ...stringMap(tbl(h.resource_attrs).must_match),
+            },
+            forbidKeys: [
+              ...arr(h.span_attrs_forbid_keys),
+              ...arr(tbl(h.span_attrs).forbid_keys),
+            ].map(String),
           },
   };
   return { expect, hasExpectations: Object.keys(e).length > 0 };

@@ -6,17 +6,52 @@ import { TEST_FILE_SCHEMA } from "./test-schema.js";
 import { shellWords } from "./shell-words.js";
 import { locateKeyPath } from "./locate.js";
 import { buildExpectations } from "./build-expect.js";
-import type { ConfigIssue, HealthCheck, ScenarioConfig, ServiceConfig, StepConfig, TestConfig, Volume } from "./types.js";
+import type {
+  ConfigIssue,
+  HealthCheck,
+  ScenarioConfig,
+  ServiceConfig,
+  StepConfig,
+  TestConfig,
+  Volume,
+} from "./types.js";
 
 type Raw = Record<string, unknown>;
 
 /** Plugin names that mean "a generic container of this image" (upstream fixtures use them). */
 export const GENERIC_PLUGIN_ALIASES = new Set([
-  "generic_container", "generic", "container", "alpine", "ubuntu", "debian", "busybox", "nginx",
-  "postgres", "redis", "node", "python", "testcontainers", "surrealdb", "surreal_db",
+  "generic_container",
+  "generic",
+  "container",
+  "alpine",
+  "ubuntu",
+  "debian",
+  "busybox",
+  "nginx",
+  "postgres",
+  "redis",
+  "node",
+  "python",
+  "testcontainers",
+  "surrealdb",
+  "surreal_db",
 ]);
 
-const FORBIDDEN_CONTAINER_DIRS = ["/etc", "/var", "/proc", "/sys", "/dev", "/boot", "/root", "/bin", "/sbin", "/lib", "/lib64", "/usr/bin", "/usr/sbin"];
+const FORBIDDEN_CONTAINER_DIRS = [
+  "/etc",
+  "/var",
+  "/proc",
+  "/sys",
+  "/dev",
+  "/boot",
+  "/root",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib64",
+  "/usr/bin",
+  "/usr/sbin",
+];
 
 export interface BuildResult {
   readonly config?: TestConfig;
@@ -26,31 +61,44 @@ export interface BuildResult {
 export function buildTestConfig(raw: Raw, file: string, source: string): BuildResult {
   const issues: ConfigIssue[] = [];
   checkShape(raw, TEST_FILE_SCHEMA, "", issues);
-  const error = (keyPath: string, message: string): void => void issues.push({ severity: "error", keyPath, message });
-  const warn = (keyPath: string, message: string): void => void issues.push({ severity: "warning", keyPath, message });
+  const error = (keyPath: string, message: string): void =>
+    void issues.push({ severity: "error", keyPath, message });
+  const warn = (keyPath: string, message: string): void =>
+    void issues.push({ severity: "warning", keyPath, message });
 
   const meta = tbl(raw.meta);
   const legacyMeta = tbl(tbl(raw.test).metadata);
   const name = str(meta.name) ?? str(legacyMeta.name);
-  if (raw.meta === undefined && raw.test === undefined) error("meta", "a test needs [meta] with a name (or legacy [test.metadata])");
+  if (raw.meta === undefined && raw.test === undefined)
+    error("meta", "a test needs [meta] with a name (or legacy [test.metadata])");
 
   const serviceTables: [string, Raw][] = [];
   for (const key of ["service", "services"] as const) {
     for (const [id, v] of Object.entries(tbl(raw[key]))) {
-      if (serviceTables.some(([other]) => other === id)) warn(`${key}.${id}`, `service "${id}" is defined in both [service] and [services]; the [services] one is used`);
+      if (serviceTables.some(([other]) => other === id))
+        warn(
+          `${key}.${id}`,
+          `service "${id}" is defined in both [service] and [services]; the [services] one is used`,
+        );
       serviceTables.push([id, tbl(v)]);
     }
   }
   const services = new Map<string, ServiceConfig>();
   for (const [id, s] of serviceTables) {
-    const svc = buildService(id, s, `${raw.services && tbl(raw.services)[id] ? "services" : "service"}.${id}`, error);
+    const svc = buildService(
+      id,
+      s,
+      `${raw.services && tbl(raw.services)[id] ? "services" : "service"}.${id}`,
+      error,
+    );
     if (svc) services.set(id, svc);
   }
   checkDependencies([...services.values()], error);
 
   const steps = arr(raw.steps).map((s, i) => buildStep(tbl(s), i, `steps[${i}]`, services, error));
   const scenarios = arr(raw.scenario).map((s, i) => buildScenario(tbl(s), i, services, error));
-  if (steps.length === 0 && scenarios.length === 0) error("scenario", "a test needs at least one [[scenario]] or [[steps]] entry");
+  if (steps.length === 0 && scenarios.length === 0)
+    error("scenario", "a test needs at least one [[scenario]] or [[steps]] entry");
 
   const { expect, hasExpectations } = buildExpectations(tbl(raw.expect));
   const otelRaw = tbl(raw.otel);
@@ -62,32 +110,56 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
 
   const config: TestConfig = {
     file,
-    format: raw.test !== undefined || raw.steps !== undefined || raw.services !== undefined ? "legacy" : "v0.7",
+    format:
+      raw.test !== undefined || raw.steps !== undefined || raw.services !== undefined
+        ? "legacy"
+        : "v0.7",
     name: name ?? path.basename(file),
     version: str(meta.version) ?? str(legacyMeta.version),
     description: str(meta.description) ?? str(legacyMeta.description),
     vars: tbl(raw.vars),
-    otel: raw.otel === undefined ? undefined : {
-      exporter: str(otelRaw.exporter),
-      endpoint: str(otelRaw.endpoint),
-      protocol: str(otelRaw.protocol),
-      sampleRatio: num(otelRaw.sample_ratio),
-      resources: stringMap(otelRaw.resources),
-      headers: stringMap(otelRaw.headers),
-      propagators: arr(tbl(otelRaw.propagators).use).map(String),
-    },
+    otel:
+      raw.otel === undefined
+        ? undefined
+        : {
+            exporter: str(otelRaw.exporter),
+            endpoint: str(otelRaw.endpoint),
+            protocol: str(otelRaw.protocol),
+            sampleRatio: num(otelRaw.sample_ratio),
+            resources: stringMap(otelRaw.resources),
+            headers: stringMap(otelRaw.headers),
+            propagators: arr(tbl(otelRaw.propagators).use).map(String),
+          },
     services: [...services.values()],
     scenarios,
     steps,
     expect,
     hasExpectations,
-    limits: raw.limits === undefined ? undefined : { cpuMillicores: num(tbl(raw.limits).cpu_millicores), memoryMb: num(tbl(raw.limits).memory_mb) },
-    determinism: raw.determinism === undefined ? undefined : { seed: num(det.seed), freezeClock: str(det.freeze_clock) },
-    report: { json: str(report.json), junit: str(report.junit), digest: str(report.digest), html: str(report.html) },
+    limits:
+      raw.limits === undefined
+        ? undefined
+        : {
+            cpuMillicores: num(tbl(raw.limits).cpu_millicores),
+            memoryMb: num(tbl(raw.limits).memory_mb),
+          },
+    determinism:
+      raw.determinism === undefined
+        ? undefined
+        : { seed: num(det.seed), freezeClock: str(det.freeze_clock) },
+    report: {
+      json: str(report.json),
+      junit: str(report.junit),
+      digest: str(report.digest),
+      html: str(report.html),
+    },
     hermetic: expect.hermeticity?.noExternalServices === true,
     warnings: located,
     source,
-    timeoutMs: timeout ? parseDurationMs(timeout) : num(legacyMeta.timeout_seconds) !== undefined ? num(legacyMeta.timeout_seconds)! * 1000 : undefined,
+    timeoutMs: timeout
+      ? parseDurationMs(timeout)
+      : num(legacyMeta.timeout_seconds) !== undefined
+        ? num(legacyMeta.timeout_seconds)! * 1000
+        : undefined,
   };
   return { config, issues: located };
 }
@@ -97,7 +169,10 @@ type ErrorFn = (keyPath: string, message: string) => void;
 function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceConfig | undefined {
   const plugin = (str(s.plugin) ?? str(s.type) ?? "generic_container").toLowerCase();
   if (!GENERIC_PLUGIN_ALIASES.has(plugin)) {
-    error(`${kp}.plugin`, `unknown plugin "${plugin}"; use "generic_container" (aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`);
+    error(
+      `${kp}.plugin`,
+      `unknown plugin "${plugin}"; use "generic_container" (aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`,
+    );
     return undefined;
   }
   const image = str(s.image);
@@ -105,15 +180,23 @@ function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceCo
     error(`${kp}.image`, "is required (the image the service runs)");
     return undefined;
   }
-  if (/\s/.test(image)) error(`${kp}.image`, `"${image}" is not a valid image reference (contains white space)`);
+  if (/\s/.test(image))
+    error(`${kp}.image`, `"${image}" is not a valid image reference (contains white space)`);
   const volumes: Volume[] = [];
   arr(s.volumes).forEach((v, i) => {
     const t = tbl(v);
     const hostPath = str(t.host_path) ?? "";
     const containerPath = str(t.container_path) ?? "";
-    if (!path.isAbsolute(hostPath)) error(`${kp}.volumes[${i}].host_path`, `must be an absolute path, got "${hostPath}"`);
-    if (!path.posix.isAbsolute(containerPath)) error(`${kp}.volumes[${i}].container_path`, `must be an absolute path, got "${containerPath}"`);
-    const bad = FORBIDDEN_CONTAINER_DIRS.find((d) => containerPath === d || containerPath.startsWith(`${d}/`));
+    if (!path.isAbsolute(hostPath))
+      error(`${kp}.volumes[${i}].host_path`, `must be an absolute path, got "${hostPath}"`);
+    if (!path.posix.isAbsolute(containerPath))
+      error(
+        `${kp}.volumes[${i}].container_path`,
+        `must be an absolute path, got "${containerPath}"`,
+      );
+    const bad = FORBIDDEN_CONTAINER_DIRS.find(
+      (d) => containerPath === d || containerPath.startsWith(`${d}/`),
+    );
     if (bad) error(`${kp}.volumes[${i}].container_path`, `mounting over ${bad} is not allowed`);
     volumes.push({ hostPath, containerPath, readOnly: t.read_only === true });
   });
@@ -127,10 +210,19 @@ function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceCo
     volumes,
     workdir: str(s.workdir),
     dependsOn: arr(s.depends_on).map(String),
-    healthCheck: s.health_check === undefined ? undefined : buildHealthCheck(tbl(s.health_check), `${kp}.health_check`, error),
+    healthCheck:
+      s.health_check === undefined
+        ? undefined
+        : buildHealthCheck(tbl(s.health_check), `${kp}.health_check`, error),
     waitForSpan: str(s.wait_for_span),
     waitForSpanTimeoutMs: (num(s.wait_for_span_timeout_secs) ?? 30) * 1000,
-    limits: s.limits === undefined ? undefined : { cpuMillicores: num(tbl(s.limits).cpu_millicores), memoryMb: num(tbl(s.limits).memory_mb) },
+    limits:
+      s.limits === undefined
+        ? undefined
+        : {
+            cpuMillicores: num(tbl(s.limits).cpu_millicores),
+            memoryMb: num(tbl(s.limits).memory_mb),
+          },
   };
 }
 
@@ -142,14 +234,17 @@ function buildHealthCheck(h: Raw, kp: string, error: ErrorFn): HealthCheck {
     const text = str(h[strKey]);
     if (text === undefined) return dflt;
     const parsed = parseDurationMs(text);
-    if (parsed === undefined) error(`${kp}.${strKey}`, `"${text}" is not a duration (write e.g. "500ms", "5s", "1m")`);
+    if (parsed === undefined)
+      error(`${kp}.${strKey}`, `"${text}" is not a duration (write e.g. "500ms", "5s", "1m")`);
     return parsed ?? dflt;
   };
   const check: HealthCheck = {
     cmd: h.cmd === undefined ? undefined : arr(h.cmd).map(String),
     log: h.log === undefined ? undefined : { regex: String(h.log), times: num(h.log_times) ?? 1 },
     tcpPort: num(h.tcp_port),
-    http: http ? { port: Number(http.port), path: str(http.path) ?? "/", status: num(http.status) ?? 200 } : undefined,
+    http: http
+      ? { port: Number(http.port), path: str(http.path) ?? "/", status: num(http.status) ?? 200 }
+      : undefined,
     docker: h.docker === true ? true : undefined,
     intervalMs: ms("interval_ms", "interval", 250),
     timeoutMs: ms("timeout_ms", "timeout", 30_000),
@@ -178,7 +273,10 @@ function checkDependencies(services: readonly ServiceConfig[], error: ErrorFn): 
   const visit = (id: string, trail: string[]): void => {
     if (state.get(id) === "done") return;
     if (state.get(id) === "visiting") {
-      error(`service.${id}.depends_on`, `dependency cycle: ${[...trail.slice(trail.indexOf(id)), id].join(" → ")}`);
+      error(
+        `service.${id}.depends_on`,
+        `dependency cycle: ${[...trail.slice(trail.indexOf(id)), id].join(" → ")}`,
+      );
       return;
     }
     state.set(id, "visiting");
@@ -188,9 +286,16 @@ function checkDependencies(services: readonly ServiceConfig[], error: ErrorFn): 
   for (const s of services) visit(s.id, []);
 }
 
-function buildStep(s: Raw, index: number, kp: string, services: ReadonlyMap<string, ServiceConfig>, error: ErrorFn): StepConfig {
+function buildStep(
+  s: Raw,
+  index: number,
+  kp: string,
+  services: ReadonlyMap<string, ServiceConfig>,
+  error: ErrorFn,
+): StepConfig {
   const service = str(s.service);
-  if (service !== undefined && !services.has(service)) error(`${kp}.service`, `unknown service "${service}"${known(services)}`);
+  if (service !== undefined && !services.has(service))
+    error(`${kp}.service`, `unknown service "${service}"${known(services)}`);
   for (const key of ["expected_output_regex", "expected_output_regex_not"] as const) {
     const re = str(s[key]);
     if (re === undefined) continue;
@@ -216,13 +321,22 @@ function buildStep(s: Raw, index: number, kp: string, services: ReadonlyMap<stri
   };
 }
 
-function buildScenario(s: Raw, index: number, services: ReadonlyMap<string, ServiceConfig>, error: ErrorFn): ScenarioConfig {
+function buildScenario(
+  s: Raw,
+  index: number,
+  services: ReadonlyMap<string, ServiceConfig>,
+  error: ErrorFn,
+): ScenarioConfig {
   const kp = `scenario[${index}]`;
   const service = str(s.service);
   const run = str(s.run);
-  if (service !== undefined && !services.has(service)) error(`${kp}.service`, `unknown service "${service}"${known(services)}`);
-  const steps = arr(s.steps).map((st, i) => buildStep(tbl(st), i, `${kp}.steps[${i}]`, services, error));
-  if (service === undefined && run === undefined && steps.length === 0) error(kp, "a scenario needs `run` (with an optional `service`) or `steps`");
+  if (service !== undefined && !services.has(service))
+    error(`${kp}.service`, `unknown service "${service}"${known(services)}`);
+  const steps = arr(s.steps).map((st, i) =>
+    buildStep(tbl(st), i, `${kp}.steps[${i}]`, services, error),
+  );
+  if (service === undefined && run === undefined && steps.length === 0)
+    error(kp, "a scenario needs `run` (with an optional `service`) or `steps`");
   let argv: string[] | undefined;
   if (run !== undefined) {
     try {
@@ -250,11 +364,22 @@ const known = (services: ReadonlyMap<string, unknown>): string =>
   services.size ? ` (known: ${[...services.keys()].join(", ")})` : " (no services are defined)";
 
 export function parseDurationMs(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)?\s*$/.exec(text);
+  const m =
+    /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)?\s*$/.exec(
+      text,
+    );
   if (!m) return undefined;
   const n = Number(m[1]);
   const unit = m[2] ?? "s";
-  const mult = unit === "ms" ? 1 : unit.startsWith("s") ? 1000 : unit.startsWith("m") ? 60_000 : unit.startsWith("h") ? 3_600_000 : 86_400_000;
+  const mult =
+    unit === "ms"
+      ? 1
+      : unit.startsWith("s")
+        ? 1000
+        : unit.startsWith("m")
+          ? 60_000
+          : unit.startsWith("h")
+            ? 3_600_000
+            : 86_400_000;
   return Math.round(n * mult);
 }
-

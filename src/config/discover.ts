@@ -17,12 +17,23 @@ export function discoverTestFiles(paths: readonly string[], cwd = process.cwd())
       throw new CleanroomError("Io", `path ${p} does not exist`, { context: { file: p } });
     }
     if (stat.isDirectory()) {
-      const found = walk(full).filter((f) => TEST_FILE_RE.test(f)).sort();
+      const found = walk(full)
+        .filter((f) => TEST_FILE_RE.test(f))
+        .sort();
       if (found.length === 0)
-        throw new CleanroomError("Configuration", `no *.clnrm.toml or *.clnrm.toml.tera files under ${p}`, { context: { file: p } });
+        throw new CleanroomError(
+          "Configuration",
+          `no *.clnrm.toml or *.clnrm.toml.tera files under ${p}`,
+          { context: { file: p } },
+        );
       out.push(...found);
     } else if (/\.toml(\.tera)?$|\.tera$/.test(full)) out.push(full);
-    else throw new CleanroomError("Configuration", `${p} is not a test file (expected *.clnrm.toml, *.toml or *.toml.tera)`, { context: { file: p } });
+    else
+      throw new CleanroomError(
+        "Configuration",
+        `${p} is not a test file (expected *.clnrm.toml, *.toml or *.toml.tera)`,
+        { context: { file: p } },
+      );
   }
   return [...new Set(out)];
 }

@@ -22,7 +22,11 @@ export function readSource(file: string): string {
   try {
     return fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new CleanroomError("Io", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { context: { file }, cause: e });
+    throw new CleanroomError(
+      "Io",
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      { context: { file }, cause: e },
+    );
   }
 }
 
@@ -30,7 +34,11 @@ export async function loadTestFile(file: string, options: LoadOptions = {}): Pro
   return loadTestSource(readSource(file), file, options);
 }
 
-export async function loadTestSource(source: string, file: string, options: LoadOptions = {}): Promise<LoadedTest> {
+export async function loadTestSource(
+  source: string,
+  file: string,
+  options: LoadOptions = {},
+): Promise<LoadedTest> {
   const renderer = options.renderer ?? new TemplateRenderer();
   const renderOptions: RenderOptions = { file, env: options.env, map: options.map };
   const rendered = await renderer.render(source, renderOptions);
@@ -41,12 +49,27 @@ export async function loadTestSource(source: string, file: string, options: Load
 }
 
 /** The first schema error as a CleanroomError, with the other errors listed in the message. */
-export function issueError(issues: readonly ConfigIssue[], file: string, text: string): CleanroomError {
+export function issueError(
+  issues: readonly ConfigIssue[],
+  file: string,
+  text: string,
+): CleanroomError {
   const errors = issues.filter((i) => i.severity === "error");
   const first = errors[0]!;
-  const more = errors.length > 1 ? `\n${errors.slice(1).map((e) => `  also: ${e.keyPath}: ${e.message}${e.line ? ` (line ${e.line})` : ""}`).join("\n")}` : "";
+  const more =
+    errors.length > 1
+      ? `\n${errors
+          .slice(1)
+          .map((e) => `  also: ${e.keyPath}: ${e.message}${e.line ? ` (line ${e.line})` : ""}`)
+          .join("\n")}`
+      : "";
   const lineText = first.line ? text.split("\n")[first.line - 1] : undefined;
   return new CleanroomError("Configuration", `${first.keyPath}: ${first.message}${more}`, {
-    context: { file, line: first.line, keyPath: first.keyPath, codeFrame: lineText !== undefined ? `${first.line} | ${lineText}` : undefined },
+    context: {
+      file,
+      line: first.line,
+      keyPath: first.keyPath,
+      codeFrame: lineText !== undefined ? `${first.line} | ${lineText}` : undefined,
+    },
   });
 }

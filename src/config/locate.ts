@@ -4,7 +4,10 @@
  */
 export function locateKeyPath(source: string, keyPath: string): number | undefined {
   const lines = source.split("\n");
-  const segs = keyPath.replace(/\[(\d+)\]/g, ".#$1").split(".").filter(Boolean);
+  const segs = keyPath
+    .replace(/\[(\d+)\]/g, ".#$1")
+    .split(".")
+    .filter(Boolean);
   // Find the innermost table header that is a prefix of the path, honouring array indexes.
   let headerLine = -1;
   let consumed = 0;
@@ -37,7 +40,8 @@ export function locateKeyPath(source: string, keyPath: string): number | undefin
     if (keyRe.test(lines[i]!)) return i + 1;
   }
   // Inline forms such as `env={ "K"="v" }` on the header's key line.
-  for (let i = Math.max(0, headerLine); i < lines.length; i++) if (lines[i]!.includes(key)) return i + 1;
+  for (let i = Math.max(0, headerLine); i < lines.length; i++)
+    if (lines[i]!.includes(key)) return i + 1;
   return headerLine >= 0 ? headerLine + 1 : undefined;
 }
 

@@ -38,7 +38,17 @@ const PROJECT_SCHEMA: Shape = {
   t: "table",
   fields: {
     project: { t: "table", fields: { name: s, version: s, description: s } },
-    cli: { t: "table", fields: { jobs: { t: "int", min: 1, max: 256 }, fail_fast: { t: "bool" }, parallel: { t: "bool" }, output_format: s, watch: { t: "bool" }, interactive: { t: "bool" } } },
+    cli: {
+      t: "table",
+      fields: {
+        jobs: { t: "int", min: 1, max: 256 },
+        fail_fast: { t: "bool" },
+        parallel: { t: "bool" },
+        output_format: s,
+        watch: { t: "bool" },
+        interactive: { t: "bool" },
+      },
+    },
     containers: {
       t: "table",
       fields: {
@@ -51,8 +61,26 @@ const PROJECT_SCHEMA: Shape = {
       },
     },
     images: { t: "table", fields: { aliases: { t: "map", of: { t: "string", nonEmpty: true } } } },
-    test_execution: { t: "table", fields: { default_timeout: dur, step_timeout: dur, retry_on_failure: { t: "bool" }, retry_count: { t: "int" }, test_dir: s } },
-    reporting: { t: "table", fields: { report_dir: s, generate_html: { t: "bool" }, generate_junit: { t: "bool" }, include_timestamps: { t: "bool" }, include_logs: { t: "bool" } } },
+    test_execution: {
+      t: "table",
+      fields: {
+        default_timeout: dur,
+        step_timeout: dur,
+        retry_on_failure: { t: "bool" },
+        retry_count: { t: "int" },
+        test_dir: s,
+      },
+    },
+    reporting: {
+      t: "table",
+      fields: {
+        report_dir: s,
+        generate_html: { t: "bool" },
+        generate_junit: { t: "bool" },
+        include_timestamps: { t: "bool" },
+        include_logs: { t: "bool" },
+      },
+    },
     cache: { t: "table", fields: { dir: s } },
     services: { t: "any" },
     observability: { t: "any" },
@@ -75,8 +103,14 @@ export function loadProjectConfig(options: LoadProjectOptions = {}): ProjectConf
   let file: string | undefined;
   if (options.configFile) {
     file = path.resolve(cwd, options.configFile);
-    if (!fs.existsSync(file)) throw new CleanroomError("Configuration", `config file ${options.configFile} does not exist`, { context: { file } });
-  } else if (fs.existsSync(path.join(cwd, "cleanroom.toml"))) file = path.join(cwd, "cleanroom.toml");
+    if (!fs.existsSync(file))
+      throw new CleanroomError(
+        "Configuration",
+        `config file ${options.configFile} does not exist`,
+        { context: { file } },
+      );
+  } else if (fs.existsSync(path.join(cwd, "cleanroom.toml")))
+    file = path.join(cwd, "cleanroom.toml");
 
   let raw: Record<string, unknown> = {};
   const issues: ConfigIssue[] = [];
@@ -96,35 +130,57 @@ export function loadProjectConfig(options: LoadProjectOptions = {}): ProjectConf
   const containers = tbl(raw.containers);
   const cli = tbl(raw.cli);
   const exec = tbl(raw.test_execution);
-  const durationOr = (v: unknown, dflt: number): number => (typeof v === "string" ? parseDurationMs(v) ?? dflt : dflt);
+  const durationOr = (v: unknown, dflt: number): number =>
+    typeof v === "string" ? (parseDurationMs(v) ?? dflt) : dflt;
   const aliases: Record<string, string> = {};
   for (const [k, v] of Object.entries(tbl(tbl(raw.images).aliases))) aliases[k] = String(v);
-  const envNum = (k: string): number | undefined => (env[k] !== undefined && env[k] !== "" ? Number(env[k]) : undefined);
-  const envBool = (k: string): boolean | undefined => (env[k] === undefined ? undefined : /^(1|true|yes)$/i.test(env[k]!));
-  const pull = (env.CLEANROOM_CONTAINERS_PULL_POLICY ?? str(containers.pull_policy) ?? "if-not-present") as PullPolicy;
+  const envNum = (k: string): number | undefined =>
+    env[k] !== undefined && env[k] !== "" ? Number(env[k]) : undefined;
+  const envBool = (k: string): boolean | undefined =>
+    env[k] === undefined ? undefined : /^(1|true|yes)$/i.test(env[k]!);
+  const pull = (env.CLEANROOM_CONTAINERS_PULL_POLICY ??
+    str(containers.pull_policy) ??
+    "if-not-present") as PullPolicy;
   if (!["if-not-present", "never", "always"].includes(pull))
-    throw new CleanroomError("Configuration", `CLEANROOM_CONTAINERS_PULL_POLICY="${pull}" is not one of if-not-present, never, always`);
+    throw new CleanroomError(
+      "Configuration",
+      `CLEANROOM_CONTAINERS_PULL_POLICY="${pull}" is not one of if-not-present, never, always`,
+    );
   const jobs = envNum("CLEANROOM_CLI_JOBS") ?? num(cli.jobs) ?? Math.max(1, os.cpus().length);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new CleanroomError("Configuration", `CLEANROOM_CLI_JOBS must be a whole number ≥ 1, got ${env.CLEANROOM_CLI_JOBS}`);
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new CleanroomError(
+      "Configuration",
+      `CLEANROOM_CLI_JOBS must be a whole number ≥ 1, got ${env.CLEANROOM_CLI_JOBS}`,
+    );
   return {
     file,
     root,
-    defaultImage: env.CLEANROOM_CONTAINERS_DEFAULT_IMAGE ?? str(containers.default_image) ?? "alpine:latest",
+    defaultImage:
+      env.CLEANROOM_CONTAINERS_DEFAULT_IMAGE ?? str(containers.default_image) ?? "alpine:latest",
     pullPolicy: pull,
     startupTimeoutMs: durationOr(containers.startup_timeout, 60_000),
     stepTimeoutMs: durationOr(exec.step_timeout, 60_000),
     testTimeoutMs: durationOr(exec.default_timeout, 300_000),
     jobs,
     failFast: envBool("CLEANROOM_CLI_FAIL_FAST") ?? cli.fail_fast === true,
-    reportDir: path.resolve(root, env.CLEANROOM_REPORTING_REPORT_DIR ?? str(tbl(raw.reporting).report_dir) ?? "reports"),
-    cacheDir: path.resolve(root, env.CLEANROOM_CACHE_DIR ?? str(tbl(raw.cache).dir) ?? ".clnrm/cache"),
+    reportDir: path.resolve(
+      root,
+      env.CLEANROOM_REPORTING_REPORT_DIR ?? str(tbl(raw.reporting).report_dir) ?? "reports",
+    ),
+    cacheDir: path.resolve(
+      root,
+      env.CLEANROOM_CACHE_DIR ?? str(tbl(raw.cache).dir) ?? ".clnrm/cache",
+    ),
     imageAliases: aliases,
     warnings: issues.filter((i) => i.severity === "warning"),
   };
 }
 
 /** Applies `[images.aliases]`; returns the image to use and whether an alias applied. */
-export function resolveImage(project: Pick<ProjectConfig, "imageAliases">, image: string): { image: string; aliasedFrom?: string } {
+export function resolveImage(
+  project: Pick<ProjectConfig, "imageAliases">,
+  image: string,
+): { image: string; aliasedFrom?: string } {
   const direct = project.imageAliases[image];
   if (direct) return { image: direct, aliasedFrom: image };
   if (!/:[^/]+$/.test(image) && !image.includes("@")) {

@@ -6,7 +6,12 @@
 import type { ConfigIssue } from "./types.js";
 
 export type Shape =
-  | { readonly t: "string"; readonly nonEmpty?: boolean; readonly oneOf?: readonly string[]; readonly ci?: boolean }
+  | {
+      readonly t: "string";
+      readonly nonEmpty?: boolean;
+      readonly oneOf?: readonly string[];
+      readonly ci?: boolean;
+    }
   | { readonly t: "int"; readonly min?: number; readonly max?: number }
   | { readonly t: "number"; readonly min?: number; readonly max?: number }
   | { readonly t: "bool" }
@@ -20,21 +25,39 @@ export type Shape =
 export type Field = Shape & { readonly req?: boolean };
 
 const typeName = (v: unknown): string =>
-  Array.isArray(v) ? "array" : v instanceof Date ? "datetime" : typeof v === "bigint" ? "integer" : v === null ? "null" : typeof v === "object" ? "table" : typeof v;
+  Array.isArray(v)
+    ? "array"
+    : v instanceof Date
+      ? "datetime"
+      : typeof v === "bigint"
+        ? "integer"
+        : v === null
+          ? "null"
+          : typeof v === "object"
+            ? "table"
+            : typeof v;
 
-export function checkShape(value: unknown, shape: Shape, keyPath: string, issues: ConfigIssue[]): void {
+export function checkShape(
+  value: unknown,
+  shape: Shape,
+  keyPath: string,
+  issues: ConfigIssue[],
+): void {
   const err = (message: string): void => void issues.push({ severity: "error", keyPath, message });
   switch (shape.t) {
     case "any":
       return;
     case "scalar":
-      if (!["string", "number", "boolean", "bigint"].includes(typeof value)) err(`expected a string, number or boolean, found ${typeName(value)}`);
+      if (!["string", "number", "boolean", "bigint"].includes(typeof value))
+        err(`expected a string, number or boolean, found ${typeName(value)}`);
       return;
     case "string":
       if (typeof value !== "string") return err(`expected a string, found ${typeName(value)}`);
       if (shape.nonEmpty && value.trim() === "") return err("must not be empty");
       if (shape.oneOf) {
-        const ok = shape.ci ? shape.oneOf.some((o) => o.toLowerCase() === value.toLowerCase()) : shape.oneOf.includes(value);
+        const ok = shape.ci
+          ? shape.oneOf.some((o) => o.toLowerCase() === value.toLowerCase())
+          : shape.oneOf.includes(value);
         if (!ok) err(`"${value}" is not one of ${shape.oneOf.join(", ")}`);
       }
       return;
@@ -45,7 +68,8 @@ export function checkShape(value: unknown, shape: Shape, keyPath: string, issues
     case "number": {
       const n = typeof value === "bigint" ? Number(value) : value;
       if (typeof n !== "number") return err(`expected a number, found ${typeName(value)}`);
-      if (shape.t === "int" && !Number.isInteger(n)) return err(`expected a whole number, found ${n}`);
+      if (shape.t === "int" && !Number.isInteger(n))
+        return err(`expected a whole number, found ${n}`);
       if (shape.min !== undefined && n < shape.min) err(`must be ≥ ${shape.min}, found ${n}`);
       if (shape.max !== undefined && n > shape.max) err(`must be ≤ ${shape.max}, found ${n}`);
       return;
@@ -53,7 +77,8 @@ export function checkShape(value: unknown, shape: Shape, keyPath: string, issues
     case "array":
       if (!Array.isArray(value)) return err(`expected an array, found ${typeName(value)}`);
       if (shape.nonEmpty && value.length === 0) err("must not be empty");
-      if (shape.len !== undefined && value.length !== shape.len) err(`expected exactly ${shape.len} elements, found ${value.length}`);
+      if (shape.len !== undefined && value.length !== shape.len)
+        err(`expected exactly ${shape.len} elements, found ${value.length}`);
       value.forEach((v, i) => checkShape(v, shape.of, `${keyPath}[${i}]`, issues));
       return;
     case "map":
@@ -70,11 +95,17 @@ export function checkShape(value: unknown, shape: Shape, keyPath: string, issues
     case "table": {
       if (!isTable(value)) return err(`expected a table, found ${typeName(value)}`);
       for (const [k, field] of Object.entries(shape.fields)) {
-        if (field.req && value[k] === undefined) issues.push({ severity: "error", keyPath: join(keyPath, k), message: "is required" });
+        if (field.req && value[k] === undefined)
+          issues.push({ severity: "error", keyPath: join(keyPath, k), message: "is required" });
       }
       for (const [k, v] of Object.entries(value)) {
         const field = shape.fields[k];
-        if (!field) issues.push({ severity: "warning", keyPath: join(keyPath, k), message: `unknown key \`${k}\` (ignored)` });
+        if (!field)
+          issues.push({
+            severity: "warning",
+            keyPath: join(keyPath, k),
+            message: `unknown key \`${k}\` (ignored)`,
+          });
         else checkShape(v, field, join(keyPath, k), issues);
       }
       return;

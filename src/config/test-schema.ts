@@ -12,7 +12,10 @@ const bound: Shape = {
   fields: { eq: { t: "int", min: 0 }, gte: { t: "int", min: 0 }, lte: { t: "int", min: 0 } },
 };
 const posInt: Field = { t: "int", min: 0 };
-const limits: Field = { t: "table", fields: { cpu_millicores: { t: "int", min: 1 }, memory_mb: { t: "int", min: 4 } } };
+const limits: Field = {
+  t: "table",
+  fields: { cpu_millicores: { t: "int", min: 1 }, memory_mb: { t: "int", min: 4 } },
+};
 export const SPAN_KINDS = ["internal", "server", "client", "producer", "consumer"] as const;
 export const STATUS_NAMES = ["OK", "ERROR", "UNSET"] as const;
 
@@ -43,7 +46,11 @@ const healthCheck: Field = {
     tcp_port: { t: "int", min: 1, max: 65535 },
     http: {
       t: "table",
-      fields: { port: { t: "int", min: 1, max: 65535, req: true }, path: str, status: { t: "int", min: 100, max: 599 } },
+      fields: {
+        port: { t: "int", min: 1, max: 65535, req: true },
+        path: str,
+        status: { t: "int", min: 100, max: 599 },
+      },
     },
     docker: { t: "bool" },
     interval: str,
@@ -67,7 +74,11 @@ const service: Shape = {
       t: "array",
       of: {
         t: "table",
-        fields: { host_path: { ...nonEmpty, req: true }, container_path: { ...nonEmpty, req: true }, read_only: { t: "bool" } },
+        fields: {
+          host_path: { ...nonEmpty, req: true },
+          container_path: { ...nonEmpty, req: true },
+          read_only: { t: "bool" },
+        },
       },
     },
     workdir: str,
@@ -111,11 +122,18 @@ const spanExpect: Shape = {
       t: "table",
       fields: {
         all: strMap,
-        any: { t: "either", options: [strMap, strArray], describe: 'a table or an array of "key=value" strings' },
+        any: {
+          t: "either",
+          options: [strMap, strArray],
+          describe: 'a table or an array of "key=value" strings',
+        },
       },
     },
     events: { t: "table", fields: { any: strArray, all: strArray } },
-    duration_ms: { t: "table", fields: { min: { t: "number", min: 0 }, max: { t: "number", min: 0 } } },
+    duration_ms: {
+      t: "table",
+      fields: { min: { t: "number", min: 0 }, max: { t: "number", min: 0 } },
+    },
   },
 };
 
@@ -123,7 +141,10 @@ const expect: Field = {
   t: "table",
   fields: {
     span: { t: "array", of: spanExpect },
-    graph: { t: "table", fields: { must_include: pairs, must_not_cross: pairs, acyclic: { t: "bool" } } },
+    graph: {
+      t: "table",
+      fields: { must_include: pairs, must_not_cross: pairs, acyclic: { t: "bool" } },
+    },
     counts: {
       t: "table",
       fields: {
@@ -136,7 +157,13 @@ const expect: Field = {
     },
     window: {
       t: "array",
-      of: { t: "table", fields: { outer: { ...nonEmpty, req: true }, contains: { ...strArray, nonEmpty: true, req: true } } },
+      of: {
+        t: "table",
+        fields: {
+          outer: { ...nonEmpty, req: true },
+          contains: { ...strArray, nonEmpty: true, req: true },
+        },
+      },
     },
     order: { t: "table", fields: { must_precede: pairs, must_follow: pairs } },
     status: {
@@ -162,7 +189,10 @@ const expect: Field = {
 export const TEST_FILE_SCHEMA: Shape = {
   t: "table",
   fields: {
-    meta: { t: "table", fields: { name: { ...nonEmpty, req: true }, version: str, description: str } },
+    meta: {
+      t: "table",
+      fields: { name: { ...nonEmpty, req: true }, version: str, description: str },
+    },
     test: {
       t: "table",
       fields: {
@@ -187,7 +217,11 @@ export const TEST_FILE_SCHEMA: Shape = {
     otel: {
       t: "table",
       fields: {
-        exporter: { t: "string", oneOf: ["stdout", "otlp", "otlp-http", "otlp-grpc", "jaeger", "zipkin", "none"], ci: true },
+        exporter: {
+          t: "string",
+          oneOf: ["stdout", "otlp", "otlp-http", "otlp-grpc", "jaeger", "zipkin", "none"],
+          ci: true,
+        },
         endpoint: str,
         protocol: { t: "string", oneOf: ["http/protobuf", "http/json", "grpc"] },
         sample_ratio: { t: "number", min: 0, max: 1 },

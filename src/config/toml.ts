@@ -8,7 +8,10 @@ export function parseToml(text: string, file: string): TomlTable {
   try {
     return parse(text, { integersAsBigInt: "asNeeded" }) as TomlTable;
   } catch (e) {
-    if (!(e instanceof TomlError)) throw new CleanroomError("Configuration", `cannot parse ${file}: ${String(e)}`, { context: { file } });
+    if (!(e instanceof TomlError))
+      throw new CleanroomError("Configuration", `cannot parse ${file}: ${String(e)}`, {
+        context: { file },
+      });
     const line = e.line;
     const column = e.column;
     const lineText = text.split("\n")[line - 1] ?? "";
@@ -17,7 +20,12 @@ export function parseToml(text: string, file: string): TomlTable {
   }
 }
 
-function failWith(message: string, lineText: string, at: { file: string; line: number; column: number }, text: string): never {
+function failWith(
+  message: string,
+  lineText: string,
+  at: { file: string; line: number; column: number },
+  text: string,
+): never {
   const gutter = String(at.line);
   const codeFrame = `${gutter} | ${lineText}\n${" ".repeat(gutter.length)} | ${" ".repeat(Math.max(0, at.column - 1))}^`;
   throw new CleanroomError("Configuration", `invalid TOML: ${message}`, {
@@ -31,9 +39,12 @@ export function hintFor(lineText: string, message: string, _text: string): strin
   const code = stripStrings(lineText);
   if (/;\s*[A-Za-z_"'][\w."'-]*\s*=/.test(code))
     return "TOML needs one `key = value` per line: split the `;`-separated pairs onto separate lines";
-  if (/\{\{|\{%/.test(lineText)) return "this line holds an unrendered template expression: name the file *.clnrm.toml.tera or run `clnrm render` first";
-  if (/=\s*\{[^}]*$/.test(code)) return "an inline table must stay on one line in TOML 1.0; use a [table] section instead";
-  if (/redefine/.test(message)) return "a key or table is defined twice; remove or rename one of them";
+  if (/\{\{|\{%/.test(lineText))
+    return "this line holds an unrendered template expression: name the file *.clnrm.toml.tera or run `clnrm render` first";
+  if (/=\s*\{[^}]*$/.test(code))
+    return "an inline table must stay on one line in TOML 1.0; use a [table] section instead";
+  if (/redefine/.test(message))
+    return "a key or table is defined twice; remove or rename one of them";
   if (/^\s*\[[^\]]*$/.test(lineText)) return "a table header needs its closing `]`";
   return undefined;
 }

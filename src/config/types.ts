@@ -42,7 +42,10 @@ export interface Expectations {
     readonly mustPrecede: readonly (readonly [string, string])[];
     readonly mustFollow: readonly (readonly [string, string])[];
   };
-  readonly status?: { readonly all?: StatusName; readonly byName: Readonly<Record<string, StatusName>> };
+  readonly status?: {
+    readonly all?: StatusName;
+    readonly byName: Readonly<Record<string, StatusName>>;
+  };
   readonly hermeticity?: {
     readonly noExternalServices?: boolean;
     readonly resourceMustMatch: Readonly<Record<string, string>>;
@@ -151,7 +154,12 @@ export interface TestConfig {
   readonly hasExpectations: boolean;
   readonly limits?: Limits;
   readonly determinism?: { readonly seed?: number; readonly freezeClock?: string };
-  readonly report: { readonly json?: string; readonly junit?: string; readonly digest?: string; readonly html?: string };
+  readonly report: {
+    readonly json?: string;
+    readonly junit?: string;
+    readonly digest?: string;
+    readonly html?: string;
+  };
   /** Hermetic when [expect.hermeticity] no_external_services = true. */
   readonly hermetic: boolean;
   readonly warnings: readonly ConfigIssue[];

@@ -71,7 +71,10 @@ export class CleanroomError extends Error {
   /** The service and (short) container id, each only when the message does not already name it. */
   unstatedTarget(): { readonly service?: string; readonly container?: string } {
     const { service, containerId } = this.context;
-    return { service: service && !this.message.includes(`"${service}"`) ? service : undefined, container: containerId?.slice(0, 12) };
+    return {
+      service: service && !this.message.includes(`"${service}"`) ? service : undefined,
+      container: containerId?.slice(0, 12),
+    };
   }
 
   /** The message a user sees: one block, no stack trace. */
@@ -80,7 +83,8 @@ export class CleanroomError extends Error {
     const head = `${this.kind} error${loc ? ` in ${loc}` : ""}: ${this.message}`;
     const parts = [head];
     const { service, container } = this.unstatedTarget();
-    if (this.context.keyPath && !this.message.includes(this.context.keyPath)) parts.push(`  at key: ${this.context.keyPath}`);
+    if (this.context.keyPath && !this.message.includes(this.context.keyPath))
+      parts.push(`  at key: ${this.context.keyPath}`);
     if (service) parts.push(`  service: ${service}`);
     if (container) parts.push(`  container: ${container}`);
     if (this.context.codeFrame) parts.push(this.context.codeFrame.replace(/^/gm, "  "));
@@ -89,15 +93,29 @@ export class CleanroomError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { kind: this.kind, message: this.message, context: this.context, hint: this.hint, timestamp: this.timestamp };
+    return {
+      kind: this.kind,
+      message: this.message,
+      context: this.context,
+      hint: this.hint,
+      timestamp: this.timestamp,
+    };
   }
 }
 
 /** Wraps anything thrown into a CleanroomError of the given kind, keeping existing ones. */
-export function asCleanroomError(e: unknown, kind: ErrorKind, message?: string, context?: ErrorContext): CleanroomError {
+export function asCleanroomError(
+  e: unknown,
+  kind: ErrorKind,
+  message?: string,
+  context?: ErrorContext,
+): CleanroomError {
   if (e instanceof CleanroomError) return context ? e.withContext(context) : e;
   const detail = e instanceof Error ? e.message : String(e);
-  return new CleanroomError(kind, message ? `${message}: ${detail}` : detail, { context, cause: e });
+  return new CleanroomError(kind, message ? `${message}: ${detail}` : detail, {
+    context,
+    cause: e,
+  });
 }
 
 /** Exit codes of the CLI (documented in the README). */

@@ -10,7 +10,9 @@ export class Redactor {
   private readonly values: string[];
   constructor(values: Iterable<string>) {
     // Longest first so a secret containing another is replaced whole; very short values would redact noise.
-    this.values = [...new Set([...values].filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+    this.values = [...new Set([...values].filter((v) => v.length >= 4))].sort(
+      (a, b) => b.length - a.length,
+    );
   }
   get size(): number {
     return this.values.length;
@@ -23,12 +25,19 @@ export class Redactor {
   /** Deep copy with every string redacted. */
   deep<T>(v: T): T {
     if (this.values.length === 0) return v;
-    return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === "string" ? this.text(x) : typeof x === "bigint" ? x.toString() : x))) as T;
+    return JSON.parse(
+      JSON.stringify(v, (_k, x: unknown) =>
+        typeof x === "string" ? this.text(x) : typeof x === "bigint" ? x.toString() : x,
+      ),
+    ) as T;
   }
 }
 
 /** Secret values of an env map (by key name), plus explicitly named keys. */
-export function secretValues(env: Readonly<Record<string, string>>, named: ReadonlySet<string> = new Set()): string[] {
+export function secretValues(
+  env: Readonly<Record<string, string>>,
+  named: ReadonlySet<string> = new Set(),
+): string[] {
   return Object.entries(env)
     .filter(([k]) => SECRET_KEY.test(k) || named.has(k))
     .map(([, v]) => v);

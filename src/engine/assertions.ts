@@ -13,9 +13,19 @@ export interface OutputExpectations {
  * The first unmet expectation, or undefined. Regexes are JavaScript RegExp without flags,
  * matched against the trimmed stdout (use `(?s)`-free patterns; `[\s\S]` spans lines).
  */
-export function checkOutput(rulePrefix: string, exp: OutputExpectations, r: ExecResult, timeoutMs?: number): Finding | undefined {
+export function checkOutput(
+  rulePrefix: string,
+  exp: OutputExpectations,
+  r: ExecResult,
+  timeoutMs?: number,
+): Finding | undefined {
   if (r.timedOut)
-    return { rule: `${rulePrefix}.timeout`, message: `killed after ${r.durationMs}ms: the timeout is ${timeoutMs}ms`, expected: `finish within ${timeoutMs}ms`, actual: `still running after ${r.durationMs}ms` };
+    return {
+      rule: `${rulePrefix}.timeout`,
+      message: `killed after ${r.durationMs}ms: the timeout is ${timeoutMs}ms`,
+      expected: `finish within ${timeoutMs}ms`,
+      actual: `still running after ${r.durationMs}ms`,
+    };
   if (r.exitCode !== exp.expectedExitCode)
     return {
       rule: `${rulePrefix}.exit_code`,
@@ -25,11 +35,26 @@ export function checkOutput(rulePrefix: string, exp: OutputExpectations, r: Exec
     };
   const out = r.stdout.trim();
   if (exp.expectedOutputRegex !== undefined && !new RegExp(exp.expectedOutputRegex).test(out))
-    return { rule: `${rulePrefix}.expected_output_regex`, message: `stdout does not match /${exp.expectedOutputRegex}/`, expected: `/${exp.expectedOutputRegex}/`, actual: clip(out) };
+    return {
+      rule: `${rulePrefix}.expected_output_regex`,
+      message: `stdout does not match /${exp.expectedOutputRegex}/`,
+      expected: `/${exp.expectedOutputRegex}/`,
+      actual: clip(out),
+    };
   if (exp.expectedOutputRegexNot !== undefined && new RegExp(exp.expectedOutputRegexNot).test(out))
-    return { rule: `${rulePrefix}.expected_output_regex_not`, message: `stdout matches /${exp.expectedOutputRegexNot}/, which it must not`, expected: `no match for /${exp.expectedOutputRegexNot}/`, actual: clip(out) };
+    return {
+      rule: `${rulePrefix}.expected_output_regex_not`,
+      message: `stdout matches /${exp.expectedOutputRegexNot}/, which it must not`,
+      expected: `no match for /${exp.expectedOutputRegexNot}/`,
+      actual: clip(out),
+    };
   if (exp.expectedOutputContains !== undefined && !out.includes(exp.expectedOutputContains))
-    return { rule: `${rulePrefix}.expected_output_contains`, message: `stdout does not contain ${JSON.stringify(exp.expectedOutputContains)}`, expected: exp.expectedOutputContains, actual: clip(out) };
+    return {
+      rule: `${rulePrefix}.expected_output_contains`,
+      message: `stdout does not contain ${JSON.stringify(exp.expectedOutputContains)}`,
+      expected: exp.expectedOutputContains,
+      actual: clip(out),
+    };
   return undefined;
 }
 

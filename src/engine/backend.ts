@@ -27,7 +27,12 @@ export interface ContainerSpec {
   readonly nanoCpus?: number;
   readonly memoryBytes?: number;
   readonly name?: string;
-  readonly healthcheck?: { readonly test: readonly string[]; readonly intervalMs: number; readonly timeoutMs: number; readonly retries: number };
+  readonly healthcheck?: {
+    readonly test: readonly string[];
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly retries: number;
+  };
 }
 
 export interface ExecOptions {
@@ -66,12 +71,20 @@ export interface Backend {
   ping(): Promise<string>;
   /** Makes sure the image is present according to the pull policy; returns its id. */
   ensureImage(image: string, policy: PullPolicy): Promise<string>;
-  createNetwork(name: string, internal: boolean, labels: Readonly<Record<string, string>>): Promise<NetworkInfo>;
+  createNetwork(
+    name: string,
+    internal: boolean,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<NetworkInfo>;
   removeNetwork(id: string): Promise<void>;
   /** Creates and starts a container; the id is returned even if the start fails (error.context.containerId). */
   start(spec: ContainerSpec): Promise<string>;
   exec(containerId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
-  wait(containerId: string, timeoutMs: number | undefined, signal?: AbortSignal): Promise<WaitResult>;
+  wait(
+    containerId: string,
+    timeoutMs: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<WaitResult>;
   logs(containerId: string, maxBytes?: number): Promise<{ stdout: string; stderr: string }>;
   state(containerId: string): Promise<ContainerState>;
   kill(containerId: string): Promise<void>;

@@ -27,8 +27,13 @@ export function probesFor(
     probes.push({
       description: `command ${JSON.stringify(cmd)} exits 0`,
       check: async () => {
-        const r = await backend.exec(containerId, cmd, { timeoutMs: Math.min(hc.timeoutMs, 10_000) });
-        return { ok: r.exitCode === 0, observed: `exit ${r.exitCode}${r.stderr.trim() ? `, stderr: ${r.stderr.trim().slice(-200)}` : ""}` };
+        const r = await backend.exec(containerId, cmd, {
+          timeoutMs: Math.min(hc.timeoutMs, 10_000),
+        });
+        return {
+          ok: r.exitCode === 0,
+          observed: `exit ${r.exitCode}${r.stderr.trim() ? `, stderr: ${r.stderr.trim().slice(-200)}` : ""}`,
+        };
       },
     });
   }
@@ -52,7 +57,12 @@ export function probesFor(
         const ip = (await backend.state(containerId)).ip;
         if (!ip) return { ok: false, observed: "container has no IP address" };
         const ok = await tcpConnect(ip, port, 1000);
-        return { ok, observed: ok ? `connected to ${ip}:${port}` : `connection to ${ip}:${port} refused or timed out` };
+        return {
+          ok,
+          observed: ok
+            ? `connected to ${ip}:${port}`
+            : `connection to ${ip}:${port} refused or timed out`,
+        };
       },
     });
   }
@@ -64,7 +74,9 @@ export function probesFor(
         const ip = (await backend.state(containerId)).ip;
         if (!ip) return { ok: false, observed: "container has no IP address" };
         try {
-          const res = await fetch(`http://${ip}:${port}${path}`, { signal: AbortSignal.timeout(2000) });
+          const res = await fetch(`http://${ip}:${port}${path}`, {
+            signal: AbortSignal.timeout(2000),
+          });
           return { ok: res.status === status, observed: `status ${res.status}` };
         } catch (e) {
           return { ok: false, observed: `request failed: ${(e as Error).message}` };
@@ -121,14 +133,31 @@ export async function waitUntilReady(
   let delay = intervalMs;
   let last = new Map<string, string>();
   for (;;) {
-    if (signal?.aborted) throw new CleanroomError("Service", `service "${svc.id}": interrupted while waiting for readiness`);
+    if (signal?.aborted)
+      throw new CleanroomError(
+        "Service",
+        `service "${svc.id}": interrupted while waiting for readiness`,
+      );
     const state = await backend.state(containerId);
-    if (!state.running) throw await notReady(svc, containerId, backend, `the container exited with code ${state.exitCode} before it was ready`, last);
-    const results = await Promise.all(probes.map(async (p) => ({ p, r: await p.check().catch((e: Error) => ({ ok: false, observed: e.message })) })));
+    if (!state.running)
+      throw await notReady(
+        svc,
+        containerId,
+        backend,
+        `the container exited with code ${state.exitCode} before it was ready`,
+        last,
+      );
+    const results = await Promise.all(
+      probes.map(async (p) => ({
+        p,
+        r: await p.check().catch((e: Error) => ({ ok: false, observed: e.message })),
+      })),
+    );
     last = new Map(results.map(({ p, r }) => [p.description, r.observed]));
     if (results.every(({ r }) => r.ok)) return;
     const elapsed = Date.now() - started;
-    if (elapsed >= deadlineMs) throw await notReady(svc, containerId, backend, `not ready after ${elapsed}ms`, last, true);
+    if (elapsed >= deadlineMs)
+      throw await notReady(svc, containerId, backend, `not ready after ${elapsed}ms`, last, true);
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(10, deadlineMs - elapsed))));
     delay = Math.min(delay * 2, 2000);
   }
@@ -145,7 +174,11 @@ async function notReady(
   const { stdout, stderr } = await backend.logs(containerId);
   const tail = (stdout + stderr).trim().split("\n").slice(-10).join("\n");
   const checks = [...observations].map(([d, o]) => `  checked: ${d}; observed: ${o}`).join("\n");
-  return new CleanroomError(timeout ? "Timeout" : "Service", `service "${svc.id}" (${svc.image}): ${what}\n${checks}\n  last log lines:\n${tail ? tail.replace(/^/gm, "    ") : "    (no output)"}`, {
-    context: { service: svc.id, containerId },
-  });
+  return new CleanroomError(
+    timeout ? "Timeout" : "Service",
+    `service "${svc.id}" (${svc.image}): ${what}\n${checks}\n  last log lines:\n${tail ? tail.replace(/^/gm, "    ") : "    (no output)"}`,
+    {
+      context: { service: svc.id, containerId },
+    },
+  );
 }

@@ -22,19 +22,38 @@ export function writeFailureBundle(dir: string, runId: string, b: BundleInput): 
   const out = path.join(dir, runId, slug(b.result.name));
   fs.mkdirSync(path.join(out, "logs"), { recursive: true });
   const t = b.result;
-  fs.writeFileSync(path.join(out, "rendered.clnrm.toml"), b.rendered ?? "(the file did not render or parse; see error.txt)\n");
-  fs.writeFileSync(path.join(out, "findings.json"), `${JSON.stringify({ first_failure: t.firstFailure ?? null, findings: t.findings, error: t.error ?? null }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(out, "rendered.clnrm.toml"),
+    b.rendered ?? "(the file did not render or parse; see error.txt)\n",
+  );
+  fs.writeFileSync(
+    path.join(out, "findings.json"),
+    `${JSON.stringify({ first_failure: t.firstFailure ?? null, findings: t.findings, error: t.error ?? null }, null, 2)}\n`,
+  );
   fs.writeFileSync(path.join(out, "spans.otlp.json"), `${JSON.stringify(b.spansOtlp, null, 2)}\n`);
-  fs.writeFileSync(path.join(out, "result.json"), `${JSON.stringify(jsonReport({ runId, startedAt: "", durationMs: t.durationMs, tests: [t], interrupted: false }).tests, null, 2)}\n`);
-  if (t.error) fs.writeFileSync(path.join(out, "error.txt"), `${t.error.kind}${t.error.location ? ` in ${t.error.location}` : ""}: ${t.error.message}\n${t.error.hint ? `hint: ${t.error.hint}\n` : ""}`);
+  fs.writeFileSync(
+    path.join(out, "result.json"),
+    `${JSON.stringify(jsonReport({ runId, startedAt: "", durationMs: t.durationMs, tests: [t], interrupted: false }).tests, null, 2)}\n`,
+  );
+  if (t.error)
+    fs.writeFileSync(
+      path.join(out, "error.txt"),
+      `${t.error.kind}${t.error.location ? ` in ${t.error.location}` : ""}: ${t.error.message}\n${t.error.hint ? `hint: ${t.error.hint}\n` : ""}`,
+    );
   const used = new Set<string>();
   for (const c of t.containers) {
     let name = slug(c.name);
     for (let i = 2; used.has(name); i++) name = `${slug(c.name)}-${i}`;
     used.add(name);
-    fs.writeFileSync(path.join(out, "logs", `${name}.log`), `# container ${c.name} ${c.containerId.slice(0, 12)} (${c.image})\n# --- stdout ---\n${c.stdout}\n# --- stderr ---\n${c.stderr}\n`);
+    fs.writeFileSync(
+      path.join(out, "logs", `${name}.log`),
+      `# container ${c.name} ${c.containerId.slice(0, 12)} (${c.image})\n# --- stdout ---\n${c.stdout}\n# --- stderr ---\n${c.stderr}\n`,
+    );
   }
-  const readiness = t.error && /not ready|exited with code/.test(t.error.message) ? t.error.message : "all services became ready (or none declared checks)";
+  const readiness =
+    t.error && /not ready|exited with code/.test(t.error.message)
+      ? t.error.message
+      : "all services became ready (or none declared checks)";
   fs.writeFileSync(path.join(out, "readiness.txt"), `${readiness}\n`);
   return out;
 }

@@ -11,9 +11,12 @@ export const dim = (s: string): string => paint("2", s);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
 export function formatTestLine(t: TestResult): string {
-  const tel = t.telemetry ? ` (spans=${t.telemetry.spans}, digest=${t.telemetry.digest?.slice(0, 12)}…)` : "";
+  const tel = t.telemetry
+    ? ` (spans=${t.telemetry.spans}, digest=${t.telemetry.digest?.slice(0, 12)}…)`
+    : "";
   const verdict = t.verdict === "passed" ? green("PASS") : red("FAIL");
-  if (t.cached) return `${verdict} ${t.name} (cached: no scenario changed; expectations checked against the cached spans)`;
+  if (t.cached)
+    return `${verdict} ${t.name} (cached: no scenario changed; expectations checked against the cached spans)`;
   const cachedScenarios = t.scenarios.filter((s) => s.status === "cached").length;
   return `${verdict} ${t.name} in ${secs(t.durationMs)}${tel}${cachedScenarios ? ` (${cachedScenarios}/${t.scenarios.length} scenario(s) cached)` : ""}`;
 }
@@ -22,18 +25,35 @@ export function formatFinding(f: Finding, indent = "    ", file?: string): strin
   const lines = [`${indent}${red(f.rule)}: ${f.message}`];
   if (f.expected !== undefined) lines.push(`${indent}  expected: ${f.expected}`);
   if (f.actual !== undefined) lines.push(`${indent}  actual:   ${f.actual}`);
-  if (f.spanNames?.length || f.spanIds?.length) lines.push(`${indent}  spans:    ${(f.spanNames ?? []).slice(0, 5).join(", ")}${f.spanIds?.length ? ` [${f.spanIds.slice(0, 5).join(", ")}]` : ""}`);
-  if (f.keyPath) lines.push(`${indent}  where:    ${file && f.line ? `${file}:${f.line} ` : f.line ? `line ${f.line} ` : ""}(${f.keyPath})`);
+  if (f.spanNames?.length || f.spanIds?.length)
+    lines.push(
+      `${indent}  spans:    ${(f.spanNames ?? []).slice(0, 5).join(", ")}${f.spanIds?.length ? ` [${f.spanIds.slice(0, 5).join(", ")}]` : ""}`,
+    );
+  if (f.keyPath)
+    lines.push(
+      `${indent}  where:    ${file && f.line ? `${file}:${f.line} ` : f.line ? `line ${f.line} ` : ""}(${f.keyPath})`,
+    );
   return lines.join("\n");
 }
 
 export function formatTestDetail(t: TestResult, verbose = false): string {
   const out: string[] = [formatTestLine(t)];
-  if (t.error) out.push(`    ${red(`${t.error.kind} error`)}${t.error.location ? ` in ${t.error.location}` : ""}: ${t.error.message.replace(/\n/g, "\n    ")}${t.error.hint ? `\n    hint: ${t.error.hint}` : ""}`);
+  if (t.error)
+    out.push(
+      `    ${red(`${t.error.kind} error`)}${t.error.location ? ` in ${t.error.location}` : ""}: ${t.error.message.replace(/\n/g, "\n    ")}${t.error.hint ? `\n    hint: ${t.error.hint}` : ""}`,
+    );
   if (t.firstFailure) {
-    out.push(`  first failing rule:\n${formatFinding(t.firstFailure, "    ", path.relative(process.cwd(), t.file) || t.file)}`);
-    if (t.findings.length > 1) out.push(dim(`    (+${t.findings.length - 1} more finding(s); see the JSON report)`));
-    if (t.telemetry && t.telemetry.completion) out.push(dim(`    spans received: ${t.telemetry.spans} (collection ended: ${t.telemetry.completion} after ${t.telemetry.waitedMs}ms)`));
+    out.push(
+      `  first failing rule:\n${formatFinding(t.firstFailure, "    ", path.relative(process.cwd(), t.file) || t.file)}`,
+    );
+    if (t.findings.length > 1)
+      out.push(dim(`    (+${t.findings.length - 1} more finding(s); see the JSON report)`));
+    if (t.telemetry && t.telemetry.completion)
+      out.push(
+        dim(
+          `    spans received: ${t.telemetry.spans} (collection ended: ${t.telemetry.completion} after ${t.telemetry.waitedMs}ms)`,
+        ),
+      );
   }
   if (verbose || t.verdict === "failed")
     for (const w of t.warnings) out.push(dim(`    warning: ${w}`));

@@ -24,7 +24,11 @@ interface WaterfallRow {
 /** Spans in tree order with depth and times relative to the earliest start. */
 export function waterfall(spans: readonly Span[]): WaterfallRow[] {
   const tree = spanTree(spans);
-  const t0 = spans.reduce<bigint | undefined>((m, s) => (s.startNs !== undefined && (m === undefined || s.startNs < m) ? s.startNs : m), undefined) ?? 0n;
+  const t0 =
+    spans.reduce<bigint | undefined>(
+      (m, s) => (s.startNs !== undefined && (m === undefined || s.startNs < m) ? s.startNs : m),
+      undefined,
+    ) ?? 0n;
   const byStart = (a: Span, b: Span): number => Number((a.startNs ?? 0n) - (b.startNs ?? 0n));
   const out: WaterfallRow[] = [];
   const seen = new Set<string>();
@@ -32,8 +36,20 @@ export function waterfall(spans: readonly Span[]): WaterfallRow[] {
     if (seen.has(s.spanId)) return;
     seen.add(s.spanId);
     const start = s.startNs !== undefined ? Number(s.startNs - t0) / 1e6 : 0;
-    const dur = s.startNs !== undefined && s.endNs !== undefined ? Number(s.endNs - s.startNs) / 1e6 : 0;
-    out.push({ id: s.spanId, name: s.name, depth, startMs: start, durMs: dur, status: s.status.code, kind: s.kind ?? "unspecified", attrs: { ...s.attributes }, resource: { ...s.resource }, events: s.events.map((e) => e.name) });
+    const dur =
+      s.startNs !== undefined && s.endNs !== undefined ? Number(s.endNs - s.startNs) / 1e6 : 0;
+    out.push({
+      id: s.spanId,
+      name: s.name,
+      depth,
+      startMs: start,
+      durMs: dur,
+      status: s.status.code,
+      kind: s.kind ?? "unspecified",
+      attrs: { ...s.attributes },
+      resource: { ...s.resource },
+      events: s.events.map((e) => e.name),
+    });
     for (const c of [...tree.children(s.spanId)].sort(byStart)) walk(c, depth + 1);
   };
   [...tree.roots].sort(byStart).forEach((r) => walk(r, 0));

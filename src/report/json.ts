@@ -11,7 +11,11 @@ export function jsonReport(run: RunResult): Record<string, unknown> {
     duration_ms: run.durationMs,
     interrupted: run.interrupted,
     verdict: run.tests.every((t) => t.verdict === "passed") ? "pass" : "fail",
-    counts: { tests: run.tests.length, passed: run.tests.filter((t) => t.verdict === "passed").length, failed: run.tests.filter((t) => t.verdict === "failed").length },
+    counts: {
+      tests: run.tests.length,
+      passed: run.tests.filter((t) => t.verdict === "passed").length,
+      failed: run.tests.filter((t) => t.verdict === "failed").length,
+    },
     tests: run.tests.map((t) => ({
       file: t.file,
       name: t.name,
@@ -21,7 +25,13 @@ export function jsonReport(run: RunResult): Record<string, unknown> {
       digest: t.telemetry?.digest ?? null,
       seed: t.seed ?? null,
       freeze_clock: t.freezeClock ?? null,
-      first_failure: t.firstFailure ? { rule: t.firstFailure.rule, message: t.firstFailure.message, spans: t.firstFailure.spanIds ?? [] } : null,
+      first_failure: t.firstFailure
+        ? {
+            rule: t.firstFailure.rule,
+            message: t.firstFailure.message,
+            spans: t.firstFailure.spanIds ?? [],
+          }
+        : null,
       findings: t.findings,
       error: t.error ?? null,
       counts: { spans: t.telemetry?.spans ?? 0, events: t.telemetry?.events ?? 0 },
@@ -30,7 +40,19 @@ export function jsonReport(run: RunResult): Record<string, unknown> {
         name: s.name,
         status: s.status,
         duration_ms: s.durationMs,
-        steps: s.steps.map((st) => ({ name: st.name, kind: st.kind, service: st.service ?? null, argv: st.argv, exit_code: st.exitCode ?? null, status: st.status, duration_ms: st.durationMs, timed_out: st.timedOut, stdout: st.stdout, stderr: st.stderr, failure: st.failure ?? null })),
+        steps: s.steps.map((st) => ({
+          name: st.name,
+          kind: st.kind,
+          service: st.service ?? null,
+          argv: st.argv,
+          exit_code: st.exitCode ?? null,
+          status: st.status,
+          duration_ms: st.durationMs,
+          timed_out: st.timedOut,
+          stdout: st.stdout,
+          stderr: st.stderr,
+          failure: st.failure ?? null,
+        })),
       })),
       warnings: t.warnings,
       image_aliases: t.imageAliases,

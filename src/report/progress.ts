@@ -65,7 +65,9 @@ export class LiveProgress {
     const width = Math.max(20, (this.out.columns ?? 100) - 1);
     for (const l of this.lines.values()) {
       const secs = ((Date.now() - l.started) / 1000).toFixed(1);
-      this.out.write(`${`${FRAMES[this.frame]} ${l.label} ${secs}s — ${l.message}`.slice(0, width)}\n`);
+      this.out.write(
+        `${`${FRAMES[this.frame]} ${l.label} ${secs}s — ${l.message}`.slice(0, width)}\n`,
+      );
     }
     this.drawn = this.lines.size;
   }

@@ -25,7 +25,8 @@ export interface Baseline {
 
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, "_");
 export const baselineDir = (root: string): string => path.join(root, ".clnrm", "baselines");
-const baselinePath = (root: string, name: string): string => path.join(baselineDir(root), `${slug(name)}.json`);
+const baselinePath = (root: string, name: string): string =>
+  path.join(baselineDir(root), `${slug(name)}.json`);
 
 export function recordBaseline(root: string, run: TestRun): Baseline {
   const b: Baseline = {
@@ -45,7 +46,12 @@ export function recordBaseline(root: string, run: TestRun): Baseline {
 
 export function loadBaseline(root: string, name: string): Baseline {
   const file = baselinePath(root, name);
-  if (!fs.existsSync(file)) throw new CleanroomError("Io", `no baseline for "${name}" (${path.relative(process.cwd(), file)})`, { hint: "record one first: clnrm record <test>" });
+  if (!fs.existsSync(file))
+    throw new CleanroomError(
+      "Io",
+      `no baseline for "${name}" (${path.relative(process.cwd(), file)})`,
+      { hint: "record one first: clnrm record <test>" },
+    );
   return JSON.parse(fs.readFileSync(file, "utf8")) as Baseline;
 }
 
@@ -81,16 +87,23 @@ interface HistoryRecord {
 }
 
 /** Appends to .clnrm/tdd-history.json and returns what was recorded before this run. */
-export function appendHistory(root: string, records: readonly Omit<HistoryRecord, "timestamp">[]): HistoryRecord[] {
+export function appendHistory(
+  root: string,
+  records: readonly Omit<HistoryRecord, "timestamp">[],
+): HistoryRecord[] {
   const file = path.join(root, ".clnrm", "tdd-history.json");
   let previous: HistoryRecord[] = [];
   try {
-    previous = (JSON.parse(fs.readFileSync(file, "utf8")) as { records: HistoryRecord[] }).records ?? [];
+    previous =
+      (JSON.parse(fs.readFileSync(file, "utf8")) as { records: HistoryRecord[] }).records ?? [];
   } catch {
     previous = [];
   }
   const now = new Date().toISOString();
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify({ version: 1, records: [...previous, ...records.map((r) => ({ ...r, timestamp: now }))] }, null, 2)}\n`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ version: 1, records: [...previous, ...records.map((r) => ({ ...r, timestamp: now }))] }, null, 2)}\n`,
+  );
   return previous;
 }

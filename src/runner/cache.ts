@@ -44,15 +44,36 @@ export interface CacheKeys {
 
 const sha = (v: unknown): string => createHash("sha256").update(canonicalJson(v)).digest("hex");
 
-export function cacheKeys(config: TestConfig, imageIds: Readonly<Record<string, string>>, inputs: { map?: Readonly<Record<string, string>>; hermetic?: boolean }): CacheKeys {
+export function cacheKeys(
+  config: TestConfig,
+  imageIds: Readonly<Record<string, string>>,
+  inputs: { map?: Readonly<Record<string, string>>; hermetic?: boolean },
+): CacheKeys {
   const background = backgroundServices(config);
   const shared = {
-    v: CLNRM_VERSION, file: config.file, test: config.name, format: config.format, images: imageIds, map: inputs.map ?? {}, hermetic: inputs.hermetic === true || config.hermetic,
-    limits: config.limits ?? null, determinism: config.determinism ?? null, otel: config.otel ?? null, background,
+    v: CLNRM_VERSION,
+    file: config.file,
+    test: config.name,
+    format: config.format,
+    images: imageIds,
+    map: inputs.map ?? {},
+    hermetic: inputs.hermetic === true || config.hermetic,
+    limits: config.limits ?? null,
+    determinism: config.determinism ?? null,
+    otel: config.otel ?? null,
+    background,
   };
   const scenarios = new Map<string, string>();
   if (config.steps.length) scenarios.set(STEPS_SCENARIO, sha({ ...shared, steps: config.steps }));
-  for (const sc of config.scenarios) scenarios.set(sc.name, sha({ ...shared, scenario: sc, service: config.services.find((s) => s.id === sc.service) ?? null }));
+  for (const sc of config.scenarios)
+    scenarios.set(
+      sc.name,
+      sha({
+        ...shared,
+        scenario: sc,
+        service: config.services.find((s) => s.id === sc.service) ?? null,
+      }),
+    );
   return { scenarios, test: sha({ ...shared, scenarios: [...scenarios.values()] }) };
 }
 
@@ -66,7 +87,11 @@ export class ResultCache {
   constructor(dir: string) {
     this.file = path.join(dir, "results.json");
     try {
-      const doc = JSON.parse(fs.readFileSync(this.file, "utf8")) as { version?: number; scenarios?: Record<string, ScenarioEntry>; tests?: Record<string, TestEntry> };
+      const doc = JSON.parse(fs.readFileSync(this.file, "utf8")) as {
+        version?: number;
+        scenarios?: Record<string, ScenarioEntry>;
+        tests?: Record<string, TestEntry>;
+      };
       if (doc.version === FILE_VERSION) {
         this.scenarios = doc.scenarios ?? {};
         this.tests = doc.tests ?? {};
@@ -77,16 +102,30 @@ export class ResultCache {
   }
 
   /** The cached scenarios of a test (counted in the hit rate), and whether the whole test is cached. */
-  lookup(keys: CacheKeys): { readonly scenarios: Map<string, { result: ScenarioResult; spans: Span[] }>; readonly whole?: { spans: Span[] } } {
+  lookup(keys: CacheKeys): {
+    readonly scenarios: Map<string, { result: ScenarioResult; spans: Span[] }>;
+    readonly whole?: { spans: Span[] };
+  } {
     const found = new Map<string, { result: ScenarioResult; spans: Span[] }>();
     for (const [name, key] of keys.scenarios) {
       const e = this.scenarios[key];
-      if (e) found.set(name, { result: { ...e.result, status: "cached", durationMs: 0 }, spans: spansFromJson(e.spans, "cache") });
+      if (e)
+        found.set(name, {
+          result: { ...e.result, status: "cached", durationMs: 0 },
+          spans: spansFromJson(e.spans, "cache"),
+        });
     }
     this.hits += found.size;
     this.misses += keys.scenarios.size - found.size;
     const t = this.tests[keys.test];
-    const whole = found.size === keys.scenarios.size && t ? { spans: [...found.values()].flatMap((x) => x.spans).concat(spansFromJson(t.spans, "cache")) } : undefined;
+    const whole =
+      found.size === keys.scenarios.size && t
+        ? {
+            spans: [...found.values()]
+              .flatMap((x) => x.spans)
+              .concat(spansFromJson(t.spans, "cache")),
+          }
+        : undefined;
     return { scenarios: found, whole };
   }
 
@@ -101,20 +140,35 @@ export class ResultCache {
       const mine = run.spans.filter((s) => s.resource["clnrm.scenario"] === sc.name);
       mine.forEach((s) => claimed.add(s));
       // A cached scenario's entry is already there; a passing one is (re)written with its spans.
-      if (sc.status === "passed") this.scenarios[key] = { name: sc.name, result: sc, spans: spansToOtlpJson(mine), passedAt: now };
+      if (sc.status === "passed")
+        this.scenarios[key] = {
+          name: sc.name,
+          result: sc,
+          spans: spansToOtlpJson(mine),
+          passedAt: now,
+        };
     }
-    this.tests[keys.test] = { name: run.result.name, spans: spansToOtlpJson(run.spans.filter((s) => !claimed.has(s))), passedAt: now };
+    this.tests[keys.test] = {
+      name: run.result.name,
+      spans: spansToOtlpJson(run.spans.filter((s) => !claimed.has(s))),
+      passedAt: now,
+    };
   }
 
   save(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ version: FILE_VERSION, scenarios: this.scenarios, tests: this.tests })}\n`);
+    fs.writeFileSync(
+      tmp,
+      `${JSON.stringify({ version: FILE_VERSION, scenarios: this.scenarios, tests: this.tests })}\n`,
+    );
     fs.renameSync(tmp, this.file); // atomic: a crash never leaves half a cache
   }
 
   hitRate(): string {
     const total = this.hits + this.misses;
-    return total === 0 ? "n/a" : `${Math.round((100 * this.hits) / total)}% (${this.hits}/${total} scenarios)`;
+    return total === 0
+      ? "n/a"
+      : `${Math.round((100 * this.hits) / total)}% (${this.hits}/${total} scenarios)`;
   }
 }

@@ -19,8 +19,19 @@ import { TemplateRenderer } from "../template/render.js";
 import { checkExpectations, runTestConfig, type RunTestDeps } from "./run-test.js";
 
 export type DevEvent =
-  | { readonly kind: "verdict"; readonly file: string; readonly result: TestResult; readonly mode: "run" | "re-evaluated"; readonly latencyMs: number }
-  | { readonly kind: "invalid"; readonly file: string; readonly error: CleanroomError; readonly latencyMs: number };
+  | {
+      readonly kind: "verdict";
+      readonly file: string;
+      readonly result: TestResult;
+      readonly mode: "run" | "re-evaluated";
+      readonly latencyMs: number;
+    }
+  | {
+      readonly kind: "invalid";
+      readonly file: string;
+      readonly error: CleanroomError;
+      readonly latencyMs: number;
+    };
 
 interface Known {
   execKey: string;
@@ -54,7 +65,11 @@ export class DevLoop {
    * before the first verdict is reported, so a save made after it is never missed.
    */
   async start(files: readonly string[], paths: readonly string[]): Promise<void> {
-    this.watcher = chokidar.watch([...paths], { ignoreInitial: true, awaitWriteFinish: false, ignored: (p: string) => /(^|\/)(node_modules|\.git|\.clnrm)(\/|$)/.test(p) });
+    this.watcher = chokidar.watch([...paths], {
+      ignoreInitial: true,
+      awaitWriteFinish: false,
+      ignored: (p: string) => /(^|\/)(node_modules|\.git|\.clnrm)(\/|$)/.test(p),
+    });
     const onChange = (p: string): void => {
       const abs = path.resolve(p);
       if (!TEST_FILE_RE.test(abs) && !abs.endsWith(".tera")) return;
@@ -78,7 +93,9 @@ export class DevLoop {
     const targets = new Map<string, number>();
     for (const [file, at] of batch) {
       if (TEST_FILE_RE.test(file)) targets.set(file, at);
-      else for (const k of this.known.keys()) if (path.dirname(k) === path.dirname(file)) targets.set(k, at);
+      else
+        for (const k of this.known.keys())
+          if (path.dirname(k) === path.dirname(file)) targets.set(k, at);
     }
     this.running = this.running.then(async () => {
       for (const [file, at] of targets) {
@@ -86,7 +103,12 @@ export class DevLoop {
           await this.process(file, at);
         } catch (e) {
           // Never lose a save: whatever went wrong is reported as that file's event.
-          this.onEvent({ kind: "invalid", file, error: asCleanroomError(e, "Internal"), latencyMs: Date.now() - at });
+          this.onEvent({
+            kind: "invalid",
+            file,
+            error: asCleanroomError(e, "Internal"),
+            latencyMs: Date.now() - at,
+          });
         }
       }
     });
@@ -101,25 +123,53 @@ export class DevLoop {
     let config: TestConfig;
     let rendered: string;
     try {
-      const loaded = await loadTestSource(readSource(file), file, { map: this.deps.map, renderer: this.renderer });
+      const loaded = await loadTestSource(readSource(file), file, {
+        map: this.deps.map,
+        renderer: this.renderer,
+      });
       config = loaded.config;
       rendered = loaded.rendered;
     } catch (e) {
-      this.onEvent({ kind: "invalid", file, error: asCleanroomError(e, "Configuration"), latencyMs: Date.now() - savedAt });
+      this.onEvent({
+        kind: "invalid",
+        file,
+        error: asCleanroomError(e, "Configuration"),
+        latencyMs: Date.now() - savedAt,
+      });
       return;
     }
     const key = executionKey(rendered, file);
     const prev = this.known.get(file);
     if (prev && prev.execKey === key && prev.last && !prev.last.error) {
-      const findings = [...prev.last.findings.filter((f) => !f.rule.startsWith("expect.")), ...checkExpectations(config, prev.spans)];
-      const result: TestResult = { ...prev.last, findings, firstFailure: findings[0], verdict: findings.length || prev.last.error ? "failed" : "passed" };
+      const findings = [
+        ...prev.last.findings.filter((f) => !f.rule.startsWith("expect.")),
+        ...checkExpectations(config, prev.spans),
+      ];
+      const result: TestResult = {
+        ...prev.last,
+        findings,
+        firstFailure: findings[0],
+        verdict: findings.length || prev.last.error ? "failed" : "passed",
+      };
       prev.last = result;
-      this.onEvent({ kind: "verdict", file, result, mode: "re-evaluated", latencyMs: Date.now() - savedAt });
+      this.onEvent({
+        kind: "verdict",
+        file,
+        result,
+        mode: "re-evaluated",
+        latencyMs: Date.now() - savedAt,
+      });
       return;
     }
     const run = await runTestConfig(config, { ...this.deps, renderer: this.renderer });
     this.known.set(file, { execKey: key, spans: run.spans, last: run.result });
-    this.onEvent({ kind: "verdict", file, result: run.result, mode: "run", latencyMs: Date.now() - savedAt });
+    this.onEvent({
+      kind: "verdict",
+      file,
+      result: run.result,
+      mode: "run",
+      latencyMs: Date.now() - savedAt,
+    });
   }
 
   async close(): Promise<void> {

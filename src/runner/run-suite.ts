@@ -7,7 +7,14 @@ import type { Backend } from "../engine/backend.js";
 import type { TemplateRenderer } from "../template/render.js";
 import { STEPS_SCENARIO } from "../engine/environment.js";
 import { cacheKeys, type CacheKeys, type ResultCache } from "./cache.js";
-import { cachedTestRun, errorInfo, mapPool, notRunResult, runTestConfig, type TestRun } from "./run-test.js";
+import {
+  cachedTestRun,
+  errorInfo,
+  mapPool,
+  notRunResult,
+  runTestConfig,
+  type TestRun,
+} from "./run-test.js";
 
 export interface SuiteOptions {
   readonly backend: Backend;
@@ -44,22 +51,58 @@ export async function runSuite(files: readonly string[], o: SuiteOptions): Promi
         let keys: CacheKeys | undefined;
         if (o.cache) {
           const ids: Record<string, string> = {};
-          for (const ref of new Set([...config.services.map((s) => s.image), o.project.defaultImage]))
-            ids[ref] = await o.backend.ensureImage(resolveImage(o.project, ref).image, o.project.pullPolicy).catch(() => `missing:${ref}`);
+          for (const ref of new Set([
+            ...config.services.map((s) => s.image),
+            o.project.defaultImage,
+          ]))
+            ids[ref] = await o.backend
+              .ensureImage(resolveImage(o.project, ref).image, o.project.pullPolicy)
+              .catch(() => `missing:${ref}`);
           keys = cacheKeys(config, ids, { map: o.map, hermetic: o.hermetic });
         }
         const hit = keys && !o.force ? o.cache!.lookup(keys) : undefined;
         if (hit?.whole) {
-          const names = [...(config.steps.length ? [STEPS_SCENARIO] : []), ...config.scenarios.map((s) => s.name)];
-          run = cachedTestRun(config, names.map((n) => hit.scenarios.get(n)!.result), hit.whole.spans, o.secrets);
+          const names = [
+            ...(config.steps.length ? [STEPS_SCENARIO] : []),
+            ...config.scenarios.map((s) => s.name),
+          ];
+          run = cachedTestRun(
+            config,
+            names.map((n) => hit.scenarios.get(n)!.result),
+            hit.whole.spans,
+            o.secrets,
+          );
         } else {
           const onProgress = o.onProgress;
-          run = await runTestConfig(config, { ...o, reuse: hit?.scenarios, onProgress: onProgress ? (m) => onProgress(file, m) : undefined }, t0);
+          run = await runTestConfig(
+            config,
+            {
+              ...o,
+              reuse: hit?.scenarios,
+              onProgress: onProgress ? (m) => onProgress(file, m) : undefined,
+            },
+            t0,
+          );
           if (keys) o.cache!.record(keys, run);
         }
       } catch (e) {
         const err = asCleanroomError(e, "Configuration");
-        run = { spans: [], result: { file, name: file, verdict: "failed", durationMs: Date.now() - t0, scenarios: [], findings: [], error: errorInfo(err), specHash: "", containers: [], warnings: [], imageAliases: [] } };
+        run = {
+          spans: [],
+          result: {
+            file,
+            name: file,
+            verdict: "failed",
+            durationMs: Date.now() - t0,
+            scenarios: [],
+            findings: [],
+            error: errorInfo(err),
+            specHash: "",
+            containers: [],
+            warnings: [],
+            imageAliases: [],
+          },
+        };
       }
       if (run.result.verdict === "failed") failed = true;
       o.onDone?.(run);
@@ -67,5 +110,16 @@ export async function runSuite(files: readonly string[], o: SuiteOptions): Promi
     },
     () => o.signal.aborted || (o.failFast && failed),
   );
-  return runs.map((r, i) => r ?? { result: notRunResult(files[i]!, o.signal.aborted ? "not run: interrupted" : "not run: --fail-fast stopped after a failure"), spans: [] });
+  return runs.map(
+    (r, i) =>
+      r ?? {
+        result: notRunResult(
+          files[i]!,
+          o.signal.aborted
+            ? "not run: interrupted"
+            : "not run: --fail-fast stopped after a failure",
+        ),
+        spans: [],
+      },
+  );
 }

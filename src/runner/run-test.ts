@@ -33,11 +33,18 @@ export interface RunTestDeps {
   /** Extra secrets: names of environment variables (`--secret NAME`) whose values are redacted. */
   readonly secrets?: ReadonlySet<string>;
   /** Cached scenarios: their results are reused and their spans join the ones collected now. */
-  readonly reuse?: ReadonlyMap<string, { readonly result: ScenarioResult; readonly spans: readonly Span[] }>;
+  readonly reuse?: ReadonlyMap<
+    string,
+    { readonly result: ScenarioResult; readonly spans: readonly Span[] }
+  >;
 }
 
 /** Every secret value a test's results could echo back. */
-export function secretsOf(config: TestConfig, named: ReadonlySet<string> = new Set(), env: Readonly<Record<string, string | undefined>> = process.env): Redactor {
+export function secretsOf(
+  config: TestConfig,
+  named: ReadonlySet<string> = new Set(),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Redactor {
   const values: string[] = [];
   for (const s of config.services) values.push(...secretValues(s.env, named));
   for (const sc of config.scenarios) {
@@ -46,7 +53,8 @@ export function secretsOf(config: TestConfig, named: ReadonlySet<string> = new S
   }
   for (const st of config.steps) values.push(...secretValues(st.env, named));
   values.push(...Object.values(config.otel?.headers ?? {}));
-  for (const [k, v] of Object.entries(config.vars)) if (typeof v === "string" && (SECRET_KEY.test(k) || named.has(k))) values.push(v);
+  for (const [k, v] of Object.entries(config.vars))
+    if (typeof v === "string" && (SECRET_KEY.test(k) || named.has(k))) values.push(v);
   for (const n of named) if (env[n]) values.push(env[n]!);
   // Also the URL-encoded form: OTEL_EXPORTER_OTLP_HEADERS and resource attributes carry secrets encoded.
   return new Redactor([...values, ...values.map((v) => encodeURIComponent(v))]);
@@ -64,8 +72,15 @@ export interface TestRun {
 
 export function errorInfo(e: CleanroomError): ErrorInfo {
   const { service, container } = e.unstatedTarget();
-  const where = [service && `service ${service}`, container && `container ${container}`].filter(Boolean).join(", ");
-  return { kind: e.kind, message: where ? `${e.message} (${where})` : e.message, location: e.location(), hint: e.hint };
+  const where = [service && `service ${service}`, container && `container ${container}`]
+    .filter(Boolean)
+    .join(", ");
+  return {
+    kind: e.kind,
+    message: where ? `${e.message} (${where})` : e.message,
+    location: e.location(),
+    hint: e.hint,
+  };
 }
 
 /**
@@ -73,34 +88,82 @@ export function errorInfo(e: CleanroomError): ErrorInfo {
  * (rendered) file. Peers named by the test's services, by the default/scenario container
  * aliases or by the network gateway (the receiver) count as inside the test.
  */
-export function checkExpectations(config: TestConfig, spans: readonly Span[], gateway?: string): Finding[] {
+export function checkExpectations(
+  config: TestConfig,
+  spans: readonly Span[],
+  gateway?: string,
+): Finding[] {
   if (!config.hasExpectations) return [];
-  const allowedHosts = new Set([...config.services.map((s) => s.id), "default", "scenario", ...(gateway ? [gateway] : [])]);
-  return validateExpectations(config.expect, spans, { allowedHosts }).map((f) => (f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f));
+  const allowedHosts = new Set([
+    ...config.services.map((s) => s.id),
+    "default",
+    "scenario",
+    ...(gateway ? [gateway] : []),
+  ]);
+  return validateExpectations(config.expect, spans, { allowedHosts }).map((f) =>
+    f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f,
+  );
 }
 
-export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = Date.now()): Promise<TestRun> {
-  const telemetryOn = config.otel !== undefined || config.hasExpectations || config.services.some((s) => s.waitForSpan);
+export async function runTestConfig(
+  config: TestConfig,
+  deps: RunTestDeps,
+  t0 = Date.now(),
+): Promise<TestRun> {
+  const telemetryOn =
+    config.otel !== undefined ||
+    config.hasExpectations ||
+    config.services.some((s) => s.waitForSpan);
   const tel = createTestTelemetry(config, deps.runId, telemetryOn);
   let outcome;
-  const span = (deps.runSpan ?? noopSpan).child("clnrm.test", { "test.name": config.name, "test.file": config.file, "test.hermetic": deps.hermetic === true || config.hermetic });
+  const span = (deps.runSpan ?? noopSpan).child("clnrm.test", {
+    "test.name": config.name,
+    "test.file": config.file,
+    "test.hermetic": deps.hermetic === true || config.hermetic,
+  });
   let verdictForSpan: string | undefined = "not finished";
   try {
     const reuse = new Map([...(deps.reuse ?? [])].map(([name, r]) => [name, r.result]));
     for (const r of deps.reuse?.values() ?? []) tel.store.ingest(r.spans);
-    outcome = await executeTest(config, { backend: deps.backend, project: deps.project, runId: deps.runId, signal: deps.signal, hermetic: deps.hermetic, span, reuse }, { ...tel.hooks, onProgress: deps.onProgress });
-    const gateway = outcome.network?.gateway;
-    let completion: { completion: "satisfied" | "quiet" | "timeout" | "none"; waitedMs: number } = { completion: "none", waitedMs: 0 };
-    if (telemetryOn && !outcome.error) {
-      completion = await awaitCompletion(tel, () => config.hasExpectations && checkExpectations(config, tel.store.spans, gateway).length === 0, {
-        quietMs: deps.quietMs ?? 300,
-        timeoutMs: deps.spanTimeoutMs ?? 10_000,
+    outcome = await executeTest(
+      config,
+      {
+        backend: deps.backend,
+        project: deps.project,
+        runId: deps.runId,
         signal: deps.signal,
-      });
+        hermetic: deps.hermetic,
+        span,
+        reuse,
+      },
+      { ...tel.hooks, onProgress: deps.onProgress },
+    );
+    const gateway = outcome.network?.gateway;
+    let completion: { completion: "satisfied" | "quiet" | "timeout" | "none"; waitedMs: number } = {
+      completion: "none",
+      waitedMs: 0,
+    };
+    if (telemetryOn && !outcome.error) {
+      completion = await awaitCompletion(
+        tel,
+        () =>
+          config.hasExpectations &&
+          checkExpectations(config, tel.store.spans, gateway).length === 0,
+        {
+          quietMs: deps.quietMs ?? 300,
+          timeoutMs: deps.spanTimeoutMs ?? 10_000,
+          signal: deps.signal,
+        },
+      );
     }
     const spans = [...tel.store.spans];
-    const stepFindings = outcome.scenarios.flatMap((s) => s.steps.flatMap((st) => (st.failure ? [st.failure] : [])));
-    const findings = [...stepFindings, ...(outcome.error ? [] : checkExpectations(config, spans, gateway))];
+    const stepFindings = outcome.scenarios.flatMap((s) =>
+      s.steps.flatMap((st) => (st.failure ? [st.failure] : [])),
+    );
+    const findings = [
+      ...stepFindings,
+      ...(outcome.error ? [] : checkExpectations(config, spans, gateway)),
+    ];
     const verdict = outcome.error || findings.length > 0 ? "failed" : "passed";
     const sources: Record<string, number> = {};
     for (const s of spans) sources[s.source] = (sources[s.source] ?? 0) + 1;
@@ -114,17 +177,31 @@ export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = 
       firstFailure: findings[0],
       error: outcome.error ? errorInfo(outcome.error) : undefined,
       telemetry: telemetryOn
-        ? { spans: spans.length, events: spans.reduce((n, s) => n + s.events.length, 0), digest: traceDigest(spans), completion: completion.completion, waitedMs: completion.waitedMs, sources }
+        ? {
+            spans: spans.length,
+            events: spans.reduce((n, s) => n + s.events.length, 0),
+            digest: traceDigest(spans),
+            completion: completion.completion,
+            waitedMs: completion.waitedMs,
+            sources,
+          }
         : undefined,
       specHash: createHash("sha256").update(config.source).digest("hex"),
       seed: config.determinism?.seed,
       freezeClock: config.determinism?.freezeClock,
       containers: outcome.containers,
-      warnings: config.warnings.map((w) => `${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}`),
+      warnings: config.warnings.map(
+        (w) => `${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}`,
+      ),
       imageAliases: [...new Set(outcome.imageAliases)],
     };
-    span.setAttributes({ result: verdict === "passed" ? "pass" : "fail", "spans.collected": spans.length });
-    verdictForSpan = result.firstFailure ? `${result.firstFailure.rule}: ${result.firstFailure.message}` : result.error?.message;
+    span.setAttributes({
+      result: verdict === "passed" ? "pass" : "fail",
+      "spans.collected": spans.length,
+    });
+    verdictForSpan = result.firstFailure
+      ? `${result.firstFailure.rule}: ${result.firstFailure.message}`
+      : result.error?.message;
     const redact = secretsOf(config, deps.secrets);
     return { result: redact.deep(result), spans, config, redact };
   } finally {
@@ -134,7 +211,12 @@ export async function runTestConfig(config: TestConfig, deps: RunTestDeps, t0 = 
 }
 
 /** Runs `items` with at most `limit` in flight; results keep input order. `shouldStop` stops queued work. */
-export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>, shouldStop: () => boolean = () => false): Promise<(R | undefined)[]> {
+export async function mapPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+  shouldStop: () => boolean = () => false,
+): Promise<(R | undefined)[]> {
   const results: (R | undefined)[] = new Array(items.length).fill(undefined);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -148,9 +230,20 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (ite
 }
 
 export function notRunResult(file: string, reason: string): TestResult {
-  return { file, name: file, verdict: "failed", durationMs: 0, scenarios: [], findings: [], error: { kind: "Internal", message: reason }, specHash: "", containers: [], warnings: [], imageAliases: [] };
+  return {
+    file,
+    name: file,
+    verdict: "failed",
+    durationMs: 0,
+    scenarios: [],
+    findings: [],
+    error: { kind: "Internal", message: reason },
+    specHash: "",
+    containers: [],
+    warnings: [],
+    imageAliases: [],
+  };
 }
-
 
 /** The run's spans with secrets redacted in attributes, events, resource and status (timestamps kept). */
 export function redactedSpans(run: TestRun): readonly Span[] {
@@ -161,18 +254,46 @@ export function redactedSpans(run: TestRun): readonly Span[] {
     attributes: r.deep(s.attributes),
     resource: r.deep(s.resource),
     events: s.events.map((e) => ({ ...e, name: r.text(e.name), attributes: r.deep(e.attributes) })),
-    status: { ...s.status, message: s.status.message === undefined ? undefined : r.text(s.status.message) },
+    status: {
+      ...s.status,
+      message: s.status.message === undefined ? undefined : r.text(s.status.message),
+    },
   }));
 }
 
 /** A test whose every scenario is cached: no container starts; the current expectations are checked against the cached spans. */
-export function cachedTestRun(config: TestConfig, scenarios: readonly ScenarioResult[], spans: readonly Span[], secrets?: ReadonlySet<string>): TestRun {
+export function cachedTestRun(
+  config: TestConfig,
+  scenarios: readonly ScenarioResult[],
+  spans: readonly Span[],
+  secrets?: ReadonlySet<string>,
+): TestRun {
   const findings = checkExpectations(config, spans);
   const result: TestResult = {
-    file: config.file, name: config.name, verdict: findings.length ? "failed" : "passed", durationMs: 0, scenarios, findings, firstFailure: findings[0], cached: true,
-    telemetry: config.hasExpectations || config.otel ? { spans: spans.length, events: spans.reduce((n, s) => n + s.events.length, 0), digest: traceDigest(spans), completion: "none", sources: { cache: spans.length } } : undefined,
-    specHash: createHash("sha256").update(config.source).digest("hex"), seed: config.determinism?.seed, freezeClock: config.determinism?.freezeClock,
-    containers: [], warnings: config.warnings.map((w) => `${w.keyPath}: ${w.message}`), imageAliases: [],
+    file: config.file,
+    name: config.name,
+    verdict: findings.length ? "failed" : "passed",
+    durationMs: 0,
+    scenarios,
+    findings,
+    firstFailure: findings[0],
+    cached: true,
+    telemetry:
+      config.hasExpectations || config.otel
+        ? {
+            spans: spans.length,
+            events: spans.reduce((n, s) => n + s.events.length, 0),
+            digest: traceDigest(spans),
+            completion: "none",
+            sources: { cache: spans.length },
+          }
+        : undefined,
+    specHash: createHash("sha256").update(config.source).digest("hex"),
+    seed: config.determinism?.seed,
+    freezeClock: config.determinism?.freezeClock,
+    containers: [],
+    warnings: config.warnings.map((w) => `${w.keyPath}: ${w.message}`),
+    imageAliases: [],
   };
   const redact = secretsOf(config, secrets);
   return { result: redact.deep(result), spans, config, redact };

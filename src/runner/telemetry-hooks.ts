@@ -24,15 +24,25 @@ export interface TestTelemetry {
 
 const hex = (n: number): string => randomBytes(n).toString("hex");
 
-export function createTestTelemetry(config: TestConfig, runId: string, enabled: boolean): TestTelemetry {
+export function createTestTelemetry(
+  config: TestConfig,
+  runId: string,
+  enabled: boolean,
+): TestTelemetry {
   const store = new SpanStore();
   const traceId = hex(16);
   let receiver: OtlpReceiver | undefined;
   let grpcReceiver: GrpcReceiver | undefined;
   const otel = config.otel;
-  const resourceBase = { "clnrm.run_id": runId, "clnrm.test": config.name, ...(otel?.resources ?? {}) };
+  const resourceBase = {
+    "clnrm.run_id": runId,
+    "clnrm.test": config.name,
+    ...(otel?.resources ?? {}),
+  };
   const encode = (m: Record<string, string>): string =>
-    Object.entries(m).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join(",");
+    Object.entries(m)
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .join(",");
   const state: TestTelemetry = {
     store,
     traceId,
@@ -51,7 +61,8 @@ export function createTestTelemetry(config: TestConfig, runId: string, enabled: 
         const env: Record<string, string> = {
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.endpoint}/v1/traces`,
-          OTEL_EXPORTER_OTLP_PROTOCOL: otel?.protocol === "http/json" ? "http/json" : "http/protobuf",
+          OTEL_EXPORTER_OTLP_PROTOCOL:
+            otel?.protocol === "http/json" ? "http/json" : "http/protobuf",
           OTEL_TRACES_EXPORTER: "otlp",
           OTEL_TRACES_SAMPLER: "always_on",
           OTEL_BSP_SCHEDULE_DELAY: "100",
@@ -64,24 +75,35 @@ export function createTestTelemetry(config: TestConfig, runId: string, enabled: 
           env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = grpcReceiver.endpoint;
           env.OTEL_EXPORTER_OTLP_PROTOCOL = "grpc";
         }
-        if (otel && Object.keys(otel.headers).length) env.OTEL_EXPORTER_OTLP_HEADERS = encode(otel.headers);
+        if (otel && Object.keys(otel.headers).length)
+          env.OTEL_EXPORTER_OTLP_HEADERS = encode(otel.headers);
         if (otel?.propagators.length) env.OTEL_PROPAGATORS = otel.propagators.join(",");
         return env;
       },
-      scenarioEnv: (scenario: string, service?: string, traceparent?: string): Record<string, string> => {
+      scenarioEnv: (
+        scenario: string,
+        service?: string,
+        traceparent?: string,
+      ): Record<string, string> => {
         const named: Record<string, string> = service ? { OTEL_SERVICE_NAME: service } : {};
         if (!enabled) return {};
         if (!scenario) return named;
         return {
           ...named,
-          TRACEPARENT: traceparent && !traceparent.startsWith("00-0000") ? traceparent : `00-${traceId}-${hex(8)}-01`,
+          TRACEPARENT:
+            traceparent && !traceparent.startsWith("00-0000")
+              ? traceparent
+              : `00-${traceId}-${hex(8)}-01`,
           OTEL_RESOURCE_ATTRIBUTES: encode({ ...resourceBase, "clnrm.scenario": scenario }),
         };
       },
       afterScenario: async (scenario: string, output: { stdout: string; stderr: string }) => {
         state.scenarioEndedAt = Date.now();
         const spans = spansFromText(output.stdout, "stdout");
-        if (spans.length) store.ingest(spans.map((s) => ({ ...s, resource: { "clnrm.scenario": scenario, ...s.resource } })));
+        if (spans.length)
+          store.ingest(
+            spans.map((s) => ({ ...s, resource: { "clnrm.scenario": scenario, ...s.resource } })),
+          );
       },
       hasSpan: (name: string) => store.has(name),
     },
@@ -115,7 +137,10 @@ export async function awaitCompletion(
       const quietSince = Math.max(t.store.lastArrival, t.scenarioEndedAt, started - opts.quietMs);
       if (now - quietSince >= opts.quietMs) return finish("quiet");
       if (timer) clearTimeout(timer);
-      timer = setTimeout(evaluate, Math.min(opts.quietMs - (now - quietSince), opts.timeoutMs - (now - started)) + 1);
+      timer = setTimeout(
+        evaluate,
+        Math.min(opts.quietMs - (now - quietSince), opts.timeoutMs - (now - started)) + 1,
+      );
     };
     // Spans can arrive in many small batches: re-check at most every 20 ms, not on every batch,
     // so a large trace is not re-validated once per export request.

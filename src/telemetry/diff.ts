@@ -37,7 +37,8 @@ export function diffTraces(a: readonly Span[], b: readonly Span[]): TraceDiff {
     if (x.kind !== y.kind) changes.push(`kind ${x.kind} → ${y.kind}`);
     if (x.status !== y.status) changes.push(`status ${x.status} → ${y.status}`);
     for (const k of new Set([...Object.keys(x.attributes), ...Object.keys(y.attributes)]))
-      if (JSON.stringify(x.attributes[k]) !== JSON.stringify(y.attributes[k])) changes.push(`attribute ${k}: ${show(x.attributes[k])} → ${show(y.attributes[k])}`);
+      if (JSON.stringify(x.attributes[k]) !== JSON.stringify(y.attributes[k]))
+        changes.push(`attribute ${k}: ${show(x.attributes[k])} → ${show(y.attributes[k])}`);
     const ev = (s: NormalizedSpan): string => s.events.map((e) => e.name).join(",");
     if (ev(x) !== ev(y)) changes.push(`events [${ev(x)}] → [${ev(y)}]`);
     if (changes.length) changed.push({ path: p, changes });

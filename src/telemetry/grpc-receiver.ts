@@ -23,14 +23,18 @@ export async function startGrpcReceiver(sink: SpanSink, host: string): Promise<G
       path: EXPORT_PATH,
       requestStream: false,
       responseStream: false,
-      requestSerialize: (v: unknown) => Buffer.from(ExportTraceServiceRequest.encode(v as object).finish()),
+      requestSerialize: (v: unknown) =>
+        Buffer.from(ExportTraceServiceRequest.encode(v as object).finish()),
       requestDeserialize: (b: Buffer) => ExportTraceServiceRequest.decode(b),
       responseSerialize: () => Buffer.from(ExportTraceServiceResponse.encode({}).finish()),
       responseDeserialize: (b: Buffer) => ExportTraceServiceResponse.decode(b),
     },
   };
   server.addService(service, {
-    Export: (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    Export: (
+      call: grpc.ServerUnaryCall<unknown, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
       try {
         sink.ingest(requestToSpans(call.request, "otlp-grpc"));
         callback(null, {});
@@ -41,7 +45,15 @@ export async function startGrpcReceiver(sink: SpanSink, host: string): Promise<G
   });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(new CleanroomError("Network", `cannot listen for OTLP/gRPC on ${host}: ${err.message}`, { cause: err })) : resolve(p),
+      err
+        ? reject(
+            new CleanroomError(
+              "Network",
+              `cannot listen for OTLP/gRPC on ${host}: ${err.message}`,
+              { cause: err },
+            ),
+          )
+        : resolve(p),
     ),
   );
   return {

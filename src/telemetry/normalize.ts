@@ -7,8 +7,10 @@ import { createHash } from "node:crypto";
 import type { AttrValue, Span } from "./span.js";
 import { spanTree } from "./tree.js";
 
-const VOLATILE_KEY = /^(host\.|process\.|os\.|container\.id$|service\.instance\.id$|thread\.|clnrm\.run[._]id$|clnrm\.test\.id$|clnrm\.scenario\.id$|telemetry\.sdk\.version$)|(\.|_)(time|timestamp|time_unix_nano|duration(_ms|_ns)?|pid|uuid)$/;
-const VOLATILE_VALUE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}|[0-9a-f]{32}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$/i;
+const VOLATILE_KEY =
+  /^(host\.|process\.|os\.|container\.id$|service\.instance\.id$|thread\.|clnrm\.run[._]id$|clnrm\.test\.id$|clnrm\.scenario\.id$|telemetry\.sdk\.version$)|(\.|_)(time|timestamp|time_unix_nano|duration(_ms|_ns)?|pid|uuid)$/;
+const VOLATILE_VALUE =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}|[0-9a-f]{32}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$/i;
 
 export interface NormalizedSpan {
   readonly pos: number;
@@ -25,12 +27,14 @@ function mask(attrs: Readonly<Record<string, AttrValue>>): Record<string, AttrVa
   const out: Record<string, AttrValue> = {};
   for (const k of Object.keys(attrs).sort()) {
     const v = attrs[k]!;
-    out[k] = VOLATILE_KEY.test(k) || (typeof v === "string" && VOLATILE_VALUE.test(v)) ? "<masked>" : v;
+    out[k] =
+      VOLATILE_KEY.test(k) || (typeof v === "string" && VOLATILE_VALUE.test(v)) ? "<masked>" : v;
   }
   return out;
 }
 
-const orderKey = (s: Span): string => `${s.name}\u0000${(s.startNs ?? 0n).toString().padStart(24, "0")}\u0000${s.spanId}`;
+const orderKey = (s: Span): string =>
+  `${s.name}\u0000${(s.startNs ?? 0n).toString().padStart(24, "0")}\u0000${s.spanId}`;
 
 /** Canonical order: roots (spans whose parent was not received) by name then start, each followed by its subtree. */
 export function normalizeTrace(spans: readonly Span[]): NormalizedSpan[] {
@@ -49,7 +53,9 @@ export function normalizeTrace(spans: readonly Span[]): NormalizedSpan[] {
       kind: s.kind ?? "unspecified",
       status: s.status.code,
       attributes: mask(s.attributes),
-      events: s.events.map((e) => ({ name: e.name, attributes: mask(e.attributes) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      events: s.events
+        .map((e) => ({ name: e.name, attributes: mask(e.attributes) }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       resource: mask(s.resource),
     });
     for (const c of [...tree.children(s.spanId)].sort(byKey)) visit(c, pos);
@@ -63,7 +69,11 @@ export function normalizeTrace(spans: readonly Span[]): NormalizedSpan[] {
 export function canonicalJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.keys(x as object).sort().map((k) => [k, (x as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          Object.keys(x as object)
+            .sort()
+            .map((k) => [k, (x as Record<string, unknown>)[k]]),
+        )
       : typeof x === "bigint"
         ? x.toString()
         : x,
@@ -71,5 +81,7 @@ export function canonicalJson(v: unknown): string {
 }
 
 export function traceDigest(spans: readonly Span[]): string {
-  return createHash("sha256").update(canonicalJson(normalizeTrace(spans))).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson(normalizeTrace(spans)))
+    .digest("hex");
 }

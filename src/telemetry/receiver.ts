@@ -11,7 +11,9 @@ import { ExportTraceServiceResponse } from "./otlp/wire.js";
 import type { SpanSink } from "./store.js";
 
 const MAX_BODY = 64 * 1024 * 1024;
-const EMPTY_PROTO_RESPONSE = Buffer.from(ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({})).finish());
+const EMPTY_PROTO_RESPONSE = Buffer.from(
+  ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({})).finish(),
+);
 
 export interface OtlpReceiver {
   readonly host: string;
@@ -23,11 +25,17 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(sink: SpanSink, host = "127.0.0.1", port = 0): Promise<OtlpReceiver> {
+export async function startReceiver(
+  sink: SpanSink,
+  host = "127.0.0.1",
+  port = 0,
+): Promise<OtlpReceiver> {
   const state = { requests: 0, rejected: 0 };
   const server = http.createServer((req, res) => {
     if (req.method !== "POST" || !(req.url ?? "").startsWith("/v1/traces")) {
-      res.writeHead(404, { "content-type": "text/plain" }).end("clnrm receives OTLP traces at POST /v1/traces\n");
+      res
+        .writeHead(404, { "content-type": "text/plain" })
+        .end("clnrm receives OTLP traces at POST /v1/traces\n");
       return;
     }
     const chunks: Buffer[] = [];
@@ -40,11 +48,19 @@ export async function startReceiver(sink: SpanSink, host = "127.0.0.1", port = 0
     req.on("end", () => {
       const ct = String(req.headers["content-type"] ?? "application/x-protobuf");
       try {
-        const spans = decodeExport(Buffer.concat(chunks), ct, req.headers["content-encoding"] as string | undefined);
+        const spans = decodeExport(
+          Buffer.concat(chunks),
+          ct,
+          req.headers["content-encoding"] as string | undefined,
+        );
         state.requests++;
         sink.ingest(spans);
-        if (ct.includes("json")) res.writeHead(200, { "content-type": "application/json" }).end("{}");
-        else res.writeHead(200, { "content-type": "application/x-protobuf" }).end(EMPTY_PROTO_RESPONSE);
+        if (ct.includes("json"))
+          res.writeHead(200, { "content-type": "application/json" }).end("{}");
+        else
+          res
+            .writeHead(200, { "content-type": "application/x-protobuf" })
+            .end(EMPTY_PROTO_RESPONSE);
       } catch (e) {
         state.rejected++;
         res.writeHead(400, { "content-type": "text/plain" }).end(`${(e as Error).message}\n`);
@@ -54,7 +70,13 @@ export async function startReceiver(sink: SpanSink, host = "127.0.0.1", port = 0
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e) =>
-      reject(new CleanroomError("Network", `cannot listen for OTLP on ${host}:${port}: ${(e as Error).message}`, { cause: e })),
+      reject(
+        new CleanroomError(
+          "Network",
+          `cannot listen for OTLP on ${host}:${port}: ${(e as Error).message}`,
+          { cause: e },
+        ),
+      ),
     );
     server.listen(port, host, resolve);
   });

@@ -3,8 +3,21 @@
  * clnrm.step:<name>, clnrm.service.start, clnrm.container.exec. `--otel-exporter` chooses
  * where they go: stdout (NDJSON, readable by `clnrm spans`), otlp-http, otlp-grpc, or none.
  */
-import { context, trace, SpanStatusCode, type Context, type Span as OtelSpan } from "@opentelemetry/api";
-import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  context,
+  trace,
+  SpanStatusCode,
+  type Context,
+  type Span as OtelSpan,
+} from "@opentelemetry/api";
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+  type SpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { resourceFromAttributes, defaultResource } from "@opentelemetry/resources";
 import { CleanroomError } from "../core/errors.js";
@@ -13,7 +26,8 @@ import type { TraceAttributes, TraceSpan, Tracer } from "../core/tracing.js";
 export type SelfExporter = "none" | "stdout" | "otlp-http" | "otlp-grpc";
 
 const KINDS = ["internal", "server", "client", "producer", "consumer"];
-const hr = (t: [number, number]): string => (BigInt(t[0]) * 1_000_000_000n + BigInt(t[1])).toString();
+const hr = (t: [number, number]): string =>
+  (BigInt(t[0]) * 1_000_000_000n + BigInt(t[1])).toString();
 
 /** One camelCase JSON object per span per line; `clnrm spans`/`analyze` read it back. */
 class NdjsonExporter implements SpanExporter {
@@ -31,8 +45,15 @@ class NdjsonExporter implements SpanExporter {
           startTimeUnixNano: hr(s.startTime),
           endTimeUnixNano: hr(s.endTime),
           attributes: s.attributes,
-          events: s.events.map((e) => ({ name: e.name, timeUnixNano: hr(e.time), attributes: e.attributes ?? {} })),
-          status: { code: ["UNSET", "OK", "ERROR"][s.status.code], message: s.status.message ?? "" },
+          events: s.events.map((e) => ({
+            name: e.name,
+            timeUnixNano: hr(e.time),
+            attributes: e.attributes ?? {},
+          })),
+          status: {
+            code: ["UNSET", "OK", "ERROR"][s.status.code],
+            message: s.status.message ?? "",
+          },
           resource: s.resource.attributes,
         })}\n`,
       );
@@ -42,10 +63,14 @@ class NdjsonExporter implements SpanExporter {
   async shutdown(): Promise<void> {}
 }
 
-async function exporterFor(kind: SelfExporter, endpoint: string | undefined): Promise<SpanExporter | undefined> {
+async function exporterFor(
+  kind: SelfExporter,
+  endpoint: string | undefined,
+): Promise<SpanExporter | undefined> {
   if (kind === "none") return undefined;
   if (kind === "stdout") return new NdjsonExporter((l) => process.stdout.write(l));
-  if (!endpoint) throw new CleanroomError("Configuration", `--otel-exporter ${kind} needs --otel-endpoint URL`);
+  if (!endpoint)
+    throw new CleanroomError("Configuration", `--otel-exporter ${kind} needs --otel-endpoint URL`);
   if (kind === "otlp-http") {
     const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-proto");
     return new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, "")}/v1/traces` });
@@ -81,7 +106,9 @@ class SdkSpan implements TraceSpan {
     this.span.addEvent(name, a, preciseNow());
   }
   end(error?: string): void {
-    this.span.setStatus(error ? { code: SpanStatusCode.ERROR, message: error } : { code: SpanStatusCode.OK });
+    this.span.setStatus(
+      error ? { code: SpanStatusCode.ERROR, message: error } : { code: SpanStatusCode.OK },
+    );
     this.span.end(preciseNow());
   }
   traceparent(): string {
@@ -90,17 +117,32 @@ class SdkSpan implements TraceSpan {
   }
 }
 
-export async function createSelfTracer(kind: SelfExporter = "none", endpoint?: string): Promise<Tracer> {
+export async function createSelfTracer(
+  kind: SelfExporter = "none",
+  endpoint?: string,
+): Promise<Tracer> {
   const exporter = await exporterFor(kind, endpoint);
-  const processors: SpanProcessor[] = exporter ? [kind === "stdout" ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 200 })] : [];
+  const processors: SpanProcessor[] = exporter
+    ? [
+        kind === "stdout"
+          ? new SimpleSpanProcessor(exporter)
+          : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 200 }),
+      ]
+    : [];
   const provider = new BasicTracerProvider({
-    resource: defaultResource().merge(resourceFromAttributes({ "service.name": "clnrm", "service.version": "0.7.0" })),
+    resource: defaultResource().merge(
+      resourceFromAttributes({ "service.name": "clnrm", "service.version": "0.7.0" }),
+    ),
     spanProcessors: processors,
   });
   const tracer = provider.getTracer("clnrm", "0.7.0");
   return {
     root: (name, attributes) => {
-      const span = tracer.startSpan(name, { attributes, startTime: preciseNow() }, context.active());
+      const span = tracer.startSpan(
+        name,
+        { attributes, startTime: preciseNow() },
+        context.active(),
+      );
       return new SdkSpan(tracer, span, trace.setSpan(context.active(), span));
     },
     shutdown: () => provider.shutdown(),

@@ -1,7 +1,13 @@
 /** The domain span model: what validators and reporters see. Wire formats are converted in telemetry/otlp and telemetry/text-input. */
 import type { SpanKindName, StatusName } from "../config/types.js";
 
-export type AttrValue = string | number | boolean | null | readonly AttrValue[] | { readonly [k: string]: AttrValue };
+export type AttrValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly AttrValue[]
+  | { readonly [k: string]: AttrValue };
 
 export interface SpanEvent {
   readonly name: string;
@@ -27,7 +33,14 @@ export interface Span {
   readonly source: string;
 }
 
-export const KIND_BY_NUMBER: readonly (SpanKindName | undefined)[] = [undefined, "internal", "server", "client", "producer", "consumer"];
+export const KIND_BY_NUMBER: readonly (SpanKindName | undefined)[] = [
+  undefined,
+  "internal",
+  "server",
+  "client",
+  "producer",
+  "consumer",
+];
 export const STATUS_BY_NUMBER: readonly StatusName[] = ["UNSET", "OK", "ERROR"];
 
 export function durationMs(s: Span): number | undefined {

@@ -51,12 +51,17 @@ function pick(o: Obj, ...keys: string[]): unknown {
 function attrs(v: unknown): Record<string, AttrValue> {
   if (Array.isArray(v)) {
     const out: Record<string, AttrValue> = {};
-    for (const kv of v) if (isObj(kv) && typeof kv.key === "string") out[kv.key] = anyValue(kv.value);
+    for (const kv of v)
+      if (isObj(kv) && typeof kv.key === "string") out[kv.key] = anyValue(kv.value);
     return out;
   }
   if (!isObj(v)) return {};
   const out: Record<string, AttrValue> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = isObj(x) && Object.keys(x).some((key) => key.endsWith("Value")) ? anyValue(x) : (x as AttrValue);
+  for (const [k, x] of Object.entries(v))
+    out[k] =
+      isObj(x) && Object.keys(x).some((key) => key.endsWith("Value"))
+        ? anyValue(x)
+        : (x as AttrValue);
   return out;
 }
 
@@ -65,7 +70,8 @@ function flatSpan(o: Obj, source: string): Span | undefined {
   const name = pick(o, "name");
   const traceRaw = pick(o, "trace_id", "traceId");
   const spanRaw = pick(o, "span_id", "spanId");
-  if (typeof name !== "string" || typeof traceRaw !== "string" || typeof spanRaw !== "string") return undefined;
+  if (typeof name !== "string" || typeof traceRaw !== "string" || typeof spanRaw !== "string")
+    return undefined;
   const traceId = idHex(traceRaw, 16) ?? traceRaw;
   const spanId = idHex(spanRaw, 8) ?? spanRaw;
   const parentRaw = pick(o, "parent_span_id", "parentSpanId");
@@ -74,13 +80,18 @@ function flatSpan(o: Obj, source: string): Span | undefined {
   const events: SpanEvent[] = (Array.isArray(o.events) ? o.events : []).map((e) =>
     typeof e === "string"
       ? { name: e, attributes: {} }
-      : { name: String((e as Obj).name ?? ""), timeNs: nanos(pick(e as Obj, "time_unix_nano", "timeUnixNano", "timestamp")), attributes: attrs((e as Obj).attributes) },
+      : {
+          name: String((e as Obj).name ?? ""),
+          timeNs: nanos(pick(e as Obj, "time_unix_nano", "timeUnixNano", "timestamp")),
+          attributes: attrs((e as Obj).attributes),
+        },
   );
   const kindRaw = pick(o, "kind");
   return {
     traceId,
     spanId,
-    parentSpanId: typeof parentRaw === "string" ? idHex(parentRaw, 8) ?? (parentRaw || undefined) : undefined,
+    parentSpanId:
+      typeof parentRaw === "string" ? (idHex(parentRaw, 8) ?? (parentRaw || undefined)) : undefined,
     name,
     kind: kindOf(typeof kindRaw === "string" ? kindRaw.toLowerCase() : kindRaw),
     startNs: nanos(pick(o, "start_time_unix_nano", "startTimeUnixNano")),
@@ -88,7 +99,13 @@ function flatSpan(o: Obj, source: string): Span | undefined {
     attributes: attrs(o.attributes),
     events,
     links: [],
-    status: { code: statusCode, message: isObj(statusRaw) && typeof statusRaw.message === "string" ? statusRaw.message || undefined : undefined },
+    status: {
+      code: statusCode,
+      message:
+        isObj(statusRaw) && typeof statusRaw.message === "string"
+          ? statusRaw.message || undefined
+          : undefined,
+    },
     resource: attrs(pick(o, "resource", "resource_attributes", "resourceAttributes")),
     scope: undefined,
     source,
@@ -99,6 +116,10 @@ function flatSpan(o: Obj, source: string): Span | undefined {
 export function spansFromFile(text: string, file: string): Span[] {
   const spans = spansFromText(text, "file");
   if (spans.length === 0 && text.trim().length > 0 && !/"(resourceSpans|spans)"/.test(text))
-    throw new CleanroomError("Serialization", `${file} holds no spans (expected OTLP/JSON, NDJSON spans, or {"spans": […]})`, { context: { file } });
+    throw new CleanroomError(
+      "Serialization",
+      `${file} holds no spans (expected OTLP/JSON, NDJSON spans, or {"spans": […]})`,
+      { context: { file } },
+    );
   return spans;
 }

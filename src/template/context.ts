@@ -63,9 +63,14 @@ export function readStaticSection(source: string, section: string): Record<strin
   }
   if (picked.length === 0) return {};
   try {
-    const doc = parseToml(picked.join("\n"), { integersAsBigInt: false }) as Record<string, unknown>;
+    const doc = parseToml(picked.join("\n"), { integersAsBigInt: false }) as Record<
+      string,
+      unknown
+    >;
     const value = dropTemplated(doc[section]);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }

@@ -13,13 +13,16 @@ type FakeGen = (f: Faker, a: Record<string, unknown>, rng: Rng, rt: TemplateRunt
 function withFaker(gen: FakeGen): TemplateFunction {
   return (a, rt) => {
     const rng = rngFor(a, rt);
-    if (!rt.faker) throw new CleanroomError("Internal", "fake data generator was not loaded for this render");
+    if (!rt.faker)
+      throw new CleanroomError("Internal", "fake data generator was not loaded for this render");
     rt.faker.seed(Math.floor(rng() * 2 ** 31));
     return gen(rt.faker, a, rng, rt);
   };
 }
 
-function plain(gen: (a: Record<string, unknown>, rng: Rng, rt: TemplateRuntime) => unknown): TemplateFunction {
+function plain(
+  gen: (a: Record<string, unknown>, rng: Rng, rt: TemplateRuntime) => unknown,
+): TemplateFunction {
   return (a, rt) => gen(a, rngFor(a, rt), rt);
 }
 
@@ -40,7 +43,9 @@ export const fakeFunctions: Readonly<Record<string, TemplateFunction>> = {
   fake_email: withFaker((f) => f.internet.email({ provider: "example.com" })),
   fake_username: withFaker((f) => f.internet.username()),
   fake_password: withFaker((f, a, rng) =>
-    f.internet.password({ length: randomInt(rng, toInt(a.min ?? 8, "min"), toInt(a.max ?? 20, "max") + 1) }),
+    f.internet.password({
+      length: randomInt(rng, toInt(a.min ?? 8, "min"), toInt(a.max ?? 20, "max") + 1),
+    }),
   ),
   fake_domain: withFaker((f) => f.internet.domainName()),
   fake_url: withFaker((f) => f.internet.url()),
@@ -55,17 +60,26 @@ export const fakeFunctions: Readonly<Record<string, TemplateFunction>> = {
   fake_country: withFaker((f) => f.location.country()),
   fake_latitude: withFaker((f) => String(f.location.latitude())),
   fake_longitude: withFaker((f) => String(f.location.longitude())),
-  fake_address: withFaker((f) => `${f.location.streetAddress()}, ${f.location.city()}, ${f.location.state({ abbreviated: true })} ${f.location.zipCode()}`),
+  fake_address: withFaker(
+    (f) =>
+      `${f.location.streetAddress()}, ${f.location.city()}, ${f.location.state({ abbreviated: true })} ${f.location.zipCode()}`,
+  ),
   fake_phone: withFaker((f) => f.phone.number()),
   fake_cell_phone: withFaker((f) => f.phone.number({ style: "national" })),
   fake_company: withFaker((f) => f.company.name()),
-  fake_company_suffix: withFaker((f) => f.helpers.arrayElement(["Inc", "LLC", "Ltd", "Group", "and Sons"])),
+  fake_company_suffix: withFaker((f) =>
+    f.helpers.arrayElement(["Inc", "LLC", "Ltd", "Group", "and Sons"]),
+  ),
   fake_industry: withFaker((f) => f.commerce.department()),
   fake_profession: withFaker((f) => f.person.jobTitle()),
   fake_word: withFaker((f) => f.lorem.word()),
   fake_words: withFaker((f, a) => f.lorem.words(toInt(a.count ?? 3, "count"))),
-  fake_sentence: withFaker((f, a) => f.lorem.sentence({ min: toInt(a.min ?? 4, "min"), max: toInt(a.max ?? 10, "max") })),
-  fake_paragraph: withFaker((f, a) => f.lorem.paragraph({ min: toInt(a.min ?? 3, "min"), max: toInt(a.max ?? 7, "max") })),
+  fake_sentence: withFaker((f, a) =>
+    f.lorem.sentence({ min: toInt(a.min ?? 4, "min"), max: toInt(a.max ?? 10, "max") }),
+  ),
+  fake_paragraph: withFaker((f, a) =>
+    f.lorem.paragraph({ min: toInt(a.min ?? 3, "min"), max: toInt(a.max ?? 7, "max") }),
+  ),
   fake_credit_card: withFaker((f) => f.finance.creditCardNumber()),
   fake_currency_code: withFaker((f) => f.finance.currencyCode()),
   fake_currency_name: withFaker((f) => f.finance.currencyName()),
@@ -78,24 +92,37 @@ export const fakeFunctions: Readonly<Record<string, TemplateFunction>> = {
   fake_hex_color: withFaker((f) => f.color.rgb()),
   fake_rgb_color: withFaker((f) => f.color.rgb({ format: "css" })),
   fake_int: plain((_a, rng) => randomInt(rng, 0, 1000)),
-  fake_int_range: plain((a, rng) => randomInt(rng, toInt(a.min ?? 0, "min"), toInt(a.max ?? 100, "max"))),
+  fake_int_range: plain((a, rng) =>
+    randomInt(rng, toInt(a.min ?? 0, "min"), toInt(a.max ?? 100, "max")),
+  ),
   fake_float: plain((_a, rng) => Math.round(rng() * 1000 * 1e6) / 1e6),
   fake_bool: plain((a, rng) => rng() * 100 < toInt(a.ratio ?? 50, "ratio")),
   fake_string: plain((a, rng) => {
     let s = "";
-    for (let i = toInt(a.len ?? 10, "len"); i > 0; i--) s += String.fromCharCode(97 + Math.floor(rng() * 26));
+    for (let i = toInt(a.len ?? 10, "len"); i > 0; i--)
+      s += String.fromCharCode(97 + Math.floor(rng() * 26));
     return s;
   }),
   fake_port: plain((_a, rng) => randomInt(rng, 1024, 65535)),
-  fake_semver: plain((_a, rng) => `${randomInt(rng, 0, 10)}.${randomInt(rng, 0, 20)}.${randomInt(rng, 0, 100)}`),
+  fake_semver: plain(
+    (_a, rng) => `${randomInt(rng, 0, 10)}.${randomInt(rng, 0, 20)}.${randomInt(rng, 0, 100)}`,
+  ),
   fake_date: plain((_a, rng, rt) => new Date(pastMs(rng, rt)).toISOString().slice(0, 10)),
-  fake_time: plain((_a, rng) => `${pad(randomInt(rng, 0, 24))}:${pad(randomInt(rng, 0, 60))}:${pad(randomInt(rng, 0, 60))}`),
-  fake_datetime: plain((_a, rng, rt) => new Date(pastMs(rng, rt)).toISOString().replace(/\.\d{3}Z$/, "Z")),
+  fake_time: plain(
+    (_a, rng) =>
+      `${pad(randomInt(rng, 0, 24))}:${pad(randomInt(rng, 0, 60))}:${pad(randomInt(rng, 0, 60))}`,
+  ),
+  fake_datetime: plain((_a, rng, rt) =>
+    new Date(pastMs(rng, rt)).toISOString().replace(/\.\d{3}Z$/, "Z"),
+  ),
   fake_timestamp: plain((_a, rng, rt) => Math.floor(pastMs(rng, rt) / 1000)),
   fake: (a, rt) => {
     const kind = String(a.kind ?? "");
     const fn = FAKE_KINDS[kind];
-    if (!fn) throw new CleanroomError("Template", `fake(kind="${kind}") is not a known kind`, { hint: `known kinds: ${Object.keys(FAKE_KINDS).join(", ")}` });
+    if (!fn)
+      throw new CleanroomError("Template", `fake(kind="${kind}") is not a known kind`, {
+        hint: `known kinds: ${Object.keys(FAKE_KINDS).join(", ")}`,
+      });
     return fakeFunctions[fn]!(a, rt);
   },
   fake_kinds: () => Object.keys(FAKE_KINDS),
@@ -122,7 +149,7 @@ const FAKE_KINDS: Record<string, string> = {
   "lorem.sentence": "fake_sentence",
   "number.int": "fake_int",
   "number.float": "fake_float",
-  "boolean": "fake_bool",
+  boolean: "fake_bool",
   "date.date": "fake_date",
   "date.datetime": "fake_datetime",
   "uuid.v4": "fake_uuid",
@@ -130,4 +157,3 @@ const FAKE_KINDS: Record<string, string> = {
   "network.port": "fake_port",
   "version.semver": "fake_semver",
 };
-

@@ -10,9 +10,13 @@ import { tomlEncode } from "./toml-encode.js";
 
 type Filter = (value: unknown, args: Record<string, unknown>) => unknown;
 
-const s = (v: unknown): string => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+const s = (v: unknown): string =>
+  v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
 
-function named(names: readonly string[], fn: Filter): (value: unknown, ...rest: unknown[]) => unknown {
+function named(
+  names: readonly string[],
+  fn: Filter,
+): (value: unknown, ...rest: unknown[]) => unknown {
   return (value, ...rest) => fn(value, namedArgs(names, rest));
 }
 
@@ -39,7 +43,13 @@ export const teraFilters: Record<string, (value: unknown, ...rest: unknown[]) =>
   truncate: named(["length", "end"], truncate),
   round: named(["method", "precision"], round),
   split: named(["pat"], (v, a) => s(v).split(s(a.pat))),
-  json_encode: named(["pretty"], (v, a) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : x), a.pretty ? 2 : undefined)),
+  json_encode: named(["pretty"], (v, a) =>
+    JSON.stringify(
+      v,
+      (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : x),
+      a.pretty ? 2 : undefined,
+    ),
+  ),
   toml_encode: named([], (v) => tomlEncode(v)),
   slugify: named([], (v) => slug(s(v))),
   slug: named([], (v) => slug(s(v))),
@@ -58,18 +68,26 @@ export const teraFilters: Record<string, (value: unknown, ...rest: unknown[]) =>
   }),
   title: named([], (v) => s(v).replace(/\b\w/g, (c) => c.toUpperCase())),
   wordcount: named([], (v) => s(v).split(/\s+/).filter(Boolean).length),
-  length: named([], (v) => (Array.isArray(v) ? v.length : typeof v === "object" && v ? Object.keys(v).length : s(v).length)),
+  length: named([], (v) =>
+    Array.isArray(v) ? v.length : typeof v === "object" && v ? Object.keys(v).length : s(v).length,
+  ),
   first: named([], (v) => (Array.isArray(v) ? v[0] : s(v)[0])),
   last: named([], (v) => (Array.isArray(v) ? v[v.length - 1] : s(v).slice(-1))),
   nth: named(["n"], (v, a) => (Array.isArray(v) ? v[Number(a.n)] : undefined)),
   reverse: named([], (v) => (Array.isArray(v) ? [...v].reverse() : [...s(v)].reverse().join(""))),
   sort: named(["attribute"], (v, a) => {
     if (!Array.isArray(v)) return v;
-    const key = (x: unknown): unknown => (a.attribute ? (x as Record<string, unknown>)[s(a.attribute)] : x);
-    return [...v].sort((x, y) => (String(key(x)) < String(key(y)) ? -1 : String(key(x)) > String(key(y)) ? 1 : 0));
+    const key = (x: unknown): unknown =>
+      a.attribute ? (x as Record<string, unknown>)[s(a.attribute)] : x;
+    return [...v].sort((x, y) =>
+      String(key(x)) < String(key(y)) ? -1 : String(key(x)) > String(key(y)) ? 1 : 0,
+    );
   }),
   unique: named([], (v) => (Array.isArray(v) ? [...new Set(v)] : v)),
-  concat: named(["with"], (v, a) => [...(Array.isArray(v) ? v : [v]), ...(Array.isArray(a.with) ? a.with : [a.with])]),
+  concat: named(["with"], (v, a) => [
+    ...(Array.isArray(v) ? v : [v]),
+    ...(Array.isArray(a.with) ? a.with : [a.with]),
+  ]),
   get: named(["key", "default"], (v, a) => {
     const got = v && typeof v === "object" ? (v as Record<string, unknown>)[s(a.key)] : undefined;
     if (got === undefined && a.default === undefined)
@@ -95,7 +113,9 @@ export const teraFilters: Record<string, (value: unknown, ...rest: unknown[]) =>
       .join("\n");
   }),
   urlencode: named([], (v) => encodeURIComponent(s(v))),
-  escape: named([], (v) => s(v).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")),
+  escape: named([], (v) =>
+    s(v).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"),
+  ),
   safe: named([], (v) => v),
   /** Used by the shim for expressions inside TOML comments (see keepLiteralIfUndefined). */
   __or_literal: (v: unknown, literal: unknown) => (v === undefined || v === null ? literal : v),
@@ -105,7 +125,8 @@ export const teraFilters: Record<string, (value: unknown, ...rest: unknown[]) =>
 export const teraTests: Record<string, (value: unknown, arg?: unknown) => boolean> = {
   starting_with: (v, a) => s(v).startsWith(s(a)),
   ending_with: (v, a) => s(v).endsWith(s(a)),
-  containing: (v, a) => (Array.isArray(v) ? v.includes(a) : typeof v === "object" && v ? s(a) in v : s(v).includes(s(a))),
+  containing: (v, a) =>
+    Array.isArray(v) ? v.includes(a) : typeof v === "object" && v ? s(a) in v : s(v).includes(s(a)),
   matching: (v, a) => new RegExp(s(a)).test(s(v)),
   object: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
   iterable: (v) => Array.isArray(v) || (typeof v === "object" && v !== null),

@@ -6,7 +6,16 @@
 import { createHash } from "node:crypto";
 import type { Faker } from "@faker-js/faker";
 import { CleanroomError } from "../core/errors.js";
-import { mixSeed, mulberry32, randomHex, randomInt, ulid, uuidV4, uuidV7, type Rng } from "./random.js";
+import {
+  mixSeed,
+  mulberry32,
+  randomHex,
+  randomInt,
+  ulid,
+  uuidV4,
+  uuidV7,
+  type Rng,
+} from "./random.js";
 import { fakeFunctions } from "./fake.js";
 import { tomlEncode } from "./toml-encode.js";
 import { kebabCase, slug, snakeCase } from "./case.js";
@@ -36,13 +45,19 @@ export function rngFor(args: Record<string, unknown>, rt: TemplateRuntime): Rng 
 }
 
 export function toInt(v: unknown, name: string): number {
-  const n = typeof v === "bigint" ? Number(v) : typeof v === "string" ? Number(v.trim()) : Number(v);
-  if (!Number.isFinite(n)) throw new CleanroomError("Template", `argument ${name} must be a number, got ${JSON.stringify(v)}`);
+  const n =
+    typeof v === "bigint" ? Number(v) : typeof v === "string" ? Number(v.trim()) : Number(v);
+  if (!Number.isFinite(n))
+    throw new CleanroomError(
+      "Template",
+      `argument ${name} must be a number, got ${JSON.stringify(v)}`,
+    );
   return Math.floor(n);
 }
 
 function requireArg(args: Record<string, unknown>, name: string, fn: string): unknown {
-  if (args[name] === undefined) throw new CleanroomError("Template", `${fn}() needs the argument ${name}=…`);
+  if (args[name] === undefined)
+    throw new CleanroomError("Template", `${fn}() needs the argument ${name}=…`);
   return args[name];
 }
 
@@ -55,7 +70,8 @@ function rfc3339(ms: number): string {
 }
 
 function list(v: unknown, fn: string): unknown[] {
-  if (!Array.isArray(v)) throw new CleanroomError("Template", `${fn}() needs list=[…], got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v))
+    throw new CleanroomError("Template", `${fn}() needs list=[…], got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -75,16 +91,22 @@ const core: Record<string, TemplateFunction> = {
   now_rfc3339: (_a, rt) => rfc3339(nowMs(rt)),
   now_unix: (_a, rt) => Math.floor(nowMs(rt) / 1000),
   now_ms: (_a, rt) => nowMs(rt),
-  now_plus: (a, rt) => rfc3339(nowMs(rt) + toInt(requireArg(a, "seconds", "now_plus"), "seconds") * 1000),
-  date_rfc3339: (a, rt) => rfc3339(nowMs(rt) + toInt(a.offset_seconds ?? 0, "offset_seconds") * 1000),
+  now_plus: (a, rt) =>
+    rfc3339(nowMs(rt) + toInt(requireArg(a, "seconds", "now_plus"), "seconds") * 1000),
+  date_rfc3339: (a, rt) =>
+    rfc3339(nowMs(rt) + toInt(a.offset_seconds ?? 0, "offset_seconds") * 1000),
   now: (_a, rt) => rfc3339(nowMs(rt)),
-  sha256: (a) => createHash("sha256").update(str(requireArg(a, "s", "sha256"))).digest("hex"),
+  sha256: (a) =>
+    createHash("sha256")
+      .update(str(requireArg(a, "s", "sha256")))
+      .digest("hex"),
   toml_encode: (a) => tomlEncode(requireArg(a, "value", "toml_encode")),
   uuid_v4: (a, rt) => uuidV4(rngFor(a, rt)),
   fake_uuid: (a, rt) => uuidV4(rngFor(a, rt)),
   fake_uuid_seeded: (a, rt) => uuidV4(rngFor(a, rt)),
   uuid_v7: (a, rt) => uuidV7(rngFor(a, rt), nowMs(rt)),
-  uuid_v5: (a) => uuidV5(str(requireArg(a, "ns", "uuid_v5")), str(requireArg(a, "name", "uuid_v5"))),
+  uuid_v5: (a) =>
+    uuidV5(str(requireArg(a, "ns", "uuid_v5")), str(requireArg(a, "name", "uuid_v5"))),
   ulid: (a, rt) => ulid(rngFor(a, rt), nowMs(rt)),
   rand_hex: (a, rt) => randomHex(rngFor(a, rt), toInt(a.n ?? 16, "n")),
   trace_id: (a, rt) => randomHex(rngFor(a, rt), 32),
@@ -93,7 +115,9 @@ const core: Record<string, TemplateFunction> = {
     const rng = rngFor(a, rt);
     const trace = a.trace_id ? str(a.trace_id) : randomHex(rng, 32);
     const span = a.span_id ? str(a.span_id) : randomHex(rng, 16);
-    return `00-${trace}-${span}-${toInt(a.sampled ?? 1, "sampled").toString(16).padStart(2, "0")}`;
+    return `00-${trace}-${span}-${toInt(a.sampled ?? 1, "sampled")
+      .toString(16)
+      .padStart(2, "0")}`;
   },
   baggage: (a) =>
     Object.entries((requireArg(a, "map", "baggage") as Record<string, unknown>) ?? {})
@@ -121,7 +145,8 @@ const core: Record<string, TemplateFunction> = {
   sample: (a, rt) => {
     const l = list(a.list, "sample");
     const k = toInt(a.k ?? 1, "k");
-    if (k > l.length) throw new CleanroomError("Template", `sample() k=${k} is larger than the list (${l.length})`);
+    if (k > l.length)
+      throw new CleanroomError("Template", `sample() k=${k} is larger than the list (${l.length})`);
     return shuffle([...l], rngFor(a, rt)).slice(0, k);
   },
   slug: (a) => slug(str(requireArg(a, "s", "slug"))),
@@ -151,7 +176,8 @@ function shuffle<T>(arr: T[], rng: Rng): T[] {
 /** RFC 9562 version-5 (SHA-1, name-based) UUID. */
 function uuidV5(ns: string, name: string): string {
   const nsHex = ns.replace(/-/g, "");
-  if (!/^[0-9a-f]{32}$/i.test(nsHex)) throw new CleanroomError("Template", `uuid_v5() ns must be a UUID, got ${ns}`);
+  if (!/^[0-9a-f]{32}$/i.test(nsHex))
+    throw new CleanroomError("Template", `uuid_v5() ns must be a UUID, got ${ns}`);
   const h = createHash("sha1").update(Buffer.from(nsHex, "hex")).update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
@@ -160,5 +186,8 @@ function uuidV5(ns: string, name: string): string {
 }
 
 /** Every function, by its Tera name. */
-export const templateFunctions: Readonly<Record<string, TemplateFunction>> = { ...core, ...fakeFunctions };
+export const templateFunctions: Readonly<Record<string, TemplateFunction>> = {
+  ...core,
+  ...fakeFunctions,
+};
 export const templateFunctionNames: ReadonlySet<string> = new Set(Object.keys(templateFunctions));

@@ -45,10 +45,18 @@ class ClnrmLoader extends nunjucks.Loader {
   getSource(name: string): nunjucks.LoaderSource {
     const full = path.resolve(this.dir, name);
     if (fs.existsSync(full)) {
-      return { src: preprocessTera(fs.readFileSync(full, "utf8"), templateFunctionNames), path: full, noCache: true };
+      return {
+        src: preprocessTera(fs.readFileSync(full, "utf8"), templateFunctionNames),
+        path: full,
+        noCache: true,
+      };
     }
     if (path.basename(name) === BUILTIN_MACROS_NAME) {
-      return { src: preprocessTera(BUILTIN_MACROS, templateFunctionNames), path: BUILTIN_MACROS_NAME, noCache: false };
+      return {
+        src: preprocessTera(BUILTIN_MACROS, templateFunctionNames),
+        path: BUILTIN_MACROS_NAME,
+        noCache: false,
+      };
     }
     throw new CleanroomError("Template", `template "${name}" not found (looked in ${this.dir})`);
   }
@@ -65,7 +73,10 @@ async function loadFaker(): Promise<Faker> {
 
 /** Renders templates; keeps one nunjucks environment per directory of imported files. */
 export class TemplateRenderer {
-  private readonly envs = new Map<string, { env: nunjucks.Environment; rt: { current?: TemplateRuntime } }>();
+  private readonly envs = new Map<
+    string,
+    { env: nunjucks.Environment; rt: { current?: TemplateRuntime } }
+  >();
 
   async render(source: string, options: RenderOptions = {}): Promise<RenderResult> {
     const processEnv = options.env ?? process.env;
@@ -78,7 +89,12 @@ export class TemplateRenderer {
     const staticDet = readStaticSection(source, "determinism");
     let seed = options.seed ?? numberOrUndefined(staticDet.seed);
     let freezeClock = options.freezeClock ?? stringOrUndefined(staticDet.freeze_clock);
-    let text = this.renderOnce(pre, context, options.file, { seed, freezeClock, env: processEnv, faker });
+    let text = this.renderOnce(pre, context, options.file, {
+      seed,
+      freezeClock,
+      env: processEnv,
+      faker,
+    });
     // [determinism] may itself be templated: read it from the output and render again with it.
     const renderedDet = readStaticSection(text, "determinism");
     const seed2 = options.seed ?? numberOrUndefined(renderedDet.seed);
@@ -86,7 +102,12 @@ export class TemplateRenderer {
     if (seed2 !== seed || clock2 !== freezeClock) {
       seed = seed2;
       freezeClock = clock2;
-      text = this.renderOnce(pre, context, options.file, { seed, freezeClock, env: processEnv, faker });
+      text = this.renderOnce(pre, context, options.file, {
+        seed,
+        freezeClock,
+        env: processEnv,
+        faker,
+      });
     }
     return { text, isTemplate: true, context, seed, freezeClock };
   }
@@ -95,19 +116,37 @@ export class TemplateRenderer {
     pre: string,
     context: Record<string, unknown>,
     file: string | undefined,
-    d: { seed?: number; freezeClock?: string; env: Readonly<Record<string, string | undefined>>; faker?: Faker },
+    d: {
+      seed?: number;
+      freezeClock?: string;
+      env: Readonly<Record<string, string | undefined>>;
+      faker?: Faker;
+    },
   ): string {
-    const { env, rt } = this.environmentFor(file ? path.dirname(path.resolve(file)) : process.cwd());
+    const { env, rt } = this.environmentFor(
+      file ? path.dirname(path.resolve(file)) : process.cwd(),
+    );
     let frozenClockMs: number | undefined;
     if (d.freezeClock !== undefined) {
       frozenClockMs = Date.parse(d.freezeClock);
       if (Number.isNaN(frozenClockMs))
-        throw new CleanroomError("Template", `freeze_clock "${d.freezeClock}" is not an RFC 3339 timestamp`, {
-          context: { file, keyPath: "determinism.freeze_clock" },
-          hint: 'write it like "2025-01-01T00:00:00Z"',
-        });
+        throw new CleanroomError(
+          "Template",
+          `freeze_clock "${d.freezeClock}" is not an RFC 3339 timestamp`,
+          {
+            context: { file, keyPath: "determinism.freeze_clock" },
+            hint: 'write it like "2025-01-01T00:00:00Z"',
+          },
+        );
     }
-    rt.current = { env: d.env, frozenClockMs, seed: d.seed, faker: d.faker, callIndex: 0, seqs: new Map() };
+    rt.current = {
+      env: d.env,
+      frozenClockMs,
+      seed: d.seed,
+      faker: d.faker,
+      callIndex: 0,
+      seqs: new Map(),
+    };
     try {
       return new nunjucks.Template(pre, env, file ?? "<template>", true).render(context);
     } catch (e) {
@@ -117,19 +156,27 @@ export class TemplateRenderer {
     }
   }
 
-  private environmentFor(dir: string): { env: nunjucks.Environment; rt: { current?: TemplateRuntime } } {
+  private environmentFor(dir: string): {
+    env: nunjucks.Environment;
+    rt: { current?: TemplateRuntime };
+  } {
     const cached = this.envs.get(dir);
     if (cached) return cached;
-    const env = new nunjucks.Environment(new ClnrmLoader(dir), { autoescape: false, throwOnUndefined: true });
+    const env = new nunjucks.Environment(new ClnrmLoader(dir), {
+      autoescape: false,
+      throwOnUndefined: true,
+    });
     const rt: { current?: TemplateRuntime } = {};
     for (const [name, fn] of Object.entries(templateFunctions)) {
       env.addGlobal(`__fn_${name}`, (...args: unknown[]) => {
-        if (!rt.current) throw new CleanroomError("Internal", `template function ${name} called outside a render`);
+        if (!rt.current)
+          throw new CleanroomError("Internal", `template function ${name} called outside a render`);
         return fn(namedArgs([], args), rt.current);
       });
     }
     for (const [name, f] of Object.entries(teraFilters)) env.addFilter(name, f);
-    for (const [name, t] of Object.entries(teraTests)) (env as unknown as { addTest(n: string, f: unknown): void }).addTest(name, t); // missing from @types/nunjucks
+    for (const [name, t] of Object.entries(teraTests))
+      (env as unknown as { addTest(n: string, f: unknown): void }).addTest(name, t); // missing from @types/nunjucks
     const entry = { env, rt };
     this.envs.set(dir, entry);
     return entry;
@@ -146,9 +193,15 @@ function stringOrUndefined(v: unknown): string | undefined {
 }
 
 /** Maps a nunjucks error to a CleanroomError with file:line:col and, for undefined values, the variable name. */
-export function toTemplateError(e: unknown, source: string, file: string | undefined): CleanroomError {
+export function toTemplateError(
+  e: unknown,
+  source: string,
+  file: string | undefined,
+): CleanroomError {
   if (e instanceof CleanroomError) {
-    const pos = /\[Line (\d+), Column (\d+)\]/.exec(String((e as Error & { lineno?: number }).message));
+    const pos = /\[Line (\d+), Column (\d+)\]/.exec(
+      String((e as Error & { lineno?: number }).message),
+    );
     return e.withContext({ file, line: pos ? Number(pos[1]) : undefined });
   }
   const raw = e instanceof Error ? e.message : String(e);
@@ -166,18 +219,34 @@ export function toTemplateError(e: unknown, source: string, file: string | undef
   let hint: string | undefined;
   if (/attempted to output null or undefined value/.test(message) && pos.line !== undefined) {
     const name = expressionAt(source, pos.line, pos.column);
-    message = name ? `variable \`${name}\` is not defined` : "a value in this expression is not defined";
+    message = name
+      ? `variable \`${name}\` is not defined`
+      : "a value in this expression is not defined";
     hint = name
       ? `define it in [vars], pass --map ${name.replace(/^vars\./, "")}=…, or write {{ ${name} | default(value="…") }}`
       : undefined;
   }
   const lineText = pos.line !== undefined ? source.split("\n")[pos.line - 1] : undefined;
   const codeFrame =
-    lineText !== undefined ? `${pos.line} | ${lineText}\n${" ".repeat(String(pos.line).length)} | ${" ".repeat(Math.max(0, (pos.column ?? 1) - 1))}^` : undefined;
-  return new CleanroomError("Template", message, { context: { file, ...pos, codeFrame }, hint, cause: e });
+    lineText !== undefined
+      ? `${pos.line} | ${lineText}\n${" ".repeat(String(pos.line).length)} | ${" ".repeat(Math.max(0, (pos.column ?? 1) - 1))}^`
+      : undefined;
+  return new CleanroomError("Template", message, {
+    context: { file, ...pos, codeFrame },
+    hint,
+    cause: e,
+  });
 }
 
-const BLOCK_END: Record<string, string> = { if: "endif", for: "endfor", macro: "endmacro", raw: "endraw", filter: "endfilter", call: "endcall", block: "endblock" };
+const BLOCK_END: Record<string, string> = {
+  if: "endif",
+  for: "endfor",
+  macro: "endmacro",
+  raw: "endraw",
+  filter: "endfilter",
+  call: "endcall",
+  block: "endblock",
+};
 
 /**
  * When nunjucks gives no position (unterminated tags, errors in the JavaScript it generates),
@@ -193,7 +262,11 @@ function locateBadTag(source: string): { line?: number; column?: number } {
   for (let m = re.exec(source); m; m = re.exec(source)) {
     const tag = m[0];
     const keyword = /^\{%-?\s*(\w+)/.exec(tag)?.[1];
-    if (keyword && (keyword.startsWith("end") || ["else", "elif", "elseif", "import", "from", "include", "extends"].includes(keyword))) {
+    if (
+      keyword &&
+      (keyword.startsWith("end") ||
+        ["else", "elif", "elseif", "import", "from", "include", "extends"].includes(keyword))
+    ) {
       if (!["import", "from", "include"].includes(keyword)) continue;
     }
     const probe = keyword && BLOCK_END[keyword] ? `${tag}{% ${BLOCK_END[keyword]} %}` : tag;

@@ -109,8 +109,10 @@ function rewriteSegment(code: string, fns: ReadonlySet<string>): string {
     .replace(/\b(\w+)::(\w+)/g, "$1.$2")
     .replace(/^(\s*-?\s*endmacro)\s+\w+/, "$1")
     .replace(/^(\s*-?\s*)set_global\b/, "$1set")
-    .replace(/(^|[^\w.])([A-Za-z_]\w*)(\s*\()/g, (m, pre: string, name: string, paren: string, at: number, all: string) =>
-      fns.has(name) && !isFilterPosition(all, at + pre.length) ? `${pre}__fn_${name}${paren}` : m,
+    .replace(
+      /(^|[^\w.])([A-Za-z_]\w*)(\s*\()/g,
+      (m, pre: string, name: string, paren: string, at: number, all: string) =>
+        fns.has(name) && !isFilterPosition(all, at + pre.length) ? `${pre}__fn_${name}${paren}` : m,
     );
 }
 
@@ -132,7 +134,10 @@ export function isKwargs(v: unknown): v is Kwargs {
  * Splits nunjucks call arguments into named values: positional arguments take the
  * names in `names` in order, keyword arguments override by name.
  */
-export function namedArgs(names: readonly string[], args: readonly unknown[]): Record<string, unknown> {
+export function namedArgs(
+  names: readonly string[],
+  args: readonly unknown[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   let positional = args;
   const last = args[args.length - 1];

@@ -15,33 +15,91 @@ export function validateCounts(c: NonNullable<Expectations["counts"]>, idx: Trac
   const check = (rule: string, what: string, b: CountBound | undefined, n: number): void => {
     if (!b) return;
     const want = boundFailure(b, n);
-    if (want) out.push({ rule, message: `${what} is ${n}, expected ${want}`, expected: want, actual: String(n) });
+    if (want)
+      out.push({
+        rule,
+        message: `${what} is ${n}, expected ${want}`,
+        expected: want,
+        actual: String(n),
+      });
   };
   check("expect.counts.spans_total", "the number of spans", c.spansTotal, idx.spans.length);
-  check("expect.counts.events_total", "the number of span events", c.eventsTotal, idx.spans.reduce((n, s) => n + s.events.length, 0));
-  check("expect.counts.errors_total", "the number of spans with status ERROR", c.errorsTotal, idx.spans.filter((s) => s.status.code === "ERROR").length);
-  for (const [pattern, b] of Object.entries(c.byName)) check(`expect.counts.by_name[${pattern}]`, `the number of spans named "${pattern}"`, b, idx.matching(pattern).length);
-  for (const [kind, b] of Object.entries(c.byKind)) check(`expect.counts.by_kind[${kind}]`, `the number of ${kind} spans`, b, idx.spans.filter((s) => s.kind === kind.toLowerCase()).length);
+  check(
+    "expect.counts.events_total",
+    "the number of span events",
+    c.eventsTotal,
+    idx.spans.reduce((n, s) => n + s.events.length, 0),
+  );
+  check(
+    "expect.counts.errors_total",
+    "the number of spans with status ERROR",
+    c.errorsTotal,
+    idx.spans.filter((s) => s.status.code === "ERROR").length,
+  );
+  for (const [pattern, b] of Object.entries(c.byName))
+    check(
+      `expect.counts.by_name[${pattern}]`,
+      `the number of spans named "${pattern}"`,
+      b,
+      idx.matching(pattern).length,
+    );
+  for (const [kind, b] of Object.entries(c.byKind))
+    check(
+      `expect.counts.by_kind[${kind}]`,
+      `the number of ${kind} spans`,
+      b,
+      idx.spans.filter((s) => s.kind === kind.toLowerCase()).length,
+    );
   return out;
 }
 
-export function validateStatus(st: NonNullable<Expectations["status"]>, idx: TraceIndex): Finding[] {
+export function validateStatus(
+  st: NonNullable<Expectations["status"]>,
+  idx: TraceIndex,
+): Finding[] {
   const out: Finding[] = [];
   if (st.all) {
     const bad = idx.spans.filter((s) => s.status.code !== st.all);
     if (bad.length)
-      out.push({ rule: "expect.status.all", message: `${bad.length} span(s) do not have status ${st.all}: ${bad.slice(0, 5).map((s) => `${s.name}=${s.status.code}`).join(", ")}`, expected: st.all, actual: bad[0]!.status.code, spanIds: bad.map((s) => s.spanId), spanNames: bad.map((s) => s.name) });
+      out.push({
+        rule: "expect.status.all",
+        message: `${bad.length} span(s) do not have status ${st.all}: ${bad
+          .slice(0, 5)
+          .map((s) => `${s.name}=${s.status.code}`)
+          .join(", ")}`,
+        expected: st.all,
+        actual: bad[0]!.status.code,
+        spanIds: bad.map((s) => s.spanId),
+        spanNames: bad.map((s) => s.name),
+      });
   }
   for (const [pattern, want] of Object.entries(st.byName)) {
     const rule = `expect.status.by_name[${pattern}]`;
     const matched = idx.matching(pattern);
     if (matched.length === 0) {
-      out.push({ rule, message: `no span matches "${pattern}"`, expected: `spans matching "${pattern}" with status ${want}`, actual: "none" });
+      out.push({
+        rule,
+        message: `no span matches "${pattern}"`,
+        expected: `spans matching "${pattern}" with status ${want}`,
+        actual: "none",
+      });
       continue;
     }
     const bad = matched.filter((s) => s.status.code !== want);
     if (bad.length)
-      out.push({ rule, message: `${bad.length} span(s) matching "${pattern}" do not have status ${want}: ${bad.slice(0, 5).map((s) => `${s.name}=${s.status.code}${s.status.message ? ` (${s.status.message})` : ""}`).join(", ")}`, expected: want, actual: bad[0]!.status.code, spanIds: bad.map((s) => s.spanId), spanNames: bad.map((s) => s.name) });
+      out.push({
+        rule,
+        message: `${bad.length} span(s) matching "${pattern}" do not have status ${want}: ${bad
+          .slice(0, 5)
+          .map(
+            (s) => `${s.name}=${s.status.code}${s.status.message ? ` (${s.status.message})` : ""}`,
+          )
+          .join(", ")}`,
+        expected: want,
+        actual: bad[0]!.status.code,
+        spanIds: bad.map((s) => s.spanId),
+        spanNames: bad.map((s) => s.name),
+      });
   }
   return out;
 }

@@ -19,7 +19,14 @@ export function validateGraph(g: NonNullable<Expectations["graph"]>, idx: TraceI
     else if (idx.named(c).length === 0) out.push(missing(rule, c, "child"));
     else if (!idx.named(c).some((s) => idx.parentOf(s)?.name === p)) {
       const parents = [...new Set(idx.named(c).map((s) => idx.parentOf(s)?.name ?? "(root)"))];
-      out.push({ rule, message: `no "${c}" span is a child of "${p}"; its parents are: ${parents.join(", ")}`, expected: `${p} → ${c}`, actual: parents.map((x) => `${x} → ${c}`).join(", "), spanIds: idx.named(c).map((s) => s.spanId), spanNames: [c] });
+      out.push({
+        rule,
+        message: `no "${c}" span is a child of "${p}"; its parents are: ${parents.join(", ")}`,
+        expected: `${p} → ${c}`,
+        actual: parents.map((x) => `${x} → ${c}`).join(", "),
+        spanIds: idx.named(c).map((s) => s.spanId),
+        spanNames: [c],
+      });
     }
   }
   for (const [a, b] of g.mustNotCross) {
@@ -27,14 +34,27 @@ export function validateGraph(g: NonNullable<Expectations["graph"]>, idx: TraceI
     for (const s of idx.named(b)) {
       const path = ancestorPath(s, idx, a);
       if (path) {
-        out.push({ rule, message: `"${b}" is reached from "${a}": ${path.map((x) => x.name).join(" → ")}`, expected: `no path from ${a} to ${b}`, actual: path.map((x) => x.name).join(" → "), spanIds: path.map((x) => x.spanId) });
+        out.push({
+          rule,
+          message: `"${b}" is reached from "${a}": ${path.map((x) => x.name).join(" → ")}`,
+          expected: `no path from ${a} to ${b}`,
+          actual: path.map((x) => x.name).join(" → "),
+          spanIds: path.map((x) => x.spanId),
+        });
         break;
       }
     }
   }
   if (g.acyclic) {
     const cycle = findCycle(idx);
-    if (cycle) out.push({ rule: "expect.graph.acyclic", message: `parent links form a cycle: ${cycle.map((s) => s.name).join(" → ")}`, expected: "no cycle", actual: cycle.map((s) => s.name).join(" → "), spanIds: cycle.map((s) => s.spanId) });
+    if (cycle)
+      out.push({
+        rule: "expect.graph.acyclic",
+        message: `parent links form a cycle: ${cycle.map((s) => s.name).join(" → ")}`,
+        expected: "no cycle",
+        actual: cycle.map((s) => s.name).join(" → "),
+        spanIds: cycle.map((s) => s.spanId),
+      });
   }
   return out;
 }
@@ -60,7 +80,8 @@ function findCycle(idx: TraceIndex): Span[] | undefined {
     const onTrail = new Set<string>();
     let cur: Span | undefined = start;
     while (cur && !done.has(cur.spanId)) {
-      if (onTrail.has(cur.spanId)) return [...trail.slice(trail.findIndex((t) => t.spanId === cur!.spanId)), cur];
+      if (onTrail.has(cur.spanId))
+        return [...trail.slice(trail.findIndex((t) => t.spanId === cur!.spanId)), cur];
       onTrail.add(cur.spanId);
       trail.push(cur);
       cur = idx.parentOf(cur);
@@ -73,23 +94,38 @@ function findCycle(idx: TraceIndex): Span[] | undefined {
 export function validateWindows(windows: Expectations["windows"], idx: TraceIndex): Finding[] {
   const out: Finding[] = [];
   for (const w of windows) {
-    const outers = idx.named(w.outer).filter((s) => s.startNs !== undefined && s.endNs !== undefined);
+    const outers = idx
+      .named(w.outer)
+      .filter((s) => s.startNs !== undefined && s.endNs !== undefined);
     for (const inner of w.contains) {
       const rule = `expect.window[${w.outer}].contains[${inner}]`;
       if (idx.named(w.outer).length === 0) {
         out.push(missing(rule, w.outer, "outer"));
         continue;
       }
-      const inners = idx.named(inner).filter((s) => s.startNs !== undefined && s.endNs !== undefined);
+      const inners = idx
+        .named(inner)
+        .filter((s) => s.startNs !== undefined && s.endNs !== undefined);
       if (idx.named(inner).length === 0) {
         out.push(missing(rule, inner, "inner"));
         continue;
       }
-      const ok = inners.some((i) => outers.some((o) => o.startNs! <= i.startNs! && i.endNs! <= o.endNs!));
+      const ok = inners.some((i) =>
+        outers.some((o) => o.startNs! <= i.startNs! && i.endNs! <= o.endNs!),
+      );
       if (!ok) {
         const o = outers[0];
         const i = inners[0];
-        out.push({ rule, message: `no "${inner}" span lies within a "${w.outer}" span`, expected: `${w.outer}.start ≤ ${inner}.start and ${inner}.end ≤ ${w.outer}.end`, actual: o && i ? `outer [${o.startNs}, ${o.endNs}], inner [${i.startNs}, ${i.endNs}]` : "spans without timestamps", spanIds: [o?.spanId, i?.spanId].filter((x): x is string => !!x) });
+        out.push({
+          rule,
+          message: `no "${inner}" span lies within a "${w.outer}" span`,
+          expected: `${w.outer}.start ≤ ${inner}.start and ${inner}.end ≤ ${w.outer}.end`,
+          actual:
+            o && i
+              ? `outer [${o.startNs}, ${o.endNs}], inner [${i.startNs}, ${i.endNs}]`
+              : "spans without timestamps",
+          spanIds: [o?.spanId, i?.spanId].filter((x): x is string => !!x),
+        });
       }
     }
   }
@@ -103,9 +139,18 @@ export function validateOrder(o: NonNullable<Expectations["order"]>, idx: TraceI
     const bs = idx.named(second);
     if (as.length === 0) return void out.push(missing(rule, first, "earlier"));
     if (bs.length === 0) return void out.push(missing(rule, second, "later"));
-    const ok = as.some((a) => a.endNs !== undefined && bs.some((b) => b.startNs !== undefined && a.endNs! <= b.startNs!));
+    const ok = as.some(
+      (a) =>
+        a.endNs !== undefined && bs.some((b) => b.startNs !== undefined && a.endNs! <= b.startNs!),
+    );
     if (!ok)
-      out.push({ rule, message: `no "${first}" span ends before a "${second}" span starts`, expected: `${first}.end ≤ ${second}.start`, actual: `${first} ends ${as[0]!.endNs ?? "?"}, ${second} starts ${bs[0]!.startNs ?? "?"}`, spanIds: [as[0]!.spanId, bs[0]!.spanId] });
+      out.push({
+        rule,
+        message: `no "${first}" span ends before a "${second}" span starts`,
+        expected: `${first}.end ≤ ${second}.start`,
+        actual: `${first} ends ${as[0]!.endNs ?? "?"}, ${second} starts ${bs[0]!.startNs ?? "?"}`,
+        spanIds: [as[0]!.spanId, bs[0]!.spanId],
+      });
   };
   for (const [a, b] of o.mustPrecede) check(a, b, `expect.order.must_precede[${a}→${b}]`);
   for (const [a, b] of o.mustFollow) check(b, a, `expect.order.must_follow[${a}→${b}]`);

@@ -5,7 +5,17 @@ import { attrString } from "../telemetry/span.js";
 import type { TraceIndex } from "./trace-index.js";
 
 /** Attributes that name a network peer (old and current semantic conventions). */
-export const PEER_KEYS = ["server.address", "net.peer.name", "net.peer.ip", "network.peer.address", "http.host", "net.host.name", "db.connection_string", "messaging.url", "rpc.service"];
+export const PEER_KEYS = [
+  "server.address",
+  "net.peer.name",
+  "net.peer.ip",
+  "network.peer.address",
+  "http.host",
+  "net.host.name",
+  "db.connection_string",
+  "messaging.url",
+  "rpc.service",
+];
 const URL_KEYS = ["url.full", "http.url"];
 const LOCAL = new Set(["localhost", "127.0.0.1", "::1", "0.0.0.0"]);
 
@@ -20,7 +30,11 @@ function hostOf(key: string, value: string): string {
   return value.replace(/:\d+$/, "");
 }
 
-export function validateHermeticity(h: NonNullable<Expectations["hermeticity"]>, idx: TraceIndex, allowedHosts: ReadonlySet<string>): Finding[] {
+export function validateHermeticity(
+  h: NonNullable<Expectations["hermeticity"]>,
+  idx: TraceIndex,
+  allowedHosts: ReadonlySet<string>,
+): Finding[] {
   const out: Finding[] = [];
   if (h.noExternalServices) {
     for (const s of idx.spans) {
@@ -29,7 +43,14 @@ export function validateHermeticity(h: NonNullable<Expectations["hermeticity"]>,
         if (v === undefined) continue;
         const host = hostOf(key, v);
         if (LOCAL.has(host) || allowedHosts.has(host) || /^127\./.test(host)) continue;
-        out.push({ rule: "expect.hermeticity.no_external_services", message: `span "${s.name}" talks to "${host}" (${key}=${v}), which is not one of the test's services`, expected: `peers among: ${[...allowedHosts].join(", ") || "(none)"}`, actual: host, spanIds: [s.spanId], spanNames: [s.name] });
+        out.push({
+          rule: "expect.hermeticity.no_external_services",
+          message: `span "${s.name}" talks to "${host}" (${key}=${v}), which is not one of the test's services`,
+          expected: `peers among: ${[...allowedHosts].join(", ") || "(none)"}`,
+          actual: host,
+          spanIds: [s.spanId],
+          spanNames: [s.name],
+        });
         break;
       }
     }
@@ -39,12 +60,29 @@ export function validateHermeticity(h: NonNullable<Expectations["hermeticity"]>,
     if (idx.spans.length === 0) continue;
     const bad = idx.spans.filter((s) => attrString(s.resource[k]) !== want);
     if (bad.length)
-      out.push({ rule, message: `${bad.length} span(s) carry resource ${k}=${attrString(bad[0]!.resource[k]) ?? "(absent)"}, expected ${want}`, expected: want, actual: attrString(bad[0]!.resource[k]) ?? "(absent)", spanIds: bad.slice(0, 20).map((s) => s.spanId), spanNames: [...new Set(bad.map((s) => s.name))] });
+      out.push({
+        rule,
+        message: `${bad.length} span(s) carry resource ${k}=${attrString(bad[0]!.resource[k]) ?? "(absent)"}, expected ${want}`,
+        expected: want,
+        actual: attrString(bad[0]!.resource[k]) ?? "(absent)",
+        spanIds: bad.slice(0, 20).map((s) => s.spanId),
+        spanNames: [...new Set(bad.map((s) => s.name))],
+      });
   }
   for (const key of h.forbidKeys) {
     const bad = idx.spans.filter((s) => key in s.attributes);
     if (bad.length)
-      out.push({ rule: `expect.hermeticity.span_attrs.forbid_keys[${key}]`, message: `${bad.length} span(s) carry the forbidden attribute ${key}: ${bad.slice(0, 5).map((s) => s.name).join(", ")}`, expected: `no attribute ${key}`, actual: `${key}=${attrString(bad[0]!.attributes[key])}`, spanIds: bad.map((s) => s.spanId), spanNames: bad.map((s) => s.name) });
+      out.push({
+        rule: `expect.hermeticity.span_attrs.forbid_keys[${key}]`,
+        message: `${bad.length} span(s) carry the forbidden attribute ${key}: ${bad
+          .slice(0, 5)
+          .map((s) => s.name)
+          .join(", ")}`,
+        expected: `no attribute ${key}`,
+        actual: `${key}=${attrString(bad[0]!.attributes[key])}`,
+        spanIds: bad.map((s) => s.spanId),
+        spanNames: bad.map((s) => s.name),
+      });
   }
   return out;
 }

@@ -29,7 +29,11 @@ export function declaredBlocks(e: Expectations): string[] {
   return b;
 }
 
-export function validateExpectations(e: Expectations, spans: readonly Span[], ctx: ValidationContext = { allowedHosts: new Set() }): Finding[] {
+export function validateExpectations(
+  e: Expectations,
+  spans: readonly Span[],
+  ctx: ValidationContext = { allowedHosts: new Set() },
+): Finding[] {
   const idx = new TraceIndex(spans);
   const findings: Finding[] = [
     ...validateSpans(e.spans, idx),

@@ -13,53 +13,102 @@ interface Check {
 function checksFor(e: SpanExpectation, idx: TraceIndex): Check[] {
   const base = `expect.span[${e.name}]`;
   const checks: Check[] = [];
-  if (e.kind) checks.push({ rule: `${base}.kind`, expected: e.kind, test: (s) => (s.kind === e.kind ? undefined : s.kind ?? "unspecified") });
+  if (e.kind)
+    checks.push({
+      rule: `${base}.kind`,
+      expected: e.kind,
+      test: (s) => (s.kind === e.kind ? undefined : (s.kind ?? "unspecified")),
+    });
   if (e.parent) {
     const parent = e.parent;
-    checks.push({ rule: `${base}.parent`, expected: parent, test: (s) => {
-      const p = idx.parentOf(s);
-      return p?.name === parent ? undefined : p ? p.name : s.parentSpanId ? `unknown parent ${s.parentSpanId}` : "no parent (root span)";
-    } });
+    checks.push({
+      rule: `${base}.parent`,
+      expected: parent,
+      test: (s) => {
+        const p = idx.parentOf(s);
+        return p?.name === parent
+          ? undefined
+          : p
+            ? p.name
+            : s.parentSpanId
+              ? `unknown parent ${s.parentSpanId}`
+              : "no parent (root span)";
+      },
+    });
   }
   if (e.attrsAll && Object.keys(e.attrsAll).length) {
     const all = e.attrsAll;
-    checks.push({ rule: `${base}.attrs.all`, expected: fmt(all), test: (s) => {
-      const bad = Object.entries(all).filter(([k, v]) => attrString(s.attributes[k]) !== v);
-      return bad.length ? bad.map(([k]) => `${k}=${attrString(s.attributes[k]) ?? "(absent)"}`).join(", ") : undefined;
-    } });
+    checks.push({
+      rule: `${base}.attrs.all`,
+      expected: fmt(all),
+      test: (s) => {
+        const bad = Object.entries(all).filter(([k, v]) => attrString(s.attributes[k]) !== v);
+        return bad.length
+          ? bad.map(([k]) => `${k}=${attrString(s.attributes[k]) ?? "(absent)"}`).join(", ")
+          : undefined;
+      },
+    });
   }
   if (e.attrsAny && Object.keys(e.attrsAny).length) {
     const any = e.attrsAny;
-    checks.push({ rule: `${base}.attrs.any`, expected: `one of ${fmt(any)}`, test: (s) =>
-      Object.entries(any).some(([k, v]) => (v === "" ? k in s.attributes : attrString(s.attributes[k]) === v))
-        ? undefined
-        : Object.keys(any).map((k) => `${k}=${attrString(s.attributes[k]) ?? "(absent)"}`).join(", ") });
+    checks.push({
+      rule: `${base}.attrs.any`,
+      expected: `one of ${fmt(any)}`,
+      test: (s) =>
+        Object.entries(any).some(([k, v]) =>
+          v === "" ? k in s.attributes : attrString(s.attributes[k]) === v,
+        )
+          ? undefined
+          : Object.keys(any)
+              .map((k) => `${k}=${attrString(s.attributes[k]) ?? "(absent)"}`)
+              .join(", "),
+    });
   }
   const names = (s: Span): string[] => s.events.map((ev) => ev.name);
   if (e.eventsAny?.length) {
     const any = e.eventsAny;
-    checks.push({ rule: `${base}.events.any`, expected: `one of [${any.join(", ")}]`, test: (s) => (any.some((n) => names(s).includes(n)) ? undefined : `[${names(s).join(", ")}]`) });
+    checks.push({
+      rule: `${base}.events.any`,
+      expected: `one of [${any.join(", ")}]`,
+      test: (s) => (any.some((n) => names(s).includes(n)) ? undefined : `[${names(s).join(", ")}]`),
+    });
   }
   if (e.eventsAll?.length) {
     const all = e.eventsAll;
-    checks.push({ rule: `${base}.events.all`, expected: `all of [${all.join(", ")}]`, test: (s) => (all.every((n) => names(s).includes(n)) ? undefined : `[${names(s).join(", ")}]`) });
+    checks.push({
+      rule: `${base}.events.all`,
+      expected: `all of [${all.join(", ")}]`,
+      test: (s) =>
+        all.every((n) => names(s).includes(n)) ? undefined : `[${names(s).join(", ")}]`,
+    });
   }
   if (e.durationMs && (e.durationMs.min !== undefined || e.durationMs.max !== undefined)) {
     const { min, max } = e.durationMs;
-    checks.push({ rule: `${base}.duration_ms`, expected: `${min ?? 0} ≤ ms ≤ ${max ?? "∞"}`, test: (s) => {
-      const d = durationMs(s);
-      if (d === undefined) return "no start/end timestamps";
-      return (min === undefined || d >= min) && (max === undefined || d <= max) ? undefined : `${d.toFixed(3)}ms`;
-    } });
+    checks.push({
+      rule: `${base}.duration_ms`,
+      expected: `${min ?? 0} ≤ ms ≤ ${max ?? "∞"}`,
+      test: (s) => {
+        const d = durationMs(s);
+        if (d === undefined) return "no start/end timestamps";
+        return (min === undefined || d >= min) && (max === undefined || d <= max)
+          ? undefined
+          : `${d.toFixed(3)}ms`;
+      },
+    });
   }
   return checks;
 }
 
 function fmt(m: Readonly<Record<string, string>>): string {
-  return Object.entries(m).map(([k, v]) => `${k}=${v}`).join(", ");
+  return Object.entries(m)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
 }
 
-export function validateSpans(expectations: readonly SpanExpectation[], idx: TraceIndex): Finding[] {
+export function validateSpans(
+  expectations: readonly SpanExpectation[],
+  idx: TraceIndex,
+): Finding[] {
   const findings: Finding[] = [];
   for (const e of expectations) {
     const candidates = idx.named(e.name);

@@ -7,8 +7,11 @@ import path from "node:path";
 import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
 import { aliasConfig, dockerSkip, runCli, tmpDir, writeTest } from "../helpers/env.js";
 
-const SPAN = (name: string, attr: string): string => ndjsonSpan(name, { attributes: { step: attr } });
-const TEST = (opts: { span?: string; env?: string; image?: string; expect?: string } = {}): string => `[meta]
+const SPAN = (name: string, attr: string): string =>
+  ndjsonSpan(name, { attributes: { step: attr } });
+const TEST = (
+  opts: { span?: string; env?: string; image?: string; expect?: string } = {},
+): string => `[meta]
 name = "cached_test"
 [service.s]
 image = "${opts.image ?? "alpine:latest"}"
@@ -28,28 +31,56 @@ describe("cache, baselines, red/green (real containers)", { skip: dockerSkip }, 
     assert.equal(second.code, 0);
     assert.match(second.stdout, /PASS cached_test \(cached: no scenario changed/);
     assert.match(second.stdout, /cache: 100% \(1\/1 scenarios\) unchanged since they passed/);
-    assert.match((await runCli(["-c", config, "run", "--force", file], { cwd: dir })).stdout, /PASS cached_test in/);
+    assert.match(
+      (await runCli(["-c", config, "run", "--force", file], { cwd: dir })).stdout,
+      /PASS cached_test in/,
+    );
 
     fs.writeFileSync(file, TEST({ env: "b" }));
-    assert.match((await runCli(["-c", config, "run", file], { cwd: dir })).stdout, /PASS cached_test in/, "a changed env must re-run");
+    assert.match(
+      (await runCli(["-c", config, "run", file], { cwd: dir })).stdout,
+      /PASS cached_test in/,
+      "a changed env must re-run",
+    );
     assert.match((await runCli(["-c", config, "run", file], { cwd: dir })).stdout, /\(cached:/);
 
     // Same reference, different image: re-point the alias at a derived image with another id.
     const tag = `clnrm/busybox:cache-test-${process.pid}`;
-    const b = spawnSync("/usr/bin/docker", ["build", "-q", "-t", tag, "-"], { input: `FROM clnrm/busybox:local\nLABEL clnrm.cache-test="${process.pid}"\n`, encoding: "utf8", env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+    const b = spawnSync("/usr/bin/docker", ["build", "-q", "-t", tag, "-"], {
+      input: `FROM clnrm/busybox:local\nLABEL clnrm.cache-test="${process.pid}"\n`,
+      encoding: "utf8",
+      env: { ...process.env, DOCKER_BUILDKIT: "0" },
+    });
     assert.equal(b.status, 0, b.stderr);
     try {
-      fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace('"alpine:latest" = "clnrm/busybox:local"', `"alpine:latest" = "${tag}"`));
-      assert.match((await runCli(["-c", config, "run", file], { cwd: dir })).stdout, /PASS cached_test in/, "a changed image must re-run");
+      fs.writeFileSync(
+        config,
+        fs
+          .readFileSync(config, "utf8")
+          .replace('"alpine:latest" = "clnrm/busybox:local"', `"alpine:latest" = "${tag}"`),
+      );
+      assert.match(
+        (await runCli(["-c", config, "run", file], { cwd: dir })).stdout,
+        /PASS cached_test in/,
+        "a changed image must re-run",
+      );
     } finally {
-      fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace(`"alpine:latest" = "${tag}"`, '"alpine:latest" = "clnrm/busybox:local"'));
+      fs.writeFileSync(
+        config,
+        fs
+          .readFileSync(config, "utf8")
+          .replace(`"alpine:latest" = "${tag}"`, '"alpine:latest" = "clnrm/busybox:local"'),
+      );
       spawnSync("/usr/bin/docker", ["rmi", "-f", tag]);
     }
     // Expectations are not part of the key: a changed expectation is checked against the cached spans.
     fs.writeFileSync(file, TEST({ expect: "missing" }));
     const reval = await runCli(["-c", config, "run", file], { cwd: dir });
     assert.equal(reval.code, 1);
-    assert.match(reval.stdout, /FAIL cached_test \(cached: [\s\S]*expect\.span\[missing\]\.existence/);
+    assert.match(
+      reval.stdout,
+      /FAIL cached_test \(cached: [\s\S]*expect\.span\[missing\]\.existence/,
+    );
   });
 
   it("per scenario: an unchanged scenario is skipped while a changed one runs, and its cached spans still count", async () => {
@@ -68,7 +99,10 @@ by_name = { "first.work" = { eq = 1 }, "second.work" = { eq = 1 } }
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /PASS two_scenarios in .* \(1\/2 scenario\(s\) cached\)/);
     const t = JSON.parse(fs.readFileSync(json, "utf8")).tests[0];
-    assert.deepEqual(t.scenarios.map((s: { status: string }) => s.status), ["cached", "passed"]);
+    assert.deepEqual(
+      t.scenarios.map((s: { status: string }) => s.status),
+      ["cached", "passed"],
+    );
     assert.equal(t.counts.spans, 2);
     assert.match(r.stdout, /cache: 50% \(1\/2 scenarios\)/);
   });

@@ -4,7 +4,14 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
-import { aliasConfig, CLI, dockerSkip, managedResources, tmpDir, writeTest } from "../helpers/env.js";
+import {
+  aliasConfig,
+  CLI,
+  dockerSkip,
+  managedResources,
+  tmpDir,
+  writeTest,
+} from "../helpers/env.js";
 
 const TEST = (word: string, expectName: string): string => `[meta]
 name = "watched"
@@ -17,7 +24,11 @@ describe("dev --watch (real containers)", { skip: dockerSkip }, () => {
     const dir = tmpDir();
     const config = aliasConfig(dir);
     const file = writeTest(dir, "w.clnrm.toml", TEST("alpha", "alpha"));
-    const child = spawn(process.execPath, [CLI, "-c", config, "dev", "--watch", "--debounce-ms", "50", dir], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(
+      process.execPath,
+      [CLI, "-c", config, "dev", "--watch", "--debounce-ms", "50", dir],
+      { cwd: dir, env: { ...process.env, NO_COLOR: "1" } },
+    );
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d));
     child.stderr.on("data", (d: Buffer) => (out += d));
@@ -36,7 +47,10 @@ describe("dev --watch (real containers)", { skip: dockerSkip }, () => {
       // Expectation-only change: re-evaluated against the spans already collected, no containers.
       let mark = out.length;
       fs.writeFileSync(file, TEST("alpha", "beta"));
-      const reval = await waitFor(/FAIL watched[\s\S]*?\(re-evaluated the collected spans in (\d+)ms\)/, mark);
+      const reval = await waitFor(
+        /FAIL watched[\s\S]*?\(re-evaluated the collected spans in (\d+)ms\)/,
+        mark,
+      );
       assert.match(reval, /expect\.span\[beta\]\.existence/);
       // A command change re-runs the test in containers.
       mark = out.length;

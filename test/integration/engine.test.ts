@@ -11,7 +11,9 @@ describe("engine (real containers)", { skip: dockerSkip }, () => {
   const { dir, run } = bench;
 
   it("steps run in the named service's container (state persists), with argv exactly as written and merged env", async () => {
-    const r = await run("svc.clnrm.toml", `[test.metadata]
+    const r = await run(
+      "svc.clnrm.toml",
+      `[test.metadata]
 name = "svc"
 [services.app]
 image = "alpine:latest"
@@ -36,7 +38,8 @@ service = "app"
 command = ["sh", "-c", "echo $FROM_SERVICE/$SHARED/$FROM_STEP"]
 env = { SHARED = "step", FROM_STEP = "yes" }
 expected_output_regex = "^svc/step/yes$"
-`);
+`,
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const steps = r.test.scenarios[0].steps;
     assert.equal(new Set(steps.map((s: { service: string }) => s.service)).size, 1);
@@ -44,7 +47,9 @@ expected_output_regex = "^svc/step/yes$"
   });
 
   it("a failing step reports expected vs actual; continue_on_failure and expected_exit_code are honoured", async () => {
-    const r = await run("fail.clnrm.toml", `[test.metadata]
+    const r = await run(
+      "fail.clnrm.toml",
+      `[test.metadata]
 name = "fail"
 [[steps]]
 name = "nonzero_expected"
@@ -64,25 +69,37 @@ command = ["sh", "-c", "echo oops >&2; exit 2"]
 [[steps]]
 name = "skipped"
 command = ["echo", "never"]
-`);
+`,
+    );
     assert.equal(r.code, 1, r.stdout);
     const [a, b, c, d, e] = r.test.scenarios[0].steps;
-    assert.deepEqual([a.status, b.status, c.status, d.status, e.status], ["passed", "failed", "passed", "failed", "skipped"]);
+    assert.deepEqual(
+      [a.status, b.status, c.status, d.status, e.status],
+      ["passed", "failed", "passed", "failed", "skipped"],
+    );
     assert.equal(r.test.first_failure.rule, "steps.step[wrong_output].expected_output_regex");
     assert.equal(b.failure.actual, "actual text");
     assert.match(d.failure.message, /exit code 2, expected 0; stderr: oops/);
   });
 
   it("a service container that dies is reported with its exit code and last logs", async () => {
-    const r = await run("dies.clnrm.toml", '[test.metadata]\nname = "dies"\n[services.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo going away; exit 4"]\n[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n');
+    const r = await run(
+      "dies.clnrm.toml",
+      '[test.metadata]\nname = "dies"\n[services.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo going away; exit 4"]\n[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n',
+    );
     assert.equal(r.code, 1, r.stdout);
     assert.equal(r.test.error.kind, "Service");
-    assert.match(r.test.error.message, /step "s": the container of "x" is not running \(it exited with code 4\)\n\s+last log lines:\n\s+going away/);
+    assert.match(
+      r.test.error.message,
+      /step "s": the container of "x" is not running \(it exited with code 4\)\n\s+last log lines:\n\s+going away/,
+    );
   });
 
   it("a hung command is killed at its timeout and reported as such", async () => {
     const t0 = Date.now();
-    const r = await run("hang.clnrm.toml", `[meta]
+    const r = await run(
+      "hang.clnrm.toml",
+      `[meta]
 name = "hang"
 [service.s]
 image = "alpine:latest"
@@ -95,7 +112,8 @@ timeout_ms = 1500
 name = "step_sleeper"
 service = "s"
 steps = [{ name = "nap", command = ["sleep", "60"], timeout_ms = 1000 }]
-`);
+`,
+    );
     assert.equal(r.code, 1);
     assert.ok(Date.now() - t0 < 20_000, "the run must not wait for sleep 60");
     assert.equal(r.test.findings[0].rule, "scenario[sleeper].timeout");
@@ -104,7 +122,9 @@ steps = [{ name = "nap", command = ["sleep", "60"], timeout_ms = 1000 }]
   });
 
   it("a failing health check reports what it checked, what it saw, and the container's last log lines", async () => {
-    const r = await run("health.clnrm.toml", `[meta]
+    const r = await run(
+      "health.clnrm.toml",
+      `[meta]
 name = "health"
 [service.db]
 image = "alpine:latest"
@@ -117,18 +137,24 @@ depends_on = ["db"]
 name = "s"
 service = "client"
 run = "true"
-`);
+`,
+    );
     assert.equal(r.code, 1, r.stdout);
     assert.equal(r.test.error.kind, "Timeout");
     assert.match(r.test.error.message, /service "db" \(alpine:latest\): not ready after \d+ms/);
-    assert.match(r.test.error.message, /checked: log line \/ready to accept\/ seen 1×; observed: seen 0×/);
+    assert.match(
+      r.test.error.message,
+      /checked: log line \/ready to accept\/ seen 1×; observed: seen 0×/,
+    );
     assert.match(r.test.error.message, /last log lines:\n\s+booting\n\s+still-booting/);
     const db = r.report.tests[0];
     assert.equal(db.scenarios.length, 0);
   });
 
   it("services start in depends_on order and pass command and TCP health checks", async () => {
-    const r = await run("deps.clnrm.toml", `[meta]
+    const r = await run(
+      "deps.clnrm.toml",
+      `[meta]
 name = "deps"
 [service.web]
 image = "alpine:latest"
@@ -143,7 +169,8 @@ health_check = { cmd = ["test", "-f", "/tmp/up"], timeout_ms = 10000 }
 name = "fetch"
 run = "wget -q -O - http://web:8080/index.html"
 expected_output_regex = "hello"
-`);
+`,
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 
@@ -159,7 +186,22 @@ expected_output_regex = "hello"
     docker("network", "create", "--label", "clnrm.egress-test=true", tag);
     try {
       const gw = docker("network", "inspect", "-f", "{{ (index .IPAM.Config 0).Gateway }}", tag);
-      docker("run", "-d", "--name", tag, "--network", tag, "-p", `${gw}:${port}:8080`, "--label", "clnrm.egress-test=true", "clnrm/busybox:local", "sh", "-c", "mkdir -p /w && echo outside > /w/i && httpd -f -p 8080 -h /w");
+      docker(
+        "run",
+        "-d",
+        "--name",
+        tag,
+        "--network",
+        tag,
+        "-p",
+        `${gw}:${port}:8080`,
+        "--label",
+        "clnrm.egress-test=true",
+        "clnrm/busybox:local",
+        "sh",
+        "-c",
+        "mkdir -p /w && echo outside > /w/i && httpd -f -p 8080 -h /w",
+      );
       const toml = `[meta]
 name = "egress"
 [service.inner]
@@ -177,7 +219,11 @@ run = "sh -c 'sleep 0.5; if timeout 3 wget -q -O - http://{{ target }}/i; then e
       const open = await run("egress.clnrm.toml", toml, ["--map", `target=${gw}:${port}`]);
       assert.equal(open.code, 0, open.stdout + open.stderr);
       assert.match(open.test.scenarios[1].steps[0].stdout, /outside\nREACHED/);
-      const sealed = await run("egress-hermetic.clnrm.toml", toml, ["--hermetic", "--map", `target=${gw}:${port}`]);
+      const sealed = await run("egress-hermetic.clnrm.toml", toml, [
+        "--hermetic",
+        "--map",
+        `target=${gw}:${port}`,
+      ]);
       assert.equal(sealed.code, 0, sealed.stdout + sealed.stderr);
       assert.equal(sealed.test.scenarios[1].steps[0].stdout.trim(), "BLOCKED");
       assert.equal(sealed.test.scenarios[0].steps[0].stdout.trim(), "inside");
@@ -188,8 +234,28 @@ run = "sh -c 'sleep 0.5; if timeout 3 wget -q -O - http://{{ target }}/i; then e
   });
 
   it("readiness: wait_for_span, HTTP status and Docker healthcheck gate the scenario", async () => {
-    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: "ab".repeat(16), spanId: "cd".repeat(8), name: "api.ready", startTimeUnixNano: "1", endTimeUnixNano: "2" }] }] }] });
-    const r = await run("ready.clnrm.toml", `[meta]
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: "ab".repeat(16),
+                  spanId: "cd".repeat(8),
+                  name: "api.ready",
+                  startTimeUnixNano: "1",
+                  endTimeUnixNano: "2",
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const r = await run(
+      "ready.clnrm.toml",
+      `[meta]
 name = "ready"
 [otel]
 exporter = "otlp"
@@ -212,12 +278,15 @@ run = "wget -q -O - http://web:8080/health"
 expected_output_regex = "^ok$"
 [[expect.span]]
 name = "api.ready"
-`);
+`,
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 
   it("limits are applied to the container", async () => {
-    const r = await run("limits.clnrm.toml", `[meta]
+    const r = await run(
+      "limits.clnrm.toml",
+      `[meta]
 name = "limits"
 [limits]
 memory_mb = 64
@@ -226,24 +295,44 @@ cpu_millicores = 500
 name = "mem"
 run = "sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'"
 expected_output_regex = "^67108864$"
-`);
+`,
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 
   it("pull_policy never: a missing image is one clear error naming the image, not a hang", async () => {
     const cfg = path.join(dir, "never.toml");
     fs.writeFileSync(cfg, '[containers]\npull_policy = "never"\n');
-    const file = writeTest(dir, "never.clnrm.toml", '[meta]\nname = "never"\n[service.x]\nimage = "clnrm/does-not-exist:1"\n[[scenario]]\nname = "s"\nservice = "x"\nrun = "true"\n');
+    const file = writeTest(
+      dir,
+      "never.clnrm.toml",
+      '[meta]\nname = "never"\n[service.x]\nimage = "clnrm/does-not-exist:1"\n[[scenario]]\nname = "s"\nservice = "x"\nrun = "true"\n',
+    );
     const r = await runCli(["-c", cfg, "run", file], { cwd: dir });
     assert.equal(r.code, 3, r.stdout + r.stderr);
-    assert.match(r.stdout, /image clnrm\/does-not-exist:1 is not present locally and cannot be pulled \(pull_policy is "never"\)/);
+    assert.match(
+      r.stdout,
+      /image clnrm\/does-not-exist:1 is not present locally and cannot be pulled \(pull_policy is "never"\)/,
+    );
   });
 
   it("-j 1 --fail-fast stops starting tests after the first failure; results keep input order", async () => {
-    const files = ["a", "b", "c"].map((n, i) => writeTest(dir, `ff-${n}.clnrm.toml`, `[meta]\nname = "ff_${n}"\n[[scenario]]\nname = "s"\nrun = "${i === 0 ? "false" : "true"}"\n`));
-    const r = await runCli(["-c", bench.config, "run", "-j", "1", "--fail-fast", "--no-cache", ...files], { cwd: dir });
+    const files = ["a", "b", "c"].map((n, i) =>
+      writeTest(
+        dir,
+        `ff-${n}.clnrm.toml`,
+        `[meta]\nname = "ff_${n}"\n[[scenario]]\nname = "s"\nrun = "${i === 0 ? "false" : "true"}"\n`,
+      ),
+    );
+    const r = await runCli(
+      ["-c", bench.config, "run", "-j", "1", "--fail-fast", "--no-cache", ...files],
+      { cwd: dir },
+    );
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /FAIL ff_a in[\s\S]*FAIL .*ff-b\.clnrm\.toml[\s\S]*not run: --fail-fast stopped after a failure[\s\S]*FAIL .*ff-c\.clnrm\.toml/);
+    assert.match(
+      r.stdout,
+      /FAIL ff_a in[\s\S]*FAIL .*ff-b\.clnrm\.toml[\s\S]*not run: --fail-fast stopped after a failure[\s\S]*FAIL .*ff-c\.clnrm\.toml/,
+    );
     assert.doesNotMatch(r.stdout, /RUN .*ff-b/);
   });
 

@@ -2,7 +2,15 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { aliasConfig, CLI, dockerSkip, managedResources, runCli, tmpDir, writeTest } from "../helpers/env.js";
+import {
+  aliasConfig,
+  CLI,
+  dockerSkip,
+  managedResources,
+  runCli,
+  tmpDir,
+  writeTest,
+} from "../helpers/env.js";
 
 const SLOW = `[meta]
 name = "slow"
@@ -32,11 +40,16 @@ describe("cleanup on interruption (real containers)", { skip: dockerSkip }, () =
 
   const start = (sig?: NodeJS.Signals) => {
     const file = writeTest(dir, "slow.clnrm.toml", SLOW);
-    const child = spawn(process.execPath, [CLI, "-c", config, "run", file], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [CLI, "-c", config, "run", file], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d));
     child.stderr.on("data", (d: Buffer) => (out += d));
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("close", (code, signal) => resolve({ code, signal })),
+    );
     return { child, done, out: () => out, sig };
   };
 
@@ -58,8 +71,15 @@ describe("cleanup on interruption (real containers)", { skip: dockerSkip }, () =
     p.child.kill("SIGKILL");
     await p.done;
     const left = managedResources();
-    assert.ok(left.containers.length >= 2 && left.networks.length >= 1, "a killed run cannot clean up");
-    const quick = writeTest(dir, "quick.clnrm.toml", '[meta]\nname = "quick"\n[[scenario]]\nname = "q"\nrun = "true"\n');
+    assert.ok(
+      left.containers.length >= 2 && left.networks.length >= 1,
+      "a killed run cannot clean up",
+    );
+    const quick = writeTest(
+      dir,
+      "quick.clnrm.toml",
+      '[meta]\nname = "quick"\n[[scenario]]\nname = "q"\nrun = "true"\n',
+    );
     const r = await runCli(["-c", config, "run", quick], { cwd: dir });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /swept \d+ container\(s\) and \d+ network\(s\) left by runs that died/);

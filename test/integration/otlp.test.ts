@@ -61,13 +61,22 @@ ${expectations}`;
   });
 
   it("the OTel JS SDK (OTLP/JSON) works the same", async () => {
-    const r = await run("sdk-json.clnrm.toml", appTest("sdk_json", 'APP_MODE = "ok", OTEL_EXPORTER_OTLP_PROTOCOL = "http/json"'));
+    const r = await run(
+      "sdk-json.clnrm.toml",
+      appTest("sdk_json", 'APP_MODE = "ok", OTEL_EXPORTER_OTLP_PROTOCOL = "http/json"'),
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.test.telemetry.sources["otlp-json"], 3);
   });
 
-  it("OTLP/gRPC on request ([otel] protocol = \"grpc\") with the SDK's gRPC exporter", async () => {
-    const r = await run("sdk-grpc.clnrm.toml", appTest("sdk_grpc", 'APP_MODE = "ok"').replace('exporter = "otlp"', 'exporter = "otlp"\nprotocol = "grpc"'));
+  it('OTLP/gRPC on request ([otel] protocol = "grpc") with the SDK\'s gRPC exporter', async () => {
+    const r = await run(
+      "sdk-grpc.clnrm.toml",
+      appTest("sdk_grpc", 'APP_MODE = "ok"').replace(
+        'exporter = "otlp"',
+        'exporter = "otlp"\nprotocol = "grpc"',
+      ),
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.test.telemetry.sources["otlp-grpc"], 3);
   });
@@ -77,10 +86,16 @@ ${expectations}`;
     assert.equal(failing.code, 1);
     const rules = failing.test.findings.map((f: { rule: string }) => f.rule);
     assert.deepEqual(rules, ["expect.counts.errors_total", "expect.status.by_name[payment]"]);
-    assert.match(failing.stdout, /expect\.counts\.errors_total: the number of spans with status ERROR is 1, expected = 0/);
+    assert.match(
+      failing.stdout,
+      /expect\.counts\.errors_total: the number of spans with status ERROR is 1, expected = 0/,
+    );
     const external = await run("sdk-ext.clnrm.toml", appTest("sdk_ext", 'APP_MODE = "external"'));
     assert.equal(external.code, 1);
-    assert.deepEqual(external.test.findings.map((f: { rule: string }) => f.rule), ["expect.hermeticity.no_external_services"]);
+    assert.deepEqual(
+      external.test.findings.map((f: { rule: string }) => f.rule),
+      ["expect.hermeticity.no_external_services"],
+    );
   });
 
   it("structural and timing rules fail by rule id on real spans", async () => {
@@ -103,23 +118,53 @@ span_attrs.forbid_keys = ["db.system"]
 `;
     const r = await run("sdk-wrong.clnrm.toml", appTest("sdk_wrong", 'APP_MODE = "ok"', wrong));
     assert.equal(r.code, 1);
-    assert.deepEqual(r.test.findings.map((f: { rule: string }) => f.rule), [
-      "expect.span[payment].parent",
-      "expect.graph.must_include[db.query→payment]",
-      "expect.graph.must_not_cross[checkout→payment]",
-      "expect.counts.spans_total",
-      "expect.window[db.query].contains[payment]",
-      "expect.order.must_precede[payment→db.query]",
-      "expect.hermeticity.resource_attrs.must_match[team]",
-      "expect.hermeticity.span_attrs.forbid_keys[db.system]",
-    ]);
+    assert.deepEqual(
+      r.test.findings.map((f: { rule: string }) => f.rule),
+      [
+        "expect.span[payment].parent",
+        "expect.graph.must_include[db.query→payment]",
+        "expect.graph.must_not_cross[checkout→payment]",
+        "expect.counts.spans_total",
+        "expect.window[db.query].contains[payment]",
+        "expect.order.must_precede[payment→db.query]",
+        "expect.hermeticity.resource_attrs.must_match[team]",
+        "expect.hermeticity.span_attrs.forbid_keys[db.system]",
+      ],
+    );
   });
 
   it("plain HTTP from busybox (OTLP/JSON via wget) is received, on a hermetic network too", async () => {
-    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "shell" } }] }, scopeSpans: [{ spans: [
-      { traceId: "5b8efff798038103d269b633813fc60c", spanId: "00f067aa0ba902b7", name: "shell.job", kind: 1, startTimeUnixNano: "1000000000", endTimeUnixNano: "3000000000", status: { code: 1 } },
-      { traceId: "5b8efff798038103d269b633813fc60c", spanId: "00f067aa0ba902b8", parentSpanId: "00f067aa0ba902b7", name: "shell.step", kind: 1, startTimeUnixNano: "1500000000", endTimeUnixNano: "2000000000" },
-    ] }] }] });
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "shell" } }] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: "5b8efff798038103d269b633813fc60c",
+                  spanId: "00f067aa0ba902b7",
+                  name: "shell.job",
+                  kind: 1,
+                  startTimeUnixNano: "1000000000",
+                  endTimeUnixNano: "3000000000",
+                  status: { code: 1 },
+                },
+                {
+                  traceId: "5b8efff798038103d269b633813fc60c",
+                  spanId: "00f067aa0ba902b8",
+                  parentSpanId: "00f067aa0ba902b7",
+                  name: "shell.step",
+                  kind: 1,
+                  startTimeUnixNano: "1500000000",
+                  endTimeUnixNano: "2000000000",
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
     const toml = `[meta]
 name = "busybox_otlp"
 [service.sh]
@@ -142,8 +187,23 @@ no_external_services = true
   });
 
   it("spans printed on stdout (NDJSON, both key casings) are collected too", async () => {
-    const snake = JSON.stringify({ name: "stdout.root", trace_id: "ab".repeat(16), span_id: "cd".repeat(8), kind: "internal", start_time_unix_nano: 1, end_time_unix_nano: 5 });
-    const camel = JSON.stringify({ name: "stdout.child", traceId: "ab".repeat(16), spanId: "ef".repeat(8), parentSpanId: "cd".repeat(8), startTimeUnixNano: "2", endTimeUnixNano: "3", status: { code: "STATUS_CODE_OK" } });
+    const snake = JSON.stringify({
+      name: "stdout.root",
+      trace_id: "ab".repeat(16),
+      span_id: "cd".repeat(8),
+      kind: "internal",
+      start_time_unix_nano: 1,
+      end_time_unix_nano: 5,
+    });
+    const camel = JSON.stringify({
+      name: "stdout.child",
+      traceId: "ab".repeat(16),
+      spanId: "ef".repeat(8),
+      parentSpanId: "cd".repeat(8),
+      startTimeUnixNano: "2",
+      endTimeUnixNano: "3",
+      status: { code: "STATUS_CODE_OK" },
+    });
     const toml = `[meta]
 name = "ndjson"
 [[scenario]]

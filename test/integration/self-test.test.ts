@@ -8,7 +8,9 @@ import { dockerSkip, managedResources, runCli, tmpDir } from "../helpers/env.js"
 
 describe("self-test (real containers, clnrm's own OTLP spans)", { skip: dockerSkip }, () => {
   it("passes only because the inner run's spans prove the work", async () => {
-    const r = await runCli(["self-test", "--report-json", "/tmp/clnrm-self-test.json"], { cwd: tmpDir() });
+    const r = await runCli(["self-test", "--report-json", "/tmp/clnrm-self-test.json"], {
+      cwd: tmpDir(),
+    });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const t = JSON.parse(fs.readFileSync("/tmp/clnrm-self-test.json", "utf8")).tests[0];
     assert.ok(t.counts.spans >= 7);
@@ -18,9 +20,19 @@ describe("self-test (real containers, clnrm's own OTLP spans)", { skip: dockerSk
   it("a sabotaged inner run fails the outer run on clnrm.run{result=pass}", async () => {
     const { dir, outer } = writeSelfTest();
     const inner = path.join(dir, "inner.clnrm.toml");
-    fs.writeFileSync(inner, fs.readFileSync(inner, "utf8").replace('expected_output_regex = "^data$"', 'expected_output_regex = "^not-data$"'));
+    fs.writeFileSync(
+      inner,
+      fs
+        .readFileSync(inner, "utf8")
+        .replace('expected_output_regex = "^data$"', 'expected_output_regex = "^not-data$"'),
+    );
     // The inner clnrm exits 1 now; accept that exit code so the verdict rests on the spans alone.
-    fs.writeFileSync(outer, fs.readFileSync(outer, "utf8").replace("timeout_ms = 120000", "timeout_ms = 120000\nexpected_exit_code = 1"));
+    fs.writeFileSync(
+      outer,
+      fs
+        .readFileSync(outer, "utf8")
+        .replace("timeout_ms = 120000", "timeout_ms = 120000\nexpected_exit_code = 1"),
+    );
     const json = path.join(dir, "r.json");
     const r = await runCli(["run", "--report-json", json, outer], { cwd: dir });
     assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -31,7 +43,12 @@ describe("self-test (real containers, clnrm's own OTLP spans)", { skip: dockerSk
 
   it("a run that never starts clnrm (echo only) fails on span existence", async () => {
     const { outer } = writeSelfTest();
-    fs.writeFileSync(outer, fs.readFileSync(outer, "utf8").replace(/^run = .*$/m, `run = "sh -c 'echo All tests passed'"`));
+    fs.writeFileSync(
+      outer,
+      fs
+        .readFileSync(outer, "utf8")
+        .replace(/^run = .*$/m, `run = "sh -c 'echo All tests passed'"`),
+    );
     const r = await runCli(["run", outer], { cwd: tmpDir() });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /first failing rule:\n\s+expect\.span\[clnrm\.run\]\.existence/);

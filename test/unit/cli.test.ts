@@ -11,16 +11,27 @@ const TRACE = (): string => f("docs/example-otel-trace.json");
 describe("CLI: authoring commands", () => {
   it("validate: bad input gives one clear message with file:line:col, no stack trace, exit 2", async () => {
     const dir = tmpDir();
-    const file = writeTest(dir, "bad.clnrm.toml", '[meta]\nname = "x"\n[[scenario]]\nname = "s"\nservice = "nope"\nrun = "true"\n');
+    const file = writeTest(
+      dir,
+      "bad.clnrm.toml",
+      '[meta]\nname = "x"\n[[scenario]]\nname = "s"\nservice = "nope"\nrun = "true"\n',
+    );
     const r = await runCli(["validate", file]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /Configuration error in .*bad\.clnrm\.toml:5: scenario\[0\]\.service: unknown service "nope" \(no services are defined\)/);
+    assert.match(
+      r.stderr,
+      /Configuration error in .*bad\.clnrm\.toml:5: scenario\[0\]\.service: unknown service "nope" \(no services are defined\)/,
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
   it("render --map and -o", async () => {
     const dir = tmpDir();
-    const file = writeTest(dir, "t.clnrm.toml.tera", 'name = "{{ svc }}-{{ region | default(value="eu") }}"\n');
+    const file = writeTest(
+      dir,
+      "t.clnrm.toml.tera",
+      'name = "{{ svc }}-{{ region | default(value="eu") }}"\n',
+    );
     const out = path.join(dir, "out.toml");
     const r = await runCli(["render", file, "--map", "svc=api", "-o", out]);
     assert.equal(r.code, 0, r.stderr);
@@ -29,7 +40,11 @@ describe("CLI: authoring commands", () => {
 
   it("fmt: keeps comments and section order, sorts [vars], --check exits 1, idempotent", async () => {
     const dir = tmpDir();
-    const file = writeTest(dir, "f.clnrm.toml", '[meta]\nname="x"   # the name\n\n[vars]\nzeta=1\n# about alpha\nalpha="a"\n[[scenario]]\nname="s"\nrun="true"\n');
+    const file = writeTest(
+      dir,
+      "f.clnrm.toml",
+      '[meta]\nname="x"   # the name\n\n[vars]\nzeta=1\n# about alpha\nalpha="a"\n[[scenario]]\nname="s"\nrun="true"\n',
+    );
     assert.equal((await runCli(["fmt", "--check", file])).code, 1);
     assert.equal((await runCli(["fmt", file])).code, 0);
     const once = fs.readFileSync(file, "utf8");
@@ -43,13 +58,23 @@ describe("CLI: authoring commands", () => {
 
   it("lint: contradictory expectations are errors; formats human, json and github", async () => {
     const dir = tmpDir();
-    const file = writeTest(dir, "l.clnrm.toml", '[meta]\nname = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.window]]\nouter = "a"\ncontains = ["b"]\n[expect.order]\nmust_precede = [["b", "a"]]\n');
+    const file = writeTest(
+      dir,
+      "l.clnrm.toml",
+      '[meta]\nname = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.window]]\nouter = "a"\ncontains = ["b"]\n[expect.order]\nmust_precede = [["b", "a"]]\n',
+    );
     const human = await runCli(["lint", file]);
     assert.equal(human.code, 1);
-    assert.match(human.stdout, /error: "b" must end before "a" starts, but \[\[expect\.window\]\] requires "b" inside "a" \[contradiction\]/);
+    assert.match(
+      human.stdout,
+      /error: "b" must end before "a" starts, but \[\[expect\.window\]\] requires "b" inside "a" \[contradiction\]/,
+    );
     const json = JSON.parse((await runCli(["lint", "-f", "json", file])).stdout);
     assert.ok(json[0].messages.some((m: { rule: string }) => m.rule === "contradiction"));
-    assert.match((await runCli(["lint", "-f", "github", file])).stdout, /^::error file=.*l\.clnrm\.toml::contradiction: /m);
+    assert.match(
+      (await runCli(["lint", "-f", "github", file])).stdout,
+      /^::error file=.*l\.clnrm\.toml::contradiction: /m,
+    );
   });
 
   it("template <kind> prints templates that render and validate", async () => {
@@ -66,7 +91,11 @@ describe("CLI: authoring commands", () => {
   it("dry-run shows the plan with images after aliasing", async () => {
     const dir = tmpDir();
     writeTest(dir, "cleanroom.toml", '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n');
-    const file = writeTest(dir, "d.clnrm.toml", '[meta]\nname = "d"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "a"\nrun = "echo hi"\n');
+    const file = writeTest(
+      dir,
+      "d.clnrm.toml",
+      '[meta]\nname = "d"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "a"\nrun = "echo hi"\n',
+    );
     const r = await runCli(["dry-run", file], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /service a: image alpine:latest → clnrm\/busybox:local/);
@@ -77,7 +106,10 @@ describe("CLI: authoring commands", () => {
 describe("CLI: conformance rows for lint, spans, graph, analyze", { skip: conformanceSkip }, () => {
   it("lint legitimate.clnrm.toml warns that [otel_expectations] is an unknown table", async () => {
     const r = await runCli(["lint", f("tests/fake_green/legitimate.clnrm.toml")]);
-    assert.match(r.stdout, /warning: otel_expectations: unknown key `otel_expectations` \(ignored\) \[unknown-key\]/);
+    assert.match(
+      r.stdout,
+      /warning: otel_expectations: unknown key `otel_expectations` \(ignored\) \[unknown-key\]/,
+    );
   });
 
   it("spans: the whole-document OTLP/JSON example has 6 spans", async () => {
@@ -86,7 +118,12 @@ describe("CLI: conformance rows for lint, spans, graph, analyze", { skip: confor
     assert.match(r.stdout, /6 span\(s\)/);
     const json = JSON.parse((await runCli(["spans", "-f", "json", TRACE()])).stdout);
     assert.equal(json.length, 6);
-    assert.equal((await runCli(["spans", "--grep", "^clnrm\\.container", TRACE()])).stdout.match(/^clnrm\.container/gm)?.length, 3);
+    assert.equal(
+      (await runCli(["spans", "--grep", "^clnrm\\.container", TRACE()])).stdout.match(
+        /^clnrm\.container/gm,
+      )?.length,
+      3,
+    );
   });
 
   it("graph: the tree of the conformance README", async () => {
@@ -94,7 +131,15 @@ describe("CLI: conformance rows for lint, spans, graph, analyze", { skip: confor
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stdout,
-      ["clnrm.run", "└── clnrm.step", "    ├── clnrm.plugin.registry", "    └── clnrm.container.start", "        ├── clnrm.container.exec", "        └── clnrm.container.stop", ""].join("\n"),
+      [
+        "clnrm.run",
+        "└── clnrm.step",
+        "    ├── clnrm.plugin.registry",
+        "    └── clnrm.container.start",
+        "        ├── clnrm.container.exec",
+        "        └── clnrm.container.stop",
+        "",
+      ].join("\n"),
     );
     assert.match((await runCli(["graph", "-f", "dot", TRACE()])).stdout, /^digraph trace \{/);
     assert.match((await runCli(["graph", "-f", "mermaid", TRACE()])).stdout, /^graph TD/);
@@ -102,11 +147,19 @@ describe("CLI: conformance rows for lint, spans, graph, analyze", { skip: confor
 
   it("analyze: the example trace against expectations that hold and ones that do not", async () => {
     const dir = tmpDir();
-    const good = writeTest(dir, "good.clnrm.toml", '[meta]\nname = "g"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "clnrm.run"\nkind = "internal"\n[expect.graph]\nmust_include = [["clnrm.run", "clnrm.step"], ["clnrm.container.start", "clnrm.container.exec"]]\n[expect.counts]\nspans_total = { eq = 6 }\n');
+    const good = writeTest(
+      dir,
+      "good.clnrm.toml",
+      '[meta]\nname = "g"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "clnrm.run"\nkind = "internal"\n[expect.graph]\nmust_include = [["clnrm.run", "clnrm.step"], ["clnrm.container.start", "clnrm.container.exec"]]\n[expect.counts]\nspans_total = { eq = 6 }\n',
+    );
     const r = await runCli(["analyze", TRACE(), good]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^6 spans, digest sha256:[0-9a-f]{64}/);
-    const bad = writeTest(dir, "bad.clnrm.toml", '[meta]\nname = "b"\n[[scenario]]\nname = "s"\nrun = "true"\n[expect.graph]\nmust_include = [["clnrm.run", "clnrm.container.exec"]]\n');
+    const bad = writeTest(
+      dir,
+      "bad.clnrm.toml",
+      '[meta]\nname = "b"\n[[scenario]]\nname = "s"\nrun = "true"\n[expect.graph]\nmust_include = [["clnrm.run", "clnrm.container.exec"]]\n',
+    );
     const b = await runCli(["analyze", TRACE(), bad]);
     assert.equal(b.code, 1);
     assert.match(b.stdout, /expect\.graph\.must_include\[clnrm\.run→clnrm\.container\.exec\]/);
@@ -115,7 +168,11 @@ describe("CLI: conformance rows for lint, spans, graph, analyze", { skip: confor
   it("diff: identical traces differ in nothing; a changed attribute is reported", async () => {
     const dir = tmpDir();
     const doc = fs.readFileSync(TRACE(), "utf8");
-    const changed = writeTest(dir, "changed.json", doc.replace('"stringValue": "runner"', '"stringValue": "other"'));
+    const changed = writeTest(
+      dir,
+      "changed.json",
+      doc.replace('"stringValue": "runner"', '"stringValue": "other"'),
+    );
     assert.equal((await runCli(["diff", TRACE(), TRACE()])).code, 0);
     const r = await runCli(["diff", TRACE(), changed]);
     assert.equal(r.code, 1);

@@ -19,7 +19,15 @@ const ALLOWED: Record<string, readonly string[]> = {
 };
 
 function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory()
+        ? sources(path.join(dir, e.name))
+        : e.name.endsWith(".ts")
+          ? [path.join(dir, e.name)]
+          : [],
+    );
 }
 
 describe("source layout", () => {
@@ -33,14 +41,19 @@ describe("source layout", () => {
       const text = fs.readFileSync(f, "utf8");
       for (const m of text.matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)) {
         const target = path.relative(src, path.resolve(path.dirname(f), m[1]!)).split(path.sep)[0]!;
-        if (target !== stage && !ALLOWED[stage]?.includes(target)) violations.push(`${path.relative(src, f)} imports ${m[1]} (${stage} → ${target})`);
+        if (target !== stage && !ALLOWED[stage]?.includes(target))
+          violations.push(`${path.relative(src, f)} imports ${m[1]} (${stage} → ${target})`);
       }
     }
     assert.deepEqual(violations, []);
   });
 
   it("every file stays under 500 lines and nothing re-exports with export *", () => {
-    for (const f of [...files, ...sources(path.join(PROJECT_ROOT, "test")), ...sources(path.join(PROJECT_ROOT, "bench"))]) {
+    for (const f of [
+      ...files,
+      ...sources(path.join(PROJECT_ROOT, "test")),
+      ...sources(path.join(PROJECT_ROOT, "bench")),
+    ]) {
       const text = fs.readFileSync(f, "utf8");
       assert.ok(text.split("\n").length < 500, `${f} has ${text.split("\n").length} lines`);
       assert.doesNotMatch(text, /^export \*/m, f);

@@ -15,12 +15,21 @@ describe("live progress", () => {
     p.start("b", "tests/b.clnrm.toml");
     p.update("a", "scenario checkout");
     const frame = out.text.slice(out.text.lastIndexOf("\x1b[0J") + 4);
-    assert.match(frame, /^. tests\/a\.clnrm\.toml \d+\.\ds — scenario checkout\n. tests\/b\.clnrm\.toml \d+\.\ds — starting\n$/);
-    assert.ok(out.text.includes("\x1b[2A\x1b[0J"), "redraws in place: cursor up over the two lines");
+    assert.match(
+      frame,
+      /^. tests\/a\.clnrm\.toml \d+\.\ds — scenario checkout\n. tests\/b\.clnrm\.toml \d+\.\ds — starting\n$/,
+    );
+    assert.ok(
+      out.text.includes("\x1b[2A\x1b[0J"),
+      "redraws in place: cursor up over the two lines",
+    );
     p.done("a");
     assert.match(out.text.slice(out.text.lastIndexOf("\x1b[0J") + 4), /^. tests\/b\.clnrm\.toml/);
     p.done("b");
-    assert.ok(out.text.endsWith("\x1b[1A\x1b[0J"), "the last line is cleared when everything is done");
+    assert.ok(
+      out.text.endsWith("\x1b[1A\x1b[0J"),
+      "the last line is cleared when everything is done",
+    );
   });
 
   it("in CI (no terminal): plain RUN lines, no escape codes", () => {

@@ -15,25 +15,82 @@ const SEEDS = [
   '{% import "_macros.toml.tera" as m %}\n[meta]\nname = "{{ svc }}"\n[[scenario]]\nname = "s"\nrun = "true"\n{{ m::span(name="a", kind="server") }}\n',
 ];
 const fixtures = HAS_CONFORMANCE
-  ? ["tests/basic.clnrm.toml", "tests/red_team/attack_a_echo.clnrm.toml", "examples/templates/generators_full_surface.clnrm.toml.tera", "tests/rosetta-stone/toml-vars-rosetta.clnrm.toml"].map((f) => fs.readFileSync(path.join(CONFORMANCE, f), "utf8"))
+  ? [
+      "tests/basic.clnrm.toml",
+      "tests/red_team/attack_a_echo.clnrm.toml",
+      "examples/templates/generators_full_surface.clnrm.toml.tera",
+      "tests/rosetta-stone/toml-vars-rosetta.clnrm.toml",
+    ].map((f) => fs.readFileSync(path.join(CONFORMANCE, f), "utf8"))
   : [];
 const corpus = [...SEEDS, ...fixtures];
-const TOKENS = ["[", "]", "[[", "]]", "=", '"', "'", "{", "}", "{{", "}}", "{%", "%}", ",", "\n", "#", ".", "name", "scenario", "expect.span", "run", "-1", "1e99", "true", "\\", "\u0000", "😀"];
+const TOKENS = [
+  "[",
+  "]",
+  "[[",
+  "]]",
+  "=",
+  '"',
+  "'",
+  "{",
+  "}",
+  "{{",
+  "}}",
+  "{%",
+  "%}",
+  ",",
+  "\n",
+  "#",
+  ".",
+  "name",
+  "scenario",
+  "expect.span",
+  "run",
+  "-1",
+  "1e99",
+  "true",
+  "\\",
+  "\u0000",
+  "😀",
+];
 
 /** A document with a few random edits: delete, duplicate or insert a token at random places. */
 const mutated = fc
-  .tuple(fc.constantFrom(...corpus), fc.array(fc.tuple(fc.nat(), fc.constantFrom("del", "dup", "ins"), fc.constantFrom(...TOKENS), fc.nat({ max: 20 })), { minLength: 1, maxLength: 6 }))
+  .tuple(
+    fc.constantFrom(...corpus),
+    fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom("del", "dup", "ins"),
+        fc.constantFrom(...TOKENS),
+        fc.nat({ max: 20 }),
+      ),
+      { minLength: 1, maxLength: 6 },
+    ),
+  )
   .map(([doc, edits]) =>
     edits.reduce((d, [at, op, tok, len]) => {
       const i = d.length ? at % d.length : 0;
-      return op === "del" ? d.slice(0, i) + d.slice(i + len) : op === "dup" ? d.slice(0, i) + d.slice(i, i + len) + d.slice(i) : d.slice(0, i) + tok + d.slice(i);
+      return op === "del"
+        ? d.slice(0, i) + d.slice(i + len)
+        : op === "dup"
+          ? d.slice(0, i) + d.slice(i, i + len) + d.slice(i)
+          : d.slice(0, i) + tok + d.slice(i);
     }, doc),
   );
 
 function checkFailure(e: unknown): void {
-  assert.ok(e instanceof CleanroomError, `not a CleanroomError: ${e instanceof Error ? e.stack : String(e)}`);
-  assert.ok(["Configuration", "Template"].includes(e.kind), `unexpected kind ${e.kind}: ${e.message}`);
-  assert.ok(e.context.line !== undefined || e.context.keyPath !== undefined, `no location: ${e.format()}`);
+  assert.ok(
+    e instanceof CleanroomError,
+    `not a CleanroomError: ${e instanceof Error ? e.stack : String(e)}`,
+  );
+  assert.ok(
+    ["Configuration", "Template"].includes(e.kind),
+    `unexpected kind ${e.kind}: ${e.message}`,
+  );
+  assert.ok(
+    e.context.line !== undefined || e.context.keyPath !== undefined,
+    `no location: ${e.format()}`,
+  );
 }
 
 describe("property: validate and render never crash", () => {
@@ -53,13 +110,16 @@ describe("property: validate and render never crash", () => {
 
   it("arbitrary text loads or fails with a located CleanroomError", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: fc.constantFrom(...TOKENS, "a", " ", "=", "x") , maxLength: 60 }), async (doc) => {
-        try {
-          await loadTestSource(doc, "fuzz.clnrm.toml", { env: {}, renderer });
-        } catch (e) {
-          checkFailure(e);
-        }
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: fc.constantFrom(...TOKENS, "a", " ", "=", "x"), maxLength: 60 }),
+        async (doc) => {
+          try {
+            await loadTestSource(doc, "fuzz.clnrm.toml", { env: {}, renderer });
+          } catch (e) {
+            checkFailure(e);
+          }
+        },
+      ),
       { numRuns: 400, seed: 7 },
     );
   });

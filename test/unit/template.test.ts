@@ -11,7 +11,8 @@ import { CleanroomError } from "../../src/core/errors.js";
 import { CONFORMANCE, conformanceSkip } from "../helpers/env.js";
 
 const r = new TemplateRenderer();
-const render = (src: string, opts = {}): Promise<string> => r.render(src, { env: {}, ...opts }).then((x) => x.text);
+const render = (src: string, opts = {}): Promise<string> =>
+  r.render(src, { env: {}, ...opts }).then((x) => x.text);
 
 describe("template rendering (Tera compatibility)", () => {
   it("detects templates by syntax or .tera name", () => {
@@ -21,12 +22,17 @@ describe("template rendering (Tera compatibility)", () => {
   });
 
   it("supports Tera keyword-argument filters that plain nunjucks gets wrong", async () => {
-    const out = await render('{{ missing | default(value="d") }}|{{ ["a","b"] | join(sep=", ") }}|{{ "hello world" | truncate(length=5) }}|{{ "a-b" | replace(from="-", to="+") }}');
+    const out = await render(
+      '{{ missing | default(value="d") }}|{{ ["a","b"] | join(sep=", ") }}|{{ "hello world" | truncate(length=5) }}|{{ "a-b" | replace(from="-", to="+") }}',
+    );
     assert.equal(out, "d|a, b|hello…|a+b");
   });
 
   it("keeps env() the function apart from env the variable", async () => {
-    assert.equal(await render('{{ env(name="HOME_X") }} {{ env }}', { env: { HOME_X: "/h" } }), "/h ci");
+    assert.equal(
+      await render('{{ env(name="HOME_X") }} {{ env }}', { env: { HOME_X: "/h" } }),
+      "/h ci",
+    );
   });
 
   it("fails on undefined variables with the name, line and a hint", async () => {
@@ -41,18 +47,26 @@ describe("template rendering (Tera compatibility)", () => {
   });
 
   it("reports syntax errors with file:line:col", async () => {
-    await assert.rejects(render("x = {{ 1 + }}", { file: "bad.tera" }), (e: unknown) => e instanceof CleanroomError && e.location() === "bad.tera:1:12");
+    await assert.rejects(
+      render("x = {{ 1 + }}", { file: "bad.tera" }),
+      (e: unknown) => e instanceof CleanroomError && e.location() === "bad.tera:1:12",
+    );
   });
 
   it("precedence: defaults < environment < [vars] < --map", async () => {
     const src = '[vars]\nregion = "eu"\n[meta]\nname = "{{ svc }}-{{ region }}-{{ vars.region }}"';
     assert.match(await render(src), /name = "clnrm-eu-eu"/);
     assert.match(await render(src, { env: { SERVICE_NAME: "envsvc" } }), /name = "envsvc-eu-eu"/);
-    assert.match(await render(src, { env: { SERVICE_NAME: "envsvc" }, map: { svc: "mapped", region: "us" } }), /name = "mapped-us-us"/);
+    assert.match(
+      await render(src, { env: { SERVICE_NAME: "envsvc" }, map: { svc: "mapped", region: "us" } }),
+      /name = "mapped-us-us"/,
+    );
   });
 
   it("built-in macro library: span, window, count, edges emit the v0.7 schema", async () => {
-    const out = await render('{% import "_macros.toml.tera" as m %}\n[meta]\nname = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n{{ m::span(name="a", kind="server", attrs={"k": "v"}) }}\n{{ m::window(start="a", end="b") }}\n{{ m::edges(pairs=[["a","b"]]) }}\n{{ m::count(kind="server", min=1, max=3) }}\n{{ m::multi_lifecycle(services=["pg", "redis"]) }}');
+    const out = await render(
+      '{% import "_macros.toml.tera" as m %}\n[meta]\nname = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n{{ m::span(name="a", kind="server", attrs={"k": "v"}) }}\n{{ m::window(start="a", end="b") }}\n{{ m::edges(pairs=[["a","b"]]) }}\n{{ m::count(kind="server", min=1, max=3) }}\n{{ m::multi_lifecycle(services=["pg", "redis"]) }}',
+    );
     const doc = parse(out) as Record<string, any>;
     assert.deepEqual(doc.expect.span[0], { name: "a", kind: "server", attrs: { all: { k: "v" } } });
     assert.deepEqual(doc.expect.window, [{ outer: "a", contains: ["b"] }]);
@@ -62,17 +76,19 @@ describe("template rendering (Tera compatibility)", () => {
   });
 
   it("seeded generators are deterministic; UUIDs and ULIDs follow their specs", async () => {
-    const src = '{{ uuid_v4(seed=7) }} {{ fake_name(seed=7) }} {{ fake_int_range(min=1, max=10, seed=7) }}';
+    const src =
+      "{{ uuid_v4(seed=7) }} {{ fake_name(seed=7) }} {{ fake_int_range(min=1, max=10, seed=7) }}";
     assert.equal(await render(src), await render(src));
     const [u4] = (await render(src)).split(" ");
     assert.match(u4!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const v7 = await render('{{ uuid_v7() }}', { freezeClock: "2025-01-01T00:00:00Z" });
+    const v7 = await render("{{ uuid_v7() }}", { freezeClock: "2025-01-01T00:00:00Z" });
     assert.match(v7, /^01941f29-7c00-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.match(await render("{{ ulid() }}"), /^[0-9A-HJKMNP-TV-Z]{26}$/);
   });
 
   it("[determinism] seed makes unseeded generators repeatable, and freeze_clock freezes now_*", async () => {
-    const src = '[determinism]\nseed = 9\nfreeze_clock = "2025-03-04T05:06:07Z"\n[x]\na = "{{ fake_uuid() }}"\nb = "{{ now_rfc3339() }}"\nc = {{ now_unix() }}';
+    const src =
+      '[determinism]\nseed = 9\nfreeze_clock = "2025-03-04T05:06:07Z"\n[x]\na = "{{ fake_uuid() }}"\nb = "{{ now_rfc3339() }}"\nc = {{ now_unix() }}';
     const a = await render(src);
     assert.equal(a, await render(src));
     assert.match(a, /b = "2025-03-04T05:06:07Z"/);
@@ -80,7 +96,10 @@ describe("template rendering (Tera compatibility)", () => {
   });
 
   it("expressions inside TOML comments that are undefined stay as written", async () => {
-    assert.equal(await render("# see {{ vars.name }}\na = {{ svc }}"), "# see {{ vars.name }}\na = clnrm");
+    assert.equal(
+      await render("# see {{ vars.name }}\na = {{ svc }}"),
+      "# see {{ vars.name }}\na = clnrm",
+    );
   });
 });
 
@@ -91,20 +110,35 @@ describe("conformance: render rows", { skip: conformanceSkip }, () => {
     const dflt = parse(await render(src, { file: noPrefix })) as Record<string, any>;
     assert.equal(dflt.meta.name, "clnrm_test");
     assert.deepEqual(dflt.vars, { svc: "clnrm", env: "ci" });
-    assert.equal((parse(await render(src, { file: noPrefix, env: { SERVICE_NAME: "x" } })) as any).meta.name, "x_test");
-    assert.equal((parse(await render(src, { file: noPrefix, map: { svc: "y" } })) as any).meta.name, "y_test");
+    assert.equal(
+      (parse(await render(src, { file: noPrefix, env: { SERVICE_NAME: "x" } })) as any).meta.name,
+      "x_test",
+    );
+    assert.equal(
+      (parse(await render(src, { file: noPrefix, map: { svc: "y" } })) as any).meta.name,
+      "y_test",
+    );
   });
 
   it("generators_full_surface: parses, default name, seeded values identical across renders", async () => {
-    const file = path.join(CONFORMANCE, "examples/templates/generators_full_surface.clnrm.toml.tera");
+    const file = path.join(
+      CONFORMANCE,
+      "examples/templates/generators_full_surface.clnrm.toml.tera",
+    );
     const src = fs.readFileSync(file, "utf8");
     const a = parse(await render(src, { file, env: { HOME: "/root" } })) as Record<string, any>;
     const b = parse(await render(src, { file, env: { HOME: "/root" } })) as Record<string, any>;
     assert.equal(a.meta.name, "clnrm_gen_full");
-    for (const section of ["rng", "fake_scalar", "time", "net", "lorem"]) assert.deepEqual(a.generated[section], b.generated[section], section);
+    for (const section of ["rng", "fake_scalar", "time", "net", "lorem"])
+      assert.deepEqual(a.generated[section], b.generated[section], section);
     assert.equal(a.generated.ids.u4_seeded, b.generated.ids.u4_seeded);
     assert.match(a.generated.ids.u4_seeded, /^[0-9a-f]{8}-[0-9a-f]{4}-4/);
-    const noSvc = parse(await render(src.replace(/svc \| default/g, "svc_absent | default"), { file, env: { HOME: "/root" } })) as any;
+    const noSvc = parse(
+      await render(src.replace(/svc \| default/g, "svc_absent | default"), {
+        file,
+        env: { HOME: "/root" },
+      }),
+    ) as any;
     assert.equal(noSvc.meta.name, "test_svc_gen_full");
   });
 });

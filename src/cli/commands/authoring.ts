@@ -11,7 +11,11 @@ import { TemplateRenderer } from "../../template/render.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
 import { lintConfig, type LintMessage } from "./lint-rules.js";
 
-export function registerAuthoring(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+export function registerAuthoring(
+  program: Command,
+  globals: () => GlobalOptions,
+  exit: (code: number) => void,
+): void {
   program
     .command("validate")
     .description("render, parse and check test files (files and directories)")
@@ -26,8 +30,13 @@ export function registerAuthoring(program: Command, globals: () => GlobalOptions
           return;
         }
         const { config } = loaded;
-        process.stdout.write(`✅ ${rel(f)}: valid (${config.format}, ${config.scenarios.length} scenario(s), ${config.steps.length} step(s))\n`);
-        for (const w of config.warnings) process.stdout.write(`   warning: ${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}\n`);
+        process.stdout.write(
+          `✅ ${rel(f)}: valid (${config.format}, ${config.scenarios.length} scenario(s), ${config.steps.length} step(s))\n`,
+        );
+        for (const w of config.warnings)
+          process.stdout.write(
+            `   warning: ${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}\n`,
+          );
       });
       exit(found === true ? code : reportError(found, globals().verbose));
     });
@@ -39,21 +48,28 @@ export function registerAuthoring(program: Command, globals: () => GlobalOptions
     .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
     .option("-o, --output <file>", "write to a file instead of stdout")
     .option("--show-vars", "print the resolved variables instead of the output")
-    .action(async (file: string, opts: { map: Record<string, string>; output?: string; showVars?: boolean }) => {
-      try {
-        const r = await new TemplateRenderer().render(readSource(file), { file, map: opts.map });
-        const text = opts.showVars ? `${JSON.stringify(r.context.vars, null, 2)}\n` : r.text;
-        if (opts.output) fs.writeFileSync(opts.output, text);
-        else process.stdout.write(text);
-        exit(EXIT.ok);
-      } catch (e) {
-        exit(reportError(e, globals().verbose));
-      }
-    });
+    .action(
+      async (
+        file: string,
+        opts: { map: Record<string, string>; output?: string; showVars?: boolean },
+      ) => {
+        try {
+          const r = await new TemplateRenderer().render(readSource(file), { file, map: opts.map });
+          const text = opts.showVars ? `${JSON.stringify(r.context.vars, null, 2)}\n` : r.text;
+          if (opts.output) fs.writeFileSync(opts.output, text);
+          else process.stdout.write(text);
+          exit(EXIT.ok);
+        } catch (e) {
+          exit(reportError(e, globals().verbose));
+        }
+      },
+    );
 
   program
     .command("dry-run")
-    .description("everything short of Docker: the rendered config, the execution plan, images after aliasing")
+    .description(
+      "everything short of Docker: the rendered config, the execution plan, images after aliasing",
+    )
     .argument("<paths...>")
     .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
     .action(async (paths: string[], opts: { map: Record<string, string> }) => {
@@ -64,8 +80,15 @@ export function registerAuthoring(program: Command, globals: () => GlobalOptions
         for (const f of discoverTestFiles(paths)) {
           try {
             const loaded = await loadTestFile(f, { map: opts.map, renderer });
-            process.stdout.write(planText(loaded.config, (img) => resolveImage(project, img).image, project.defaultImage));
-            if ((globals().verbose ?? 0) > 0) process.stdout.write(`--- rendered ${rel(f)} ---\n${loaded.rendered}\n`);
+            process.stdout.write(
+              planText(
+                loaded.config,
+                (img) => resolveImage(project, img).image,
+                project.defaultImage,
+              ),
+            );
+            if ((globals().verbose ?? 0) > 0)
+              process.stdout.write(`--- rendered ${rel(f)} ---\n${loaded.rendered}\n`);
           } catch (e) {
             code = Math.max(code, reportError(e, globals().verbose));
           }
@@ -83,17 +106,52 @@ export function registerAuthoring(program: Command, globals: () => GlobalOptions
     .option("-f, --format <format>", "human | json | github", "human")
     .option("--deny-warnings", "exit 1 when there are warnings")
     .action(async (paths: string[], opts: { format: string; denyWarnings?: boolean }) => {
-      if (!["human", "json", "github"].includes(opts.format)) return exit(reportError(new CleanroomError("Configuration", `--format must be human, json or github, got ${opts.format}`)));
+      if (!["human", "json", "github"].includes(opts.format))
+        return exit(
+          reportError(
+            new CleanroomError(
+              "Configuration",
+              `--format must be human, json or github, got ${opts.format}`,
+            ),
+          ),
+        );
       const all: { file: string; messages: LintMessage[] }[] = [];
       const found = await eachTest(paths, {}, (f, loaded) => {
-        if (!("error" in loaded)) return void all.push({ file: f, messages: lintConfig(loaded.config) });
-        const err = loaded.error instanceof CleanroomError ? loaded.error : new CleanroomError("Internal", String(loaded.error));
-        all.push({ file: f, messages: [{ severity: "error", rule: `${err.kind.toLowerCase()}`, message: err.message.split("\n")[0]!, line: err.context.line }] });
+        if (!("error" in loaded))
+          return void all.push({ file: f, messages: lintConfig(loaded.config) });
+        const err =
+          loaded.error instanceof CleanroomError
+            ? loaded.error
+            : new CleanroomError("Internal", String(loaded.error));
+        all.push({
+          file: f,
+          messages: [
+            {
+              severity: "error",
+              rule: `${err.kind.toLowerCase()}`,
+              message: err.message.split("\n")[0]!,
+              line: err.context.line,
+            },
+          ],
+        });
       });
       if (found !== true) return exit(reportError(found, globals().verbose));
-      const errors = all.reduce((n, x) => n + x.messages.filter((m) => m.severity === "error").length, 0);
-      const warnings = all.reduce((n, x) => n + x.messages.filter((m) => m.severity === "warning").length, 0);
-      if (opts.format === "json") process.stdout.write(`${JSON.stringify(all.map((x) => ({ file: rel(x.file), messages: x.messages })), null, 2)}\n`);
+      const errors = all.reduce(
+        (n, x) => n + x.messages.filter((m) => m.severity === "error").length,
+        0,
+      );
+      const warnings = all.reduce(
+        (n, x) => n + x.messages.filter((m) => m.severity === "warning").length,
+        0,
+      );
+      if (opts.format === "json")
+        process.stdout.write(
+          `${JSON.stringify(
+            all.map((x) => ({ file: rel(x.file), messages: x.messages })),
+            null,
+            2,
+          )}\n`,
+        );
       else
         for (const x of all)
           for (const m of x.messages)
@@ -102,8 +160,17 @@ export function registerAuthoring(program: Command, globals: () => GlobalOptions
                 ? `::${m.severity} file=${rel(x.file)}${m.line ? `,line=${m.line}` : ""}::${m.rule}: ${m.message}\n`
                 : `${rel(x.file)}${m.line ? `:${m.line}` : ""}: ${m.severity}: ${m.message} [${m.rule}]\n`,
             );
-      if (opts.format !== "json") process.stdout.write(`${errors} error(s), ${warnings} warning(s) in ${all.length} file(s)\n`);
-      exit(errors > 0 ? EXIT.testFailed : warnings > 0 && opts.denyWarnings ? EXIT.testFailed : EXIT.ok);
+      if (opts.format !== "json")
+        process.stdout.write(
+          `${errors} error(s), ${warnings} warning(s) in ${all.length} file(s)\n`,
+        );
+      exit(
+        errors > 0
+          ? EXIT.testFailed
+          : warnings > 0 && opts.denyWarnings
+            ? EXIT.testFailed
+            : EXIT.ok,
+      );
     });
 }
 
@@ -111,7 +178,11 @@ export function registerAuthoring(program: Command, globals: () => GlobalOptions
  * Discovers the test files under `paths` and loads each, calling `visit` with the loaded test or
  * its error. Returns true, or the discovery error (nothing was visited).
  */
-async function eachTest(paths: readonly string[], map: Readonly<Record<string, string>>, visit: (file: string, loaded: { config: TestConfig } | { error: unknown }) => void): Promise<true | unknown> {
+async function eachTest(
+  paths: readonly string[],
+  map: Readonly<Record<string, string>>,
+  visit: (file: string, loaded: { config: TestConfig } | { error: unknown }) => void,
+): Promise<true | unknown> {
   let files: string[];
   try {
     files = discoverTestFiles(paths);
@@ -135,10 +206,25 @@ export function rel(f: string): string {
 }
 
 function planText(c: TestConfig, image: (ref: string) => string, defaultImage: string): string {
-  const lines = [`${rel(c.file)}: ${c.name} (${c.format})`, `  network: ${c.hermetic ? "internal (hermetic)" : "bridge"}`];
-  for (const s of c.services) lines.push(`  service ${s.id}: image ${s.image}${image(s.image) !== s.image ? ` → ${image(s.image)}` : ""}${s.args ? ` args ${JSON.stringify(s.args)}` : ""}${s.dependsOn.length ? ` after ${s.dependsOn.join(", ")}` : ""}`);
-  for (const st of c.steps) lines.push(`  step ${st.name}: exec ${JSON.stringify(st.command)} in ${st.service ?? `default (${image(defaultImage)})`}`);
-  for (const sc of c.scenarios) lines.push(`  scenario ${sc.name}: fresh container of ${sc.service ?? `default (${image(defaultImage)})`} running ${JSON.stringify(sc.argv ?? "service args")}${sc.timeoutMs ? `, timeout ${sc.timeoutMs}ms` : ""}${sc.steps.length ? `, then ${sc.steps.length} step(s)` : ""}`);
-  if (c.hasExpectations) lines.push(`  expectations: ${c.expect.spans.length} span rule(s)${c.expect.graph ? ", graph" : ""}${c.expect.counts ? ", counts" : ""}${c.expect.windows.length ? ", window" : ""}${c.expect.order ? ", order" : ""}${c.expect.status ? ", status" : ""}${c.expect.hermeticity ? ", hermeticity" : ""}`);
+  const lines = [
+    `${rel(c.file)}: ${c.name} (${c.format})`,
+    `  network: ${c.hermetic ? "internal (hermetic)" : "bridge"}`,
+  ];
+  for (const s of c.services)
+    lines.push(
+      `  service ${s.id}: image ${s.image}${image(s.image) !== s.image ? ` → ${image(s.image)}` : ""}${s.args ? ` args ${JSON.stringify(s.args)}` : ""}${s.dependsOn.length ? ` after ${s.dependsOn.join(", ")}` : ""}`,
+    );
+  for (const st of c.steps)
+    lines.push(
+      `  step ${st.name}: exec ${JSON.stringify(st.command)} in ${st.service ?? `default (${image(defaultImage)})`}`,
+    );
+  for (const sc of c.scenarios)
+    lines.push(
+      `  scenario ${sc.name}: fresh container of ${sc.service ?? `default (${image(defaultImage)})`} running ${JSON.stringify(sc.argv ?? "service args")}${sc.timeoutMs ? `, timeout ${sc.timeoutMs}ms` : ""}${sc.steps.length ? `, then ${sc.steps.length} step(s)` : ""}`,
+    );
+  if (c.hasExpectations)
+    lines.push(
+      `  expectations: ${c.expect.spans.length} span rule(s)${c.expect.graph ? ", graph" : ""}${c.expect.counts ? ", counts" : ""}${c.expect.windows.length ? ", window" : ""}${c.expect.order ? ", order" : ""}${c.expect.status ? ", status" : ""}${c.expect.hermeticity ? ", hermeticity" : ""}`,
+    );
   return `${lines.join("\n")}\n`;
 }

@@ -2,25 +2,44 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
-import { appendHistory, compareWithBaseline, loadBaseline, recordBaseline, type TddState } from "../../runner/baseline.js";
+import {
+  appendHistory,
+  compareWithBaseline,
+  loadBaseline,
+  recordBaseline,
+  type TddState,
+} from "../../runner/baseline.js";
 import { reportError, type GlobalOptions } from "../shared.js";
 import { runCommand } from "./run.js";
 
-export function registerBaseline(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+export function registerBaseline(
+  program: Command,
+  globals: () => GlobalOptions,
+  exit: (code: number) => void,
+): void {
   program
     .command("record")
-    .description("run tests and record their normalized traces and digests as baselines (.clnrm/baselines)")
+    .description(
+      "run tests and record their normalized traces and digests as baselines (.clnrm/baselines)",
+    )
     .argument("[paths...]")
     .action(async (paths: string[]) => {
       exit(
-        await runCommand(paths, { map: {}, cache: false, bundle: false }, globals(), (runs, project) => {
-          for (const r of runs) {
-            if (r.result.error) continue;
-            const b = recordBaseline(project.root, r);
-            process.stdout.write(`recorded ${b.name}: digest ${b.digest} (${r.spans.length} spans, ${b.verdict})\n`);
-          }
-          return undefined;
-        }),
+        await runCommand(
+          paths,
+          { map: {}, cache: false, bundle: false },
+          globals(),
+          (runs, project) => {
+            for (const r of runs) {
+              if (r.result.error) continue;
+              const b = recordBaseline(project.root, r);
+              process.stdout.write(
+                `recorded ${b.name}: digest ${b.digest} (${r.spans.length} spans, ${b.verdict})\n`,
+              );
+            }
+            return undefined;
+          },
+        ),
       );
     });
 
@@ -30,53 +49,81 @@ export function registerBaseline(program: Command, globals: () => GlobalOptions,
     .argument("[paths...]")
     .action(async (paths: string[]) => {
       exit(
-        await runCommand(paths, { map: {}, cache: false, bundle: false }, globals(), (runs, project) => {
-          let mismatches = 0;
-          for (const r of runs) {
-            try {
-              const o = compareWithBaseline(loadBaseline(project.root, r.result.name), r);
-              if (o.reproduced) {
-                process.stdout.write(`REPRODUCED ${o.name}: digest ${o.digest}\n`);
-                continue;
+        await runCommand(
+          paths,
+          { map: {}, cache: false, bundle: false },
+          globals(),
+          (runs, project) => {
+            let mismatches = 0;
+            for (const r of runs) {
+              try {
+                const o = compareWithBaseline(loadBaseline(project.root, r.result.name), r);
+                if (o.reproduced) {
+                  process.stdout.write(`REPRODUCED ${o.name}: digest ${o.digest}\n`);
+                  continue;
+                }
+                mismatches++;
+                process.stdout.write(
+                  `MISMATCH ${o.name}: baseline ${o.baselineDigest.slice(0, 16)}…, now ${o.digest.slice(0, 16)}…${o.verdictChanged ? " (verdict changed)" : ""}\n`,
+                );
+                for (const p of o.diff?.added ?? []) process.stdout.write(`  + ${p}\n`);
+                for (const p of o.diff?.removed ?? []) process.stdout.write(`  - ${p}\n`);
+                for (const c of o.diff?.changed ?? [])
+                  process.stdout.write(
+                    `  ~ ${c.path}\n${c.changes.map((x) => `      ${x}`).join("\n")}\n`,
+                  );
+              } catch (e) {
+                mismatches++;
+                reportError(e, globals().verbose);
               }
-              mismatches++;
-              process.stdout.write(`MISMATCH ${o.name}: baseline ${o.baselineDigest.slice(0, 16)}…, now ${o.digest.slice(0, 16)}…${o.verdictChanged ? " (verdict changed)" : ""}\n`);
-              for (const p of o.diff?.added ?? []) process.stdout.write(`  + ${p}\n`);
-              for (const p of o.diff?.removed ?? []) process.stdout.write(`  - ${p}\n`);
-              for (const c of o.diff?.changed ?? []) process.stdout.write(`  ~ ${c.path}\n${c.changes.map((x) => `      ${x}`).join("\n")}\n`);
-            } catch (e) {
-              mismatches++;
-              reportError(e, globals().verbose);
             }
-          }
-          return mismatches ? EXIT.testFailed : EXIT.ok;
-        }),
+            return mismatches ? EXIT.testFailed : EXIT.ok;
+          },
+        ),
       );
     });
 
   program
     .command("redgreen")
     .alias("red-green")
-    .description("TDD check: with --expect red every test must fail; with --expect green every test must pass after having been red")
+    .description(
+      "TDD check: with --expect red every test must fail; with --expect green every test must pass after having been red",
+    )
     .argument("[paths...]")
     .option("--expect <state>", "red | green", "green")
     .action(async (paths: string[], opts: { expect: string }) => {
-      if (opts.expect !== "red" && opts.expect !== "green") return exit(reportError(new Error(`--expect must be red or green, got ${opts.expect}`)));
+      if (opts.expect !== "red" && opts.expect !== "green")
+        return exit(reportError(new Error(`--expect must be red or green, got ${opts.expect}`)));
       const want = opts.expect as TddState;
       exit(
-        await runCommand(paths, { map: {}, cache: false, bundle: false }, globals(), (runs, project) => {
-          const states = runs.map((r) => ({ file: path.relative(project.root, r.result.file), name: r.result.name, state: (r.result.verdict === "passed" ? "green" : "red") as TddState }));
-          const history = appendHistory(project.root, states);
-          let violations = 0;
-          for (const s of states) {
-            let verdict = "ok";
-            if (s.state !== want) verdict = want === "red" ? "passes already: write a failing test first" : "still red";
-            else if (want === "green" && !history.some((h) => h.name === s.name && h.state === "red")) verdict = "skipped the red phase: it never failed before passing";
-            if (verdict !== "ok") violations++;
-            process.stdout.write(`${s.state.toUpperCase()} ${s.name}: ${verdict}\n`);
-          }
-          return violations ? EXIT.testFailed : EXIT.ok;
-        }),
+        await runCommand(
+          paths,
+          { map: {}, cache: false, bundle: false },
+          globals(),
+          (runs, project) => {
+            const states = runs.map((r) => ({
+              file: path.relative(project.root, r.result.file),
+              name: r.result.name,
+              state: (r.result.verdict === "passed" ? "green" : "red") as TddState,
+            }));
+            const history = appendHistory(project.root, states);
+            let violations = 0;
+            for (const s of states) {
+              let verdict = "ok";
+              if (s.state !== want)
+                verdict =
+                  want === "red" ? "passes already: write a failing test first" : "still red";
+              else if (
+                want === "green" &&
+                !history.some((h) => h.name === s.name && h.state === "red")
+              )
+                verdict = "skipped the red phase: it never failed before passing";
+              if (verdict !== "ok") violations++;
+              process.stdout.write(`${s.state.toUpperCase()} ${s.name}: ${verdict}\n`);
+            }
+            return violations ? EXIT.testFailed : EXIT.ok;
+          },
+        ),
       );
     });
 }

@@ -10,7 +10,11 @@ import { DevLoop, type DevEvent } from "../../runner/dev-loop.js";
 import { formatTestDetail } from "../../report/console.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
 
-export function registerDev(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+export function registerDev(
+  program: Command,
+  globals: () => GlobalOptions,
+  exit: (code: number) => void,
+): void {
   program
     .command("dev")
     .description("watch test files; on save re-render, re-validate and re-run only what changed")
@@ -33,18 +37,32 @@ export function registerDev(program: Command, globals: () => GlobalOptions, exit
       process.once("SIGTERM", () => void stop());
       try {
         const debounce = Number(opts.debounceMs);
-        if (!Number.isFinite(debounce) || debounce < 0) throw new CleanroomError("Configuration", `--debounce-ms must be a number ≥ 0, got ${opts.debounceMs}`);
+        if (!Number.isFinite(debounce) || debounce < 0)
+          throw new CleanroomError(
+            "Configuration",
+            `--debounce-ms must be a number ≥ 0, got ${opts.debounceMs}`,
+          );
         const project = loadProjectConfig({ configFile: globals().config });
         const files = discoverTestFiles(paths);
         await backend.ping();
         const tty = process.stdout.isTTY === true;
         const print = (e: DevEvent): void => {
           if (tty) process.stdout.write("\x1b[2J\x1b[H");
-          if (e.kind === "invalid") process.stdout.write(`INVALID ${e.file}\n${e.error.format()}\n`);
-          else process.stdout.write(`${formatTestDetail(e.result)}\n  (${e.mode === "run" ? "ran" : "re-evaluated the collected spans"} in ${e.latencyMs}ms)\n`);
-          process.stdout.write(`watching ${paths.length ? paths.join(", ") : "."} — save a file to re-run, Ctrl-C to stop\n`);
+          if (e.kind === "invalid")
+            process.stdout.write(`INVALID ${e.file}\n${e.error.format()}\n`);
+          else
+            process.stdout.write(
+              `${formatTestDetail(e.result)}\n  (${e.mode === "run" ? "ran" : "re-evaluated the collected spans"} in ${e.latencyMs}ms)\n`,
+            );
+          process.stdout.write(
+            `watching ${paths.length ? paths.join(", ") : "."} — save a file to re-run, Ctrl-C to stop\n`,
+          );
         };
-        loop = new DevLoop({ backend, project, runId, map: opts.map, signal: controller.signal }, print, debounce);
+        loop = new DevLoop(
+          { backend, project, runId, map: opts.map, signal: controller.signal },
+          print,
+          debounce,
+        );
         await loop.start(files, paths.length ? paths : ["."]);
       } catch (e) {
         await loop?.close().catch(() => undefined);

@@ -10,8 +10,17 @@ let taplo: TaploInstance | undefined;
 export async function formatToml(src: string, file: string): Promise<string | undefined> {
   if (isTemplate(src, file)) return undefined;
   parseToml(src, file); // refuse to format invalid TOML; the error names file:line:col
-  taplo ??= await (taploPkg as unknown as { Taplo: { initialize(): Promise<TaploInstance> } }).Taplo.initialize();
-  const out = taplo.format(src, { options: { reorderKeys: false, alignComments: false, arrayAutoCollapse: false, allowedBlankLines: 1 } });
+  taplo ??= await (
+    taploPkg as unknown as { Taplo: { initialize(): Promise<TaploInstance> } }
+  ).Taplo.initialize();
+  const out = taplo.format(src, {
+    options: {
+      reorderKeys: false,
+      alignComments: false,
+      arrayAutoCollapse: false,
+      allowedBlankLines: 1,
+    },
+  });
   return sortVars(out);
 }
 
@@ -38,5 +47,11 @@ export function sortVars(text: string): string {
     }
   }
   const sorted = [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return [...lines.slice(0, start + 1), ...sorted.flatMap((e) => e.lines), ...pending, ...body.slice(body.length - trailing), ...lines.slice(end)].join("\n");
+  return [
+    ...lines.slice(0, start + 1),
+    ...sorted.flatMap((e) => e.lines),
+    ...pending,
+    ...body.slice(body.length - trailing),
+    ...lines.slice(end),
+  ].join("\n");
 }

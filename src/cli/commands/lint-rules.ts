@@ -9,19 +9,54 @@ export interface LintMessage {
 }
 
 export function lintConfig(c: TestConfig): LintMessage[] {
-  const out: LintMessage[] = c.warnings.map((w) => ({ severity: w.severity, rule: w.message.startsWith("unknown key") ? "unknown-key" : "schema", message: `${w.keyPath}: ${w.message}`, line: w.line }));
-  if (c.format === "legacy") out.push({ severity: "warning", rule: "legacy-format", message: "legacy format ([test.metadata]/[[steps]]); the flat v0.7 form is [meta] + [[scenario]]" });
-  if (!c.description) out.push({ severity: "warning", rule: "missing-description", message: "no description" });
+  const out: LintMessage[] = c.warnings.map((w) => ({
+    severity: w.severity,
+    rule: w.message.startsWith("unknown key") ? "unknown-key" : "schema",
+    message: `${w.keyPath}: ${w.message}`,
+    line: w.line,
+  }));
+  if (c.format === "legacy")
+    out.push({
+      severity: "warning",
+      rule: "legacy-format",
+      message:
+        "legacy format ([test.metadata]/[[steps]]); the flat v0.7 form is [meta] + [[scenario]]",
+    });
+  if (!c.description)
+    out.push({ severity: "warning", rule: "missing-description", message: "no description" });
   for (const sc of c.scenarios)
-    if (!/^[A-Za-z0-9_.:-]+$/.test(sc.name)) out.push({ severity: "warning", rule: "scenario-name", message: `scenario name "${sc.name}" has characters outside [A-Za-z0-9_.:-]` });
+    if (!/^[A-Za-z0-9_.:-]+$/.test(sc.name))
+      out.push({
+        severity: "warning",
+        rule: "scenario-name",
+        message: `scenario name "${sc.name}" has characters outside [A-Za-z0-9_.:-]`,
+      });
   const o = c.expect.order;
-  const before = [...(o?.mustPrecede ?? []), ...(o?.mustFollow ?? []).map(([a, b]) => [b, a] as const)];
+  const before = [
+    ...(o?.mustPrecede ?? []),
+    ...(o?.mustFollow ?? []).map(([a, b]) => [b, a] as const),
+  ];
   for (const w of c.expect.windows)
     for (const inner of w.contains)
       for (const [a, b] of before)
         if ((a === inner && b === w.outer) || (a === w.outer && b === inner))
-          out.push({ severity: "error", rule: "contradiction", message: `"${a}" must end before "${b}" starts, but [[expect.window]] requires "${inner}" inside "${w.outer}"` });
-  for (const [a, b] of before) if (before.some(([x, y]) => x === b && y === a)) out.push({ severity: "error", rule: "contradiction", message: `order rules require both "${a}" before "${b}" and "${b}" before "${a}"` });
-  if (c.hasExpectations && c.otel?.exporter === "none") out.push({ severity: "warning", rule: "otel-disabled", message: "expectations are declared but [otel] exporter is \"none\"" });
+          out.push({
+            severity: "error",
+            rule: "contradiction",
+            message: `"${a}" must end before "${b}" starts, but [[expect.window]] requires "${inner}" inside "${w.outer}"`,
+          });
+  for (const [a, b] of before)
+    if (before.some(([x, y]) => x === b && y === a))
+      out.push({
+        severity: "error",
+        rule: "contradiction",
+        message: `order rules require both "${a}" before "${b}" and "${b}" before "${a}"`,
+      });
+  if (c.hasExpectations && c.otel?.exporter === "none")
+    out.push({
+      severity: "warning",
+      rule: "otel-disabled",
+      message: 'expectations are declared but [otel] exporter is "none"',
+    });
   return out;
 }

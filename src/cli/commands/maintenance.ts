@@ -5,7 +5,11 @@ import { DockerBackend } from "../../engine/docker/docker-backend.js";
 import { sweep } from "../../engine/sweeper.js";
 import { reportError, type GlobalOptions } from "../shared.js";
 
-export function registerMaintenance(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+export function registerMaintenance(
+  program: Command,
+  globals: () => GlobalOptions,
+  exit: (code: number) => void,
+): void {
   program
     .command("sweep")
     .description("remove containers and networks left by clnrm runs that died")

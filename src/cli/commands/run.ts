@@ -44,7 +44,11 @@ export interface RunOptions {
 
 const collectList = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-export function registerRun(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+export function registerRun(
+  program: Command,
+  globals: () => GlobalOptions,
+  exit: (code: number) => void,
+): void {
   program
     .command("run")
     .description("run tests in fresh container environments and validate their spans")
@@ -60,28 +64,52 @@ export function registerRun(program: Command, globals: () => GlobalOptions, exit
     .option("--force", "ignore the cache: run every test")
     .option("--no-cache", "neither read nor write the cache")
     .option("--no-bundle", "do not write failure bundles")
-    .option("--secret <NAME>", "redact the value of this environment variable everywhere (repeatable)", collectList, [])
+    .option(
+      "--secret <NAME>",
+      "redact the value of this environment variable everywhere (repeatable)",
+      collectList,
+      [],
+    )
     .option("--span-timeout <ms>", "longest wait for spans after the last scenario", "10000")
-    .option("--otel-exporter <kind>", "where clnrm's own spans go: none | stdout | otlp-http | otlp-grpc", "none")
+    .option(
+      "--otel-exporter <kind>",
+      "where clnrm's own spans go: none | stdout | otlp-http | otlp-grpc",
+      "none",
+    )
     .option("--otel-endpoint <url>", "endpoint for --otel-exporter otlp-http / otlp-grpc")
-    .action(async (paths: string[], opts: RunOptions) => exit(await runCommand(paths, opts, globals())));
+    .action(async (paths: string[], opts: RunOptions) =>
+      exit(await runCommand(paths, opts, globals())),
+    );
 
   program
     .command("self-test")
-    .description("run clnrm's own scenarios in a container and validate its own spans (needs Docker)")
+    .description(
+      "run clnrm's own scenarios in a container and validate its own spans (needs Docker)",
+    )
     .option("--node-image <image>", "image with node to run clnrm in", "clnrm/node:20")
     .option("--busybox-image <image>", "image the inner scenarios use", "clnrm/busybox:local")
     .option("--report-json <file>", "write the JSON report")
     .action(async (opts: { nodeImage: string; busyboxImage: string; reportJson?: string }) => {
       const { outer } = writeSelfTest(opts.nodeImage, opts.busyboxImage);
-      exit(await runCommand([outer], { map: {}, reportJson: opts.reportJson, spanTimeout: "15000", cache: false }, globals()));
+      exit(
+        await runCommand(
+          [outer],
+          { map: {}, reportJson: opts.reportJson, spanTimeout: "15000", cache: false },
+          globals(),
+        ),
+      );
     });
 }
 
 /** Called after a run with every test's spans; may print more and decide the exit code (record/repro/redgreen). */
 export type PostRun = (runs: readonly TestRun[], project: ProjectConfig) => number | undefined;
 
-export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOptions, postRun?: PostRun): Promise<number> {
+export async function runCommand(
+  paths: string[],
+  opts: RunOptions,
+  g: GlobalOptions,
+  postRun?: PostRun,
+): Promise<number> {
   const started = Date.now();
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
   const controller = new AbortController();
@@ -102,44 +130,103 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
   const backend = new DockerBackend();
   try {
     const project = loadProjectConfig({ configFile: g.config });
-    for (const w of project.warnings) process.stderr.write(`warning: ${project.file}: ${w.keyPath}: ${w.message}\n`);
+    for (const w of project.warnings)
+      process.stderr.write(`warning: ${project.file}: ${w.keyPath}: ${w.message}\n`);
     const files = discoverTestFiles(paths);
     const jobs = opts.jobs ? Number(opts.jobs) : project.jobs;
-    if (!Number.isInteger(jobs) || jobs < 1) throw new CleanroomError("Configuration", `--jobs must be a whole number ≥ 1, got ${opts.jobs}`);
+    if (!Number.isInteger(jobs) || jobs < 1)
+      throw new CleanroomError(
+        "Configuration",
+        `--jobs must be a whole number ≥ 1, got ${opts.jobs}`,
+      );
     const exporter = (opts.otelExporter ?? "none") as SelfExporter;
-    if (!["none", "stdout", "otlp-http", "otlp-grpc"].includes(exporter)) throw new CleanroomError("Configuration", `--otel-exporter must be none, stdout, otlp-http or otlp-grpc, got ${exporter}`);
+    if (!["none", "stdout", "otlp-http", "otlp-grpc"].includes(exporter))
+      throw new CleanroomError(
+        "Configuration",
+        `--otel-exporter must be none, stdout, otlp-http or otlp-grpc, got ${exporter}`,
+      );
     await backend.ping();
     const swept = await sweep(backend);
-    if (swept.containers || swept.networks) process.stderr.write(`swept ${swept.containers} container(s) and ${swept.networks} network(s) left by runs that died\n`);
+    if (swept.containers || swept.networks)
+      process.stderr.write(
+        `swept ${swept.containers} container(s) and ${swept.networks} network(s) left by runs that died\n`,
+      );
     const tracer = await createSelfTracer(exporter, opts.otelEndpoint);
-    const runSpan = tracer.root("clnrm.run", { "clnrm.version": "0.7.0", "test.count": files.length, component: "runner", "run.id": runId });
+    const runSpan = tracer.root("clnrm.run", {
+      "clnrm.version": "0.7.0",
+      "test.count": files.length,
+      component: "runner",
+      "run.id": runId,
+    });
     const cache = opts.cache === false ? undefined : new ResultCache(project.cacheDir);
     const progress = new LiveProgress();
     const runs = await runSuite(files, {
-      backend, project, runId, renderer: new TemplateRenderer(), jobs, failFast: opts.failFast ?? project.failFast, signal: controller.signal,
-      map: opts.map, hermetic: opts.hermetic, runSpan, secrets: new Set(opts.secret ?? []), spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
-      cache, force: opts.force === true,
+      backend,
+      project,
+      runId,
+      renderer: new TemplateRenderer(),
+      jobs,
+      failFast: opts.failFast ?? project.failFast,
+      signal: controller.signal,
+      map: opts.map,
+      hermetic: opts.hermetic,
+      runSpan,
+      secrets: new Set(opts.secret ?? []),
+      spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
+      cache,
+      force: opts.force === true,
       onStart: (file) => progress.start(file, path.relative(process.cwd(), file) || file),
       onProgress: (file, m) => progress.update(file, m),
       onDone: (r) => progress.done(r.result.file),
     });
     progress.stop();
     const tests = runs.map((r) => r.result);
-    const run: RunResult = { runId, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, tests, interrupted };
+    const run: RunResult = {
+      runId,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      tests,
+      interrupted,
+    };
     const allPassed = tests.every((t) => t.verdict === "passed");
-    runSpan.setAttributes({ result: allPassed ? "pass" : "fail", "tests.passed": tests.filter((t) => t.verdict === "passed").length, "tests.failed": tests.filter((t) => t.verdict === "failed").length });
-    runSpan.end(allPassed ? undefined : `${tests.filter((t) => t.verdict === "failed").length} test(s) failed`);
-    await tracer.shutdown().catch((e: Error) => process.stderr.write(`warning: exporting clnrm's own spans failed: ${e.message}\n`));
+    runSpan.setAttributes({
+      result: allPassed ? "pass" : "fail",
+      "tests.passed": tests.filter((t) => t.verdict === "passed").length,
+      "tests.failed": tests.filter((t) => t.verdict === "failed").length,
+    });
+    runSpan.end(
+      allPassed
+        ? undefined
+        : `${tests.filter((t) => t.verdict === "failed").length} test(s) failed`,
+    );
+    await tracer
+      .shutdown()
+      .catch((e: Error) =>
+        process.stderr.write(`warning: exporting clnrm's own spans failed: ${e.message}\n`),
+      );
     for (const t of tests) process.stdout.write(`${formatTestDetail(t, (g.verbose ?? 0) > 0)}\n`);
-    writeReports(run, runs, { json: opts.reportJson, junit: opts.reportJunit, html: opts.reportHtml, digest: opts.digest });
+    writeReports(run, runs, {
+      json: opts.reportJson,
+      junit: opts.reportJunit,
+      html: opts.reportHtml,
+      digest: opts.digest,
+    });
     writeFileReports(run, runs, project.reportDir);
     if (opts.bundle !== false) {
-      for (const r of runs.filter((x) => x.result.verdict === "failed" && !x.result.error?.message.startsWith("not run"))) {
+      for (const r of runs.filter(
+        (x) => x.result.verdict === "failed" && !x.result.error?.message.startsWith("not run"),
+      )) {
         let dir: string;
         try {
-          dir = writeFailureBundle(path.join(project.reportDir, "failures"), runId, { result: r.result, rendered: r.config ? r.redact?.text(r.config.source) ?? r.config.source : undefined, spansOtlp: spansToOtlpJson(redactedSpans(r)) });
+          dir = writeFailureBundle(path.join(project.reportDir, "failures"), runId, {
+            result: r.result,
+            rendered: r.config ? (r.redact?.text(r.config.source) ?? r.config.source) : undefined,
+            spansOtlp: spansToOtlpJson(redactedSpans(r)),
+          });
         } catch (e) {
-          process.stderr.write(`warning: cannot write the failure bundle under ${project.reportDir}: ${(e as Error).message}\n`);
+          process.stderr.write(
+            `warning: cannot write the failure bundle under ${project.reportDir}: ${(e as Error).message}\n`,
+          );
           continue;
         }
         process.stdout.write(`  failure bundle: ${path.relative(process.cwd(), dir) || dir}\n`);
@@ -149,9 +236,14 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
       try {
         cache.save();
       } catch (e) {
-        process.stderr.write(`warning: cannot write the cache in ${project.cacheDir}: ${(e as Error).message}\n`);
+        process.stderr.write(
+          `warning: cannot write the cache in ${project.cacheDir}: ${(e as Error).message}\n`,
+        );
       }
-      if (cache.hits > 0) process.stdout.write(`cache: ${cache.hitRate()} unchanged since they passed (use --force to run them)\n`);
+      if (cache.hits > 0)
+        process.stdout.write(
+          `cache: ${cache.hitRate()} unchanged since they passed (use --force to run them)\n`,
+        );
     }
     process.stdout.write(`${formatSummary(run)}\n`);
     const decided = interrupted ? undefined : postRun?.(runs, project);
@@ -160,8 +252,10 @@ export async function runCommand(paths: string[], opts: RunOptions, g: GlobalOpt
       await sweep(backend, runId).catch(() => undefined);
       return EXIT.interrupted;
     }
-    if (tests.some((t) => t.error && ["Configuration", "Template"].includes(t.error.kind))) return EXIT.usage;
-    if (tests.some((t) => t.error && ["Container", "Network"].includes(t.error.kind))) return EXIT.infrastructure;
+    if (tests.some((t) => t.error && ["Configuration", "Template"].includes(t.error.kind)))
+      return EXIT.usage;
+    if (tests.some((t) => t.error && ["Container", "Network"].includes(t.error.kind)))
+      return EXIT.infrastructure;
     return allPassed ? EXIT.ok : EXIT.testFailed;
   } catch (e) {
     await sweep(backend, runId).catch(() => undefined);
@@ -188,7 +282,8 @@ function writeReports(run: RunResult, runs: readonly TestRun[], to: ReportTarget
   if (to.json) write(to.json, `${JSON.stringify(jsonReport(run), null, 2)}\n`);
   if (to.junit) write(to.junit, junitReport(run));
   if (to.html) write(to.html, htmlReport(run, runs.map(redactedSpans)));
-  if (to.digest) write(to.digest, run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""));
+  if (to.digest)
+    write(to.digest, run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""));
 }
 
 /** `[report] json/junit/html/digest` in a test file: that test's reports, relative to the project's report dir. */
@@ -197,6 +292,11 @@ function writeFileReports(run: RunResult, runs: readonly TestRun[], reportDir: s
     const rep = r.config?.report;
     if (!rep || (!rep.json && !rep.junit && !rep.html && !rep.digest)) continue;
     const at = (f: string | undefined): string | undefined => f && path.resolve(reportDir, f);
-    writeReports({ ...run, tests: [r.result] }, [r], { json: at(rep.json), junit: at(rep.junit), html: at(rep.html), digest: at(rep.digest) });
+    writeReports({ ...run, tests: [r.result] }, [r], {
+      json: at(rep.json),
+      junit: at(rep.junit),
+      html: at(rep.html),
+      digest: at(rep.digest),
+    });
   }
 }

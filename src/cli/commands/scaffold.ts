@@ -8,10 +8,16 @@ import { reportError, type GlobalOptions } from "../shared.js";
 import { EXAMPLE_CONFIG, EXAMPLE_TEST, TEMPLATES } from "./scaffold-texts.js";
 import { formatToml } from "./format-toml.js";
 
-export function registerScaffold(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+export function registerScaffold(
+  program: Command,
+  globals: () => GlobalOptions,
+  exit: (code: number) => void,
+): void {
   program
     .command("init")
-    .description("write an example v0.7 test and a cleanroom.toml (runs offline with the local images)")
+    .description(
+      "write an example v0.7 test and a cleanroom.toml (runs offline with the local images)",
+    )
     .option("--force", "overwrite existing files")
     .option("-d, --dir <dir>", "where to write", ".")
     .action((opts: { force?: boolean; dir: string }) => {
@@ -21,7 +27,10 @@ export function registerScaffold(program: Command, globals: () => GlobalOptions,
           [path.join(opts.dir, "tests/example.clnrm.toml"), EXAMPLE_TEST],
         ];
         for (const [f] of files)
-          if (fs.existsSync(f) && !opts.force) throw new CleanroomError("Io", `${f} already exists`, { hint: "use --force to overwrite" });
+          if (fs.existsSync(f) && !opts.force)
+            throw new CleanroomError("Io", `${f} already exists`, {
+              hint: "use --force to overwrite",
+            });
         for (const [f, text] of files) {
           fs.mkdirSync(path.dirname(f), { recursive: true });
           fs.writeFileSync(f, text);
@@ -41,7 +50,14 @@ export function registerScaffold(program: Command, globals: () => GlobalOptions,
     .option("-o, --output <file>", "write to a file")
     .action((kind: string, opts: { output?: string }) => {
       const text = TEMPLATES[kind];
-      if (!text) return exit(reportError(new CleanroomError("Configuration", `unknown template "${kind}"`, { hint: `one of: ${Object.keys(TEMPLATES).join(", ")}` })));
+      if (!text)
+        return exit(
+          reportError(
+            new CleanroomError("Configuration", `unknown template "${kind}"`, {
+              hint: `one of: ${Object.keys(TEMPLATES).join(", ")}`,
+            }),
+          ),
+        );
       if (opts.output) fs.writeFileSync(opts.output, text);
       else process.stdout.write(text);
       exit(EXIT.ok);

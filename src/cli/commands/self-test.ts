@@ -14,9 +14,15 @@ export interface SelfTestFiles {
 }
 
 /** Writes the inner test, the inner project config and the outer (validating) test into a fresh folder. */
-export function writeSelfTest(nodeImage = "clnrm/node:20", busyboxImage = "clnrm/busybox:local"): SelfTestFiles {
+export function writeSelfTest(
+  nodeImage = "clnrm/node:20",
+  busyboxImage = "clnrm/busybox:local",
+): SelfTestFiles {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clnrm-self-test-"));
-  fs.writeFileSync(path.join(dir, "cleanroom.toml"), `[images.aliases]\n"alpine:latest" = "${busyboxImage}"\n`);
+  fs.writeFileSync(
+    path.join(dir, "cleanroom.toml"),
+    `[images.aliases]\n"alpine:latest" = "${busyboxImage}"\n`,
+  );
   fs.writeFileSync(
     path.join(dir, "inner.clnrm.toml"),
     `[test.metadata]
@@ -35,7 +41,8 @@ command = ["sh", "-c", "echo data > /tmp/f && cat /tmp/f"]
 expected_output_regex = "^data$"
 `,
   );
-  const mount = (host: string, container: string): string => `{ host_path = ${JSON.stringify(host)}, container_path = "${container}", read_only = true }`;
+  const mount = (host: string, container: string): string =>
+    `{ host_path = ${JSON.stringify(host)}, container_path = "${container}", read_only = true }`;
   const outer = path.join(dir, "self-test.clnrm.toml");
   fs.writeFileSync(
     outer,

@@ -17,7 +17,11 @@ function loadSpans(file: string): Span[] {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new CleanroomError("Io", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, { context: { file } });
+    throw new CleanroomError(
+      "Io",
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+      { context: { file } },
+    );
   }
   return spansFromFile(text, file);
 }
@@ -28,13 +32,19 @@ export function treeLines(spans: readonly Span[]): string[] {
   const walk = (s: Span, prefix: string, last: boolean, root: boolean): void => {
     out.push(root ? s.name : `${prefix}${last ? "└── " : "├── "}${s.name}`);
     const c = tree.children(s.spanId);
-    c.forEach((k, i) => walk(k, root ? "" : `${prefix}${last ? "    " : "│   "}`, i === c.length - 1, false));
+    c.forEach((k, i) =>
+      walk(k, root ? "" : `${prefix}${last ? "    " : "│   "}`, i === c.length - 1, false),
+    );
   };
   tree.roots.forEach((r) => walk(r, "", true, true));
   return out;
 }
 
-export function registerTrace(program: Command, globals: () => GlobalOptions, exit: (code: number) => void): void {
+export function registerTrace(
+  program: Command,
+  globals: () => GlobalOptions,
+  exit: (code: number) => void,
+): void {
   program
     .command("analyze")
     .description("validate a recorded trace against a test's expectations (offline)")
@@ -46,9 +56,14 @@ export function registerTrace(program: Command, globals: () => GlobalOptions, ex
         const { config } = await loadTestFile(testFile);
         const findings = checkExpectations(config, spans);
         process.stdout.write(`${spans.length} spans, digest sha256:${traceDigest(spans)}\n`);
-        if (!config.hasExpectations) process.stdout.write("the test declares no [expect.*] blocks\n");
+        if (!config.hasExpectations)
+          process.stdout.write("the test declares no [expect.*] blocks\n");
         for (const f of findings) process.stdout.write(`${formatFinding(f, "  ")}\n`);
-        process.stdout.write(findings.length ? `FAIL ${config.name}: ${findings.length} finding(s), first: ${findings[0]!.rule}\n` : `PASS ${config.name}\n`);
+        process.stdout.write(
+          findings.length
+            ? `FAIL ${config.name}: ${findings.length} finding(s), first: ${findings[0]!.rule}\n`
+            : `PASS ${config.name}\n`,
+        );
         exit(findings.length ? EXIT.testFailed : EXIT.ok);
       } catch (e) {
         exit(reportError(e, globals().verbose));
@@ -71,14 +86,24 @@ export function registerTrace(program: Command, globals: () => GlobalOptions, ex
         }
         if (opts.attr) {
           const [k, v] = opts.attr.split("=", 2) as [string, string | undefined];
-          spans = spans.filter((s) => (v === undefined ? k in s.attributes : attrString(s.attributes[k]) === v));
+          spans = spans.filter((s) =>
+            v === undefined ? k in s.attributes : attrString(s.attributes[k]) === v,
+          );
         }
-        if (opts.format === "json") process.stdout.write(`${JSON.stringify(spans.map(spanToJson), null, 2)}\n`);
+        if (opts.format === "json")
+          process.stdout.write(`${JSON.stringify(spans.map(spanToJson), null, 2)}\n`);
         else {
-          const rows = spans.map((s) => [s.name, String(s.resource["service.name"] ?? ""), durationMs(s)?.toFixed(3) ?? "-", s.status.code, s.kind ?? "-"]);
+          const rows = spans.map((s) => [
+            s.name,
+            String(s.resource["service.name"] ?? ""),
+            durationMs(s)?.toFixed(3) ?? "-",
+            s.status.code,
+            s.kind ?? "-",
+          ]);
           const head = ["SPAN NAME", "SERVICE", "DURATION MS", "STATUS", "KIND"];
           const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-          for (const r of [head, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(w[i]!)).join("  ")}\n`);
+          for (const r of [head, ...rows])
+            process.stdout.write(`${r.map((c, i) => c.padEnd(w[i]!)).join("  ")}\n`);
           process.stdout.write(`${spans.length} span(s)\n`);
         }
         exit(EXIT.ok);
@@ -100,8 +125,11 @@ export function registerTrace(program: Command, globals: () => GlobalOptions, ex
         else {
           for (const p of d.added) process.stdout.write(`+ ${p}\n`);
           for (const p of d.removed) process.stdout.write(`- ${p}\n`);
-          for (const c of d.changed) process.stdout.write(`~ ${c.path}\n${c.changes.map((x) => `    ${x}`).join("\n")}\n`);
-          process.stdout.write(`${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed\n`);
+          for (const c of d.changed)
+            process.stdout.write(`~ ${c.path}\n${c.changes.map((x) => `    ${x}`).join("\n")}\n`);
+          process.stdout.write(
+            `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed\n`,
+          );
         }
         exit(d.added.length + d.removed.length + d.changed.length > 0 ? EXIT.testFailed : EXIT.ok);
       } catch (e) {
@@ -118,14 +146,30 @@ export function registerTrace(program: Command, globals: () => GlobalOptions, ex
       try {
         const spans = loadSpans(traceFile);
         const byId = new Map(spans.map((s) => [s.spanId, s]));
-        const edges = spans.filter((s) => s.parentSpanId && byId.has(s.parentSpanId)).map((s) => [s.parentSpanId!, s.spanId] as const);
+        const edges = spans
+          .filter((s) => s.parentSpanId && byId.has(s.parentSpanId))
+          .map((s) => [s.parentSpanId!, s.spanId] as const);
         const q = (s: string): string => JSON.stringify(s);
         let out: string;
-        if (opts.format === "dot") out = `digraph trace {\n${spans.map((s) => `  ${q(s.spanId)} [label=${q(s.name)}];`).join("\n")}\n${edges.map(([a, b]) => `  ${q(a)} -> ${q(b)};`).join("\n")}\n}`;
-        else if (opts.format === "mermaid") out = `graph TD\n${spans.map((s) => `  s${s.spanId}["${s.name.replace(/"/g, "'")}"]`).join("\n")}\n${edges.map(([a, b]) => `  s${a} --> s${b}`).join("\n")}`;
-        else if (opts.format === "json") out = JSON.stringify({ nodes: spans.map((s) => ({ id: s.spanId, name: s.name, kind: s.kind ?? null })), edges: edges.map(([source, target]) => ({ source, target })) }, null, 2);
+        if (opts.format === "dot")
+          out = `digraph trace {\n${spans.map((s) => `  ${q(s.spanId)} [label=${q(s.name)}];`).join("\n")}\n${edges.map(([a, b]) => `  ${q(a)} -> ${q(b)};`).join("\n")}\n}`;
+        else if (opts.format === "mermaid")
+          out = `graph TD\n${spans.map((s) => `  s${s.spanId}["${s.name.replace(/"/g, "'")}"]`).join("\n")}\n${edges.map(([a, b]) => `  s${a} --> s${b}`).join("\n")}`;
+        else if (opts.format === "json")
+          out = JSON.stringify(
+            {
+              nodes: spans.map((s) => ({ id: s.spanId, name: s.name, kind: s.kind ?? null })),
+              edges: edges.map(([source, target]) => ({ source, target })),
+            },
+            null,
+            2,
+          );
         else if (opts.format === "ascii") out = treeLines(spans).join("\n");
-        else throw new CleanroomError("Configuration", `--format must be ascii, dot, mermaid or json, got ${opts.format}`);
+        else
+          throw new CleanroomError(
+            "Configuration",
+            `--format must be ascii, dot, mermaid or json, got ${opts.format}`,
+          );
         process.stdout.write(`${out}\n`);
         exit(EXIT.ok);
       } catch (e) {

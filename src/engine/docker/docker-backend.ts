@@ -3,7 +3,16 @@ import { Writable } from "node:stream";
 import Docker from "dockerode";
 import { CleanroomError } from "../../core/errors.js";
 import type { PullPolicy } from "../../config/project.js";
-import type { Backend, ContainerSpec, ContainerState, ExecOptions, ExecResult, ManagedResource, NetworkInfo, WaitResult } from "../backend.js";
+import type {
+  Backend,
+  ContainerSpec,
+  ContainerState,
+  ExecOptions,
+  ExecResult,
+  ManagedResource,
+  NetworkInfo,
+  WaitResult,
+} from "../backend.js";
 import { LABEL_MANAGED } from "../backend.js";
 import { CappedBuffer, demuxBuffer } from "./demux.js";
 
@@ -24,21 +33,27 @@ export class DockerBackend implements Backend {
       const v = await this.docker.version();
       return `${v.Version} (API ${v.ApiVersion})`;
     } catch (e) {
-      throw new CleanroomError("Container", `Docker engine not reachable at ${this.endpoint}: ${(e as Error).message}`, {
-        hint: "run `npm run setup` (installs and starts dockerd), or set DOCKER_HOST to a running engine (Podman: its Docker-compatible socket)",
-        cause: e,
-      });
+      throw new CleanroomError(
+        "Container",
+        `Docker engine not reachable at ${this.endpoint}: ${(e as Error).message}`,
+        {
+          hint: "run `npm run setup` (installs and starts dockerd), or set DOCKER_HOST to a running engine (Podman: its Docker-compatible socket)",
+          cause: e,
+        },
+      );
     }
   }
 
   async ensureImage(image: string, policy: PullPolicy): Promise<string> {
     const present = await this.imageId(image);
     if (present && policy !== "always") return present;
-    if (policy === "never") throw missingImage(image, "pull_policy is \"never\"");
+    if (policy === "never") throw missingImage(image, 'pull_policy is "never"');
     try {
       const stream = await this.docker.pull(image);
       await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+        this.docker.modem.followProgress(stream, (err: Error | null) =>
+          err ? reject(err) : resolve(),
+        ),
       );
     } catch (e) {
       if (present) return present; // "always" but the registry is unreachable: keep the local copy
@@ -57,8 +72,18 @@ export class DockerBackend implements Backend {
     }
   }
 
-  async createNetwork(name: string, internal: boolean, labels: Readonly<Record<string, string>>): Promise<NetworkInfo> {
-    const net = await this.docker.createNetwork({ Name: name, Driver: "bridge", Internal: internal, CheckDuplicate: true, Labels: { ...labels } });
+  async createNetwork(
+    name: string,
+    internal: boolean,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<NetworkInfo> {
+    const net = await this.docker.createNetwork({
+      Name: name,
+      Driver: "bridge",
+      Internal: internal,
+      CheckDuplicate: true,
+      Labels: { ...labels },
+    });
     const info = await net.inspect();
     const gateway = info.IPAM?.Config?.[0]?.Gateway as string | undefined;
     if (!gateway) throw new CleanroomError("Network", `network ${name} has no gateway address`);
@@ -87,7 +112,12 @@ export class DockerBackend implements Backend {
         name: spec.name,
         ExposedPorts: exposed,
         Healthcheck: spec.healthcheck
-          ? { Test: [...spec.healthcheck.test], Interval: spec.healthcheck.intervalMs * 1e6, Timeout: spec.healthcheck.timeoutMs * 1e6, Retries: spec.healthcheck.retries }
+          ? {
+              Test: [...spec.healthcheck.test],
+              Interval: spec.healthcheck.intervalMs * 1e6,
+              Timeout: spec.healthcheck.timeoutMs * 1e6,
+              Retries: spec.healthcheck.retries,
+            }
           : undefined,
         HostConfig: {
           NetworkMode: spec.network?.name,
@@ -97,23 +127,37 @@ export class DockerBackend implements Backend {
           Memory: spec.memoryBytes,
           Init: false,
         },
-        NetworkingConfig: spec.network ? { EndpointsConfig: { [spec.network.name]: { Aliases: [...spec.network.aliases] } } } : undefined,
+        NetworkingConfig: spec.network
+          ? { EndpointsConfig: { [spec.network.name]: { Aliases: [...spec.network.aliases] } } }
+          : undefined,
       });
     } catch (e) {
-      throw new CleanroomError("Container", `cannot create a container from ${spec.image}: ${(e as Error).message}`, { cause: e });
+      throw new CleanroomError(
+        "Container",
+        `cannot create a container from ${spec.image}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     try {
       await container.start();
     } catch (e) {
-      throw new CleanroomError("Container", `container from ${spec.image} did not start: ${(e as Error).message}`, {
-        context: { containerId: container.id },
-        cause: e,
-      });
+      throw new CleanroomError(
+        "Container",
+        `container from ${spec.image} did not start: ${(e as Error).message}`,
+        {
+          context: { containerId: container.id },
+          cause: e,
+        },
+      );
     }
     return container.id;
   }
 
-  async exec(containerId: string, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  async exec(
+    containerId: string,
+    argv: readonly string[],
+    options: ExecOptions = {},
+  ): Promise<ExecResult> {
     const started = Date.now();
     const container = this.docker.getContainer(containerId);
     const exec = await container.exec({
@@ -127,7 +171,8 @@ export class DockerBackend implements Backend {
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     const out = new CappedBuffer(max);
     const err = new CappedBuffer(max);
-    const sink = (b: CappedBuffer): Writable => new Writable({ write: (chunk: Buffer, _e, cb) => (b.push(chunk), cb()) });
+    const sink = (b: CappedBuffer): Writable =>
+      new Writable({ write: (chunk: Buffer, _e, cb) => (b.push(chunk), cb()) });
     this.docker.modem.demuxStream(stream, sink(out), sink(err));
     let timedOut = false;
     const finished = new Promise<void>((resolve) => {
@@ -162,10 +207,20 @@ export class DockerBackend implements Backend {
       options.signal?.removeEventListener("abort", onAbort);
     }
     const info = await exec.inspect().catch(() => undefined);
-    return { exitCode: info?.ExitCode ?? -1, stdout: out.text(), stderr: err.text(), durationMs: Date.now() - started, timedOut };
+    return {
+      exitCode: info?.ExitCode ?? -1,
+      stdout: out.text(),
+      stderr: err.text(),
+      durationMs: Date.now() - started,
+      timedOut,
+    };
   }
 
-  async wait(containerId: string, timeoutMs: number | undefined, signal?: AbortSignal): Promise<WaitResult> {
+  async wait(
+    containerId: string,
+    timeoutMs: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<WaitResult> {
     const started = Date.now();
     const container = this.docker.getContainer(containerId);
     let timedOut = false;
@@ -188,9 +243,14 @@ export class DockerBackend implements Backend {
     }
   }
 
-  async logs(containerId: string, maxBytes = DEFAULT_MAX_OUTPUT): Promise<{ stdout: string; stderr: string }> {
+  async logs(
+    containerId: string,
+    maxBytes = DEFAULT_MAX_OUTPUT,
+  ): Promise<{ stdout: string; stderr: string }> {
     try {
-      const buf = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      const buf = (await this.docker
+        .getContainer(containerId)
+        .logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
       const { stdout, stderr } = demuxBuffer(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
       const cap = (b: Buffer): string => {
         const c = new CappedBuffer(maxBytes);
@@ -223,7 +283,9 @@ export class DockerBackend implements Backend {
   }
 
   async remove(containerId: string): Promise<void> {
-    await ignoreMissing(() => this.docker.getContainer(containerId).remove({ force: true, v: true }));
+    await ignoreMissing(() =>
+      this.docker.getContainer(containerId).remove({ force: true, v: true }),
+    );
   }
 
   async listManaged(): Promise<{ containers: ManagedResource[]; networks: ManagedResource[] }> {
@@ -240,9 +302,13 @@ export class DockerBackend implements Backend {
 }
 
 function missingImage(image: string, why: string): CleanroomError {
-  return new CleanroomError("Container", `image ${image} is not present locally and cannot be pulled (${why})`, {
-    hint: `build it locally, or map it to a local image in cleanroom.toml: [images.aliases] "${image}" = "clnrm/busybox:local"`,
-  });
+  return new CleanroomError(
+    "Container",
+    `image ${image} is not present locally and cannot be pulled (${why})`,
+    {
+      hint: `build it locally, or map it to a local image in cleanroom.toml: [images.aliases] "${image}" = "clnrm/busybox:local"`,
+    },
+  );
 }
 
 async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {

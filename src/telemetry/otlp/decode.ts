@@ -6,21 +6,33 @@
 import { gunzipSync } from "node:zlib";
 import { CleanroomError } from "../../core/errors.js";
 import type { SpanKindName, StatusName } from "../../config/types.js";
-import { KIND_BY_NUMBER, STATUS_BY_NUMBER, type AttrValue, type Span, type SpanEvent } from "../span.js";
+import {
+  KIND_BY_NUMBER,
+  STATUS_BY_NUMBER,
+  type AttrValue,
+  type Span,
+  type SpanEvent,
+} from "../span.js";
 import { ExportTraceServiceRequest } from "./wire.js";
 
 type Obj = Record<string, unknown>;
-const has = (o: unknown, k: string): boolean => typeof o === "object" && o !== null && Object.prototype.hasOwnProperty.call(o, k);
-const get = (o: unknown, k: string): unknown => (typeof o === "object" && o !== null ? (o as Obj)[k] : undefined);
+const has = (o: unknown, k: string): boolean =>
+  typeof o === "object" && o !== null && Object.prototype.hasOwnProperty.call(o, k);
+const get = (o: unknown, k: string): unknown =>
+  typeof o === "object" && o !== null ? (o as Obj)[k] : undefined;
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Hex id from bytes, hex or base64 text. An empty or all-zero id is "no id". */
 export function idHex(v: unknown, bytes: 8 | 16): string | undefined {
   let hex: string;
-  if (v instanceof Uint8Array) hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
+  if (v instanceof Uint8Array)
+    hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
   else if (typeof v === "string") {
     if (v.length === 0) return undefined;
-    hex = v.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(v) ? v.toLowerCase() : Buffer.from(v, "base64").toString("hex");
+    hex =
+      v.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(v)
+        ? v.toLowerCase()
+        : Buffer.from(v, "base64").toString("hex");
   } else return undefined;
   return hex.length === 0 || /^0+$/.test(hex) ? undefined : hex;
 }
@@ -89,9 +101,17 @@ export function requestToSpans(req: unknown, source: string): Span[] {
   for (const rs of list(get(req, "resourceSpans"))) {
     const resource = keyValues(get(get(rs, "resource"), "attributes"));
     // Both lists: a decoded message has an empty scopeSpans by default, an old sender fills only field 1000.
-    for (const ss of [...list(get(rs, "scopeSpans")), ...list(get(rs, "instrumentationLibrarySpans"))]) {
+    for (const ss of [
+      ...list(get(rs, "scopeSpans")),
+      ...list(get(rs, "instrumentationLibrarySpans")),
+    ]) {
       const sc = get(ss, "scope") ?? get(ss, "instrumentationLibrary");
-      const scope = sc ? { name: get(sc, "name") as string | undefined, version: get(sc, "version") as string | undefined } : undefined;
+      const scope = sc
+        ? {
+            name: get(sc, "name") as string | undefined,
+            version: get(sc, "version") as string | undefined,
+          }
+        : undefined;
       for (const s of list(get(ss, "spans"))) {
         const traceId = idHex(get(s, "traceId"), 16);
         const spanId = idHex(get(s, "spanId"), 8);
@@ -113,9 +133,15 @@ export function requestToSpans(req: unknown, source: string): Span[] {
           attributes: keyValues(get(s, "attributes")),
           events,
           links: list(get(s, "links"))
-            .map((l) => ({ traceId: idHex(get(l, "traceId"), 16) ?? "", spanId: idHex(get(l, "spanId"), 8) ?? "" }))
+            .map((l) => ({
+              traceId: idHex(get(l, "traceId"), 16) ?? "",
+              spanId: idHex(get(l, "spanId"), 8) ?? "",
+            }))
             .filter((l) => l.spanId),
-          status: { code: statusOf(get(status, "code")), message: (get(status, "message") as string | undefined) || undefined },
+          status: {
+            code: statusOf(get(status, "code")),
+            message: (get(status, "message") as string | undefined) || undefined,
+          },
           resource,
           scope,
           source,
@@ -133,7 +159,10 @@ export function decodeExport(body: Buffer, contentType: string, contentEncoding?
     try {
       buf = gunzipSync(body);
     } catch (e) {
-      throw new CleanroomError("Serialization", `gzip body cannot be decompressed: ${(e as Error).message}`);
+      throw new CleanroomError(
+        "Serialization",
+        `gzip body cannot be decompressed: ${(e as Error).message}`,
+      );
     }
   }
   if (contentType.includes("json")) {
@@ -141,7 +170,10 @@ export function decodeExport(body: Buffer, contentType: string, contentEncoding?
     try {
       doc = JSON.parse(buf.toString("utf8"));
     } catch (e) {
-      throw new CleanroomError("Serialization", `OTLP/JSON body is not valid JSON: ${(e as Error).message}`);
+      throw new CleanroomError(
+        "Serialization",
+        `OTLP/JSON body is not valid JSON: ${(e as Error).message}`,
+      );
     }
     return requestToSpans(doc, "otlp-json");
   }
@@ -149,7 +181,10 @@ export function decodeExport(body: Buffer, contentType: string, contentEncoding?
   try {
     msg = ExportTraceServiceRequest.decode(buf);
   } catch (e) {
-    throw new CleanroomError("Serialization", `OTLP protobuf body cannot be decoded: ${(e as Error).message}`);
+    throw new CleanroomError(
+      "Serialization",
+      `OTLP protobuf body cannot be decoded: ${(e as Error).message}`,
+    );
   }
   return requestToSpans(msg, "otlp-http");
 }

@@ -14,7 +14,9 @@ function loadSchema(): protobuf.Root {
   const root = new protobuf.Root();
   // Imports inside the files are written relative to the proto tree's top.
   root.resolvePath = (_origin, target) => path.join(PROTO_DIR, target);
-  return root.loadSync("opentelemetry/proto/collector/trace/v1/trace_service.proto", { keepCase: false });
+  return root.loadSync("opentelemetry/proto/collector/trace/v1/trace_service.proto", {
+    keepCase: false,
+  });
 }
 
 const root = loadSchema();
