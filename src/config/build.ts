@@ -104,6 +104,18 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
   const otelRaw = tbl(raw.otel);
   const det = tbl(raw.determinism);
   const report = tbl(raw.report);
+  for (const k of ["json", "junit", "digest", "html"]) {
+    const p = str(report[k]);
+    // issue 12: a test file (e.g. from a pull request) must not write outside the report dir
+    if (p !== undefined && (path.isAbsolute(p) || path.normalize(p).split(/[\\/]/)[0] === ".."))
+      error(
+        `report.${k}`,
+        `report path "${p}" leaves the report directory: [report] paths are relative to ` +
+          "report_dir and stay inside it (use --report-" +
+          (k === "digest" ? "digest" : k) +
+          " for a path of your choice)",
+      );
+  }
   const timeout = str(legacyMeta.timeout);
   const located = issues.map((i) => ({ ...i, line: i.line ?? locateKeyPath(source, i.keyPath) }));
   if (located.some((i) => i.severity === "error")) return { issues: located };

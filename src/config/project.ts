@@ -152,6 +152,19 @@ export function loadProjectConfig(options: LoadProjectOptions = {}): ProjectConf
       "Configuration",
       `CLEANROOM_CLI_JOBS must be a whole number ≥ 1, got ${env.CLEANROOM_CLI_JOBS}`,
     );
+  const fileReportDir = str(tbl(raw.reporting).report_dir);
+  if (env.CLEANROOM_REPORTING_REPORT_DIR === undefined && fileReportDir !== undefined) {
+    const rel = path.relative(root, path.resolve(root, fileReportDir));
+    if (rel.startsWith("..") || path.isAbsolute(rel))
+      throw new CleanroomError(
+        "Configuration",
+        `[reporting] report_dir "${fileReportDir}" is outside the project directory ${root}`,
+        {
+          context: { file, keyPath: "reporting.report_dir" },
+          hint: "a configuration file keeps reports inside the project; set CLEANROOM_REPORTING_REPORT_DIR for another place",
+        },
+      );
+  }
   return {
     file,
     root,

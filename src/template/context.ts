@@ -4,6 +4,8 @@
  * Values are exposed at top level (`{{ svc }}`) and under `vars` (`{{ vars.svc }}`).
  */
 import { parse as parseToml } from "smol-toml";
+import { CleanroomError } from "../core/errors.js";
+import { FORBIDDEN_NAMES, touchesPrototype } from "./sandbox.js";
 
 /** The seven defaults of reference-behaviour.md §3.3, with the environment variable that overrides each. */
 export const TEMPLATE_DEFAULTS: ReadonlyArray<{ key: string; envVar: string; value: string }> = [
@@ -25,11 +27,39 @@ export interface ContextInputs {
 }
 
 export function buildContext(inputs: ContextInputs): Record<string, unknown> {
+  for (const k of Object.keys(inputs.map ?? {}))
+    if (touchesPrototype(k))
+      throw new CleanroomError("Template", `--map key \`${k}\` would touch an object prototype`, {
+        context: { keyPath: k },
+        hint: `rename the variable: ${[...FORBIDDEN_NAMES].join(", ")} are reserved`,
+      });
+  const bad = forbiddenKeyPath(inputs.fileVars ?? {}, "vars");
+  if (bad)
+    throw new CleanroomError(
+      "Configuration",
+      `[vars] key \`${bad}\` would touch an object prototype`,
+      {
+        context: { keyPath: bad },
+        hint: `rename the variable: ${[...FORBIDDEN_NAMES].join(", ")} are reserved`,
+      },
+    );
   const vars: Record<string, unknown> = {};
   for (const d of TEMPLATE_DEFAULTS) vars[d.key] = inputs.env[d.envVar] ?? d.value;
   for (const [k, v] of Object.entries(inputs.fileVars ?? {})) vars[k] = v;
   for (const [k, v] of Object.entries(inputs.map ?? {})) setDotted(vars, k, v);
   return { ...vars, vars, matrix: {}, otel: {} };
+}
+
+/** The first key path under `value` with a segment that would touch a prototype. */
+function forbiddenKeyPath(value: unknown, at: string): string | undefined {
+  if (typeof value !== "object" || value === null || value instanceof Date) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const here = Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`;
+    if (FORBIDDEN_NAMES.has(k)) return here;
+    const deeper = forbiddenKeyPath(v, here);
+    if (deeper) return deeper;
+  }
+  return undefined;
 }
 
 function setDotted(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -83,7 +113,9 @@ function dropTemplated(v: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       const d = dropTemplated(x);
-      if (d !== undefined) out[k] = d;
+      // defineProperty: a `__proto__` key stays a key (refused by buildContext), never a prototype
+      if (d !== undefined)
+        Object.defineProperty(out, k, { value: d, enumerable: true, writable: true });
     }
     return out;
   }

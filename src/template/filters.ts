@@ -36,6 +36,12 @@ function round(v: unknown, a: Record<string, unknown>): number {
   return r / p;
 }
 
+/** An own property only: filters never hand out prototype members (sandbox.ts). */
+function ownValue(v: unknown, key: string): unknown {
+  if (typeof v !== "object" || v === null || !Object.hasOwn(v, key)) return undefined;
+  return (v as Record<string, unknown>)[key];
+}
+
 export const teraFilters: Record<string, (value: unknown, ...rest: unknown[]) => unknown> = {
   default: named(["value"], (v, a) => (v === undefined ? a.value : v)),
   join: named(["sep"], (v, a) => (Array.isArray(v) ? v.map(s).join(s(a.sep ?? "")) : s(v))),
@@ -77,8 +83,7 @@ export const teraFilters: Record<string, (value: unknown, ...rest: unknown[]) =>
   reverse: named([], (v) => (Array.isArray(v) ? [...v].reverse() : [...s(v)].reverse().join(""))),
   sort: named(["attribute"], (v, a) => {
     if (!Array.isArray(v)) return v;
-    const key = (x: unknown): unknown =>
-      a.attribute ? (x as Record<string, unknown>)[s(a.attribute)] : x;
+    const key = (x: unknown): unknown => (a.attribute ? ownValue(x, s(a.attribute)) : x);
     return [...v].sort((x, y) =>
       String(key(x)) < String(key(y)) ? -1 : String(key(x)) > String(key(y)) ? 1 : 0,
     );
@@ -89,7 +94,7 @@ export const teraFilters: Record<string, (value: unknown, ...rest: unknown[]) =>
     ...(Array.isArray(a.with) ? a.with : [a.with]),
   ]),
   get: named(["key", "default"], (v, a) => {
-    const got = v && typeof v === "object" ? (v as Record<string, unknown>)[s(a.key)] : undefined;
+    const got = ownValue(v, s(a.key));
     if (got === undefined && a.default === undefined)
       throw new CleanroomError("Template", `get(key="${s(a.key)}"): no such key`);
     return got ?? a.default;

@@ -12,7 +12,10 @@ import { buildContext, readStaticSection } from "./context.js";
 import { teraFilters, teraTests } from "./filters.js";
 import { templateFunctionNames, templateFunctions, type TemplateRuntime } from "./functions.js";
 import { BUILTIN_MACROS, BUILTIN_MACROS_NAME } from "./macros.js";
+import { installSandbox } from "./sandbox.js";
 import { namedArgs, preprocessTera } from "./tera-shim.js";
+
+installSandbox();
 
 export interface RenderOptions {
   /** The file being rendered: names errors and anchors import/include of sibling files. */
@@ -44,7 +47,9 @@ class ClnrmLoader extends nunjucks.Loader {
   }
   getSource(name: string): nunjucks.LoaderSource {
     const full = path.resolve(this.dir, name);
-    if (fs.existsSync(full)) {
+    const rel = path.relative(this.dir, full);
+    const inside = rel === "" || !(rel.startsWith("..") || path.isAbsolute(rel));
+    if (inside && fs.existsSync(full)) {
       return {
         src: preprocessTera(fs.readFileSync(full, "utf8"), templateFunctionNames),
         path: full,
@@ -58,6 +63,12 @@ class ClnrmLoader extends nunjucks.Loader {
         noCache: false,
       };
     }
+    if (!inside)
+      throw new CleanroomError(
+        "Template",
+        `template "${name}" is outside the test's directory (${this.dir}); import/include only ` +
+          "read files next to the test or below it",
+      );
     throw new CleanroomError("Template", `template "${name}" not found (looked in ${this.dir})`);
   }
 }

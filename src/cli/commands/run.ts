@@ -286,12 +286,33 @@ function writeReports(run: RunResult, runs: readonly TestRun[], to: ReportTarget
     write(to.digest, run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""));
 }
 
+/**
+ * A `[report]` path from a test file, resolved under the report dir; symbolic links on the way
+ * may not lead out of it (the config check already refused absolute and `..` paths).
+ */
+function confinedReportPath(reportDir: string, rel: string): string {
+  const full = path.resolve(reportDir, rel);
+  let existing = full;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing)
+    existing = path.dirname(existing);
+  const base = fs.existsSync(reportDir) ? fs.realpathSync(reportDir) : reportDir;
+  const real = fs.realpathSync(existing);
+  const r = path.relative(base, real);
+  if (r.startsWith("..") || path.isAbsolute(r))
+    throw new CleanroomError(
+      "Configuration",
+      `report path "${rel}" leads outside the report directory ${reportDir} (through ${existing})`,
+      { context: { keyPath: "report" } },
+    );
+  return full;
+}
+
 /** `[report] json/junit/html/digest` in a test file: that test's reports, relative to the project's report dir. */
 function writeFileReports(run: RunResult, runs: readonly TestRun[], reportDir: string): void {
   for (const r of runs) {
     const rep = r.config?.report;
     if (!rep || (!rep.json && !rep.junit && !rep.html && !rep.digest)) continue;
-    const at = (f: string | undefined): string | undefined => f && path.resolve(reportDir, f);
+    const at = (f: string | undefined): string | undefined => f && confinedReportPath(reportDir, f);
     writeReports({ ...run, tests: [r.result] }, [r], {
       json: at(rep.json),
       junit: at(rep.junit),
