@@ -34,7 +34,7 @@ const FUNCTION_CTORS: ReadonlySet<unknown> = new Set([
   Object.getPrototypeOf(async () => {}).constructor,
   Object.getPrototypeOf(function* () {}).constructor,
   Object.getPrototypeOf(async function* () {}).constructor,
-  globalThis.eval,
+  Reflect.get(globalThis, "eval"),
 ]);
 
 function refuse(what: string): never {
