@@ -1,5 +1,6 @@
 /** Turns a parsed TOML document into the TestConfig model, with schema and cross-reference checks. */
 import path from "node:path";
+import { regexProblem } from "../core/regex.js";
 import { checkShape } from "./schema.js";
 import { arr, num, str, stringMap, tbl } from "./raw.js";
 import { TEST_FILE_SCHEMA } from "./test-schema.js";
@@ -262,13 +263,8 @@ function buildHealthCheck(h: Raw, kp: string, error: ErrorFn): HealthCheck {
     timeoutMs: ms("timeout_ms", "timeout", 30_000),
     retries: num(h.retries) ?? 1000,
   };
-  if (check.log) {
-    try {
-      new RegExp(check.log.regex);
-    } catch (e) {
-      error(`${kp}.log`, `invalid regular expression: ${(e as Error).message}`);
-    }
-  }
+  const logProblem = check.log && regexProblem(check.log.regex);
+  if (logProblem) error(`${kp}.log`, logProblem);
   if (!check.cmd && !check.log && check.tcpPort === undefined && !check.http && !check.docker)
     error(kp, "needs at least one of cmd, log, tcp_port, http, docker");
   return check;
@@ -311,11 +307,8 @@ function buildStep(
   for (const key of ["expected_output_regex", "expected_output_regex_not"] as const) {
     const re = str(s[key]);
     if (re === undefined) continue;
-    try {
-      new RegExp(re);
-    } catch (e) {
-      error(`${kp}.${key}`, `invalid regular expression: ${(e as Error).message}`);
-    }
+    const problem = regexProblem(re);
+    if (problem) error(`${kp}.${key}`, problem);
   }
   return {
     name: str(s.name) ?? `step_${index}`,

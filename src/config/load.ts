@@ -64,10 +64,19 @@ export function issueError(
           .join("\n")}`
       : "";
   const lineText = first.line ? text.split("\n")[first.line - 1] : undefined;
+  // the column of the value (after `key =`), so the location reads file:line:col
+  const eq = lineText?.indexOf("=") ?? -1;
+  const column =
+    lineText === undefined
+      ? undefined
+      : eq < 0
+        ? 1
+        : eq + 2 + /^\s*/.exec(lineText.slice(eq + 1))![0].length;
   return new CleanroomError("Configuration", `${first.keyPath}: ${first.message}${more}`, {
     context: {
       file,
       line: first.line,
+      column,
       keyPath: first.keyPath,
       codeFrame: lineText !== undefined ? `${first.line} | ${lineText}` : undefined,
     },

@@ -1,4 +1,5 @@
 /** Checks a step's output against its expectations: exit code, regexes, substring. */
+import { userRegex } from "../core/regex.js";
 import type { Finding } from "../core/result.js";
 import type { ExecResult } from "./backend.js";
 
@@ -10,8 +11,10 @@ export interface OutputExpectations {
 }
 
 /**
- * The first unmet expectation, or undefined. Regexes are JavaScript RegExp without flags,
- * matched against the trimmed stdout (use `(?s)`-free patterns; `[\s\S]` spans lines).
+ * The first unmet expectation, or undefined. Regexes run on RE2 (core/regex.ts, linear time,
+ * Rust `regex` syntax) against the trimmed stdout, across lines: `.` matches a newline and
+ * `^`/`$` match at line boundaries (as if `(?ms)`; `\A`/`\z` anchor the whole output, `(?-s)`
+ * and `(?-m)` turn either off). Upstream's regex demo relies on both.
  */
 export function checkOutput(
   rulePrefix: string,
@@ -34,14 +37,14 @@ export function checkOutput(
       actual: String(r.exitCode),
     };
   const out = r.stdout.trim();
-  if (exp.expectedOutputRegex !== undefined && !new RegExp(exp.expectedOutputRegex).test(out))
+  if (exp.expectedOutputRegex !== undefined && !outputRegex(exp.expectedOutputRegex).test(out))
     return {
       rule: `${rulePrefix}.expected_output_regex`,
       message: `stdout does not match /${exp.expectedOutputRegex}/`,
       expected: `/${exp.expectedOutputRegex}/`,
       actual: clip(out),
     };
-  if (exp.expectedOutputRegexNot !== undefined && new RegExp(exp.expectedOutputRegexNot).test(out))
+  if (exp.expectedOutputRegexNot !== undefined && outputRegex(exp.expectedOutputRegexNot).test(out))
     return {
       rule: `${rulePrefix}.expected_output_regex_not`,
       message: `stdout matches /${exp.expectedOutputRegexNot}/, which it must not`,
@@ -59,3 +62,5 @@ export function checkOutput(
 }
 
 const clip = (s: string): string => (s.length > 500 ? `${s.slice(0, 500)}…` : s);
+
+const outputRegex = (pattern: string) => userRegex(pattern, { dotAll: true, multiLine: true });

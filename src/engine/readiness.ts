@@ -5,6 +5,7 @@
  */
 import net from "node:net";
 import { CleanroomError } from "../core/errors.js";
+import { userRegex } from "../core/regex.js";
 import type { HealthCheck, ServiceConfig } from "../config/types.js";
 import type { Backend } from "./backend.js";
 
@@ -38,13 +39,13 @@ export function probesFor(
     });
   }
   if (hc?.log) {
-    const re = new RegExp(hc.log.regex, "g");
+    const re = userRegex(hc.log.regex, { multiLine: true, keyPath: "health_check.log" });
     const times = hc.log.times;
     probes.push({
       description: `log line /${hc.log.regex}/ seen ${times}×`,
       check: async () => {
         const { stdout, stderr } = await backend.logs(containerId);
-        const n = (stdout + stderr).match(re)?.length ?? 0;
+        const n = re.count(stdout + stderr);
         return { ok: n >= times, observed: `seen ${n}×` };
       },
     });

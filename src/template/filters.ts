@@ -4,6 +4,7 @@
  * nunjucks' trailing keyword object onto named parameters.
  */
 import { CleanroomError } from "../core/errors.js";
+import { userRegex } from "../core/regex.js";
 import { namedArgs } from "./tera-shim.js";
 import { camelCase, kebabCase, pascalCase, slug, snakeCase } from "./case.js";
 import { tomlEncode } from "./toml-encode.js";
@@ -132,7 +133,7 @@ export const teraTests: Record<string, (value: unknown, arg?: unknown) => boolea
   ending_with: (v, a) => s(v).endsWith(s(a)),
   containing: (v, a) =>
     Array.isArray(v) ? v.includes(a) : typeof v === "object" && v ? s(a) in v : s(v).includes(s(a)),
-  matching: (v, a) => new RegExp(s(a)).test(s(v)),
+  matching: (v, a) => userRegex(s(a)).test(s(v)),
   object: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
   iterable: (v) => Array.isArray(v) || (typeof v === "object" && v !== null),
 };

@@ -1,4 +1,5 @@
 /** Indexes a span set once for all validators: by name, by id, children, name globs. */
+import { type UserRegex, userRegex } from "../core/regex.js";
 import type { Span } from "../telemetry/span.js";
 
 export class TraceIndex {
@@ -27,7 +28,7 @@ export class TraceIndex {
 }
 
 /** Span-name globs: `*` any run of characters (dots included), `?` one character, `[…]` a class. */
-export function globToRegExp(pattern: string): RegExp {
+export function globToRegExp(pattern: string): UserRegex {
   let re = "";
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -45,5 +46,6 @@ export function globToRegExp(pattern: string): RegExp {
       }
     } else re += c.replace(/[.+^${}()|\\/]/g, "\\$&");
   }
-  return new RegExp(`^${re}$`);
+  // RE2 (linear time): `a*b*c*…` globs over long names cannot backtrack polynomially
+  return userRegex(`^${re}$`, { dotAll: true, keyPath: `glob ${pattern}` });
 }

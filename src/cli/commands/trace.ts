@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { CleanroomError, EXIT } from "../../core/errors.js";
+import { userRegex } from "../../core/regex.js";
 import { loadTestFile } from "../../config/load.js";
 import { spansFromFile } from "../../telemetry/text-input.js";
 import { attrString, durationMs, spanToJson, type Span } from "../../telemetry/span.js";
@@ -81,7 +82,7 @@ export function registerTrace(
       try {
         let spans = loadSpans(traceFile);
         if (opts.grep) {
-          const re = new RegExp(opts.grep);
+          const re = userRegex(opts.grep, { keyPath: "--grep" });
           spans = spans.filter((s) => re.test(s.name));
         }
         if (opts.attr) {
