@@ -154,6 +154,7 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
         : {
             cpuMillicores: num(tbl(raw.limits).cpu_millicores),
             memoryMb: num(tbl(raw.limits).memory_mb),
+            maxSpans: num(tbl(raw.limits).max_spans),
           },
     determinism:
       raw.determinism === undefined

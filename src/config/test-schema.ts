@@ -12,9 +12,15 @@ const bound: Shape = {
   fields: { eq: { t: "int", min: 0 }, gte: { t: "int", min: 0 }, lte: { t: "int", min: 0 } },
 };
 const posInt: Field = { t: "int", min: 0 };
-const limits: Field = {
+const limitFields = {
+  cpu_millicores: { t: "int", min: 1 },
+  memory_mb: { t: "int", min: 4 },
+} as const satisfies Record<string, Field>;
+const limits: Field = { t: "table", fields: limitFields };
+/** The test's own [limits]: container limits plus the span cap of its store (issue 12). */
+const testLimits: Field = {
   t: "table",
-  fields: { cpu_millicores: { t: "int", min: 1 }, memory_mb: { t: "int", min: 4 } },
+  fields: { ...limitFields, max_spans: { t: "int", min: 1 } },
 };
 export const SPAN_KINDS = ["internal", "server", "client", "producer", "consumer"] as const;
 export const STATUS_NAMES = ["OK", "ERROR", "UNSET"] as const;
@@ -235,7 +241,7 @@ export const TEST_FILE_SCHEMA: Shape = {
     scenario: { t: "array", of: scenario },
     steps: { t: "array", of: step },
     expect,
-    limits,
+    limits: testLimits,
     determinism: { t: "table", fields: { seed: posInt, freeze_clock: str } },
     report: { t: "table", fields: { json: str, junit: str, digest: str, html: str } },
     assertions: { t: "map", of: { t: "any" } },

@@ -73,6 +73,8 @@ export interface HealthCheck {
 export interface Limits {
   readonly cpuMillicores?: number;
   readonly memoryMb?: number;
+  /** Test-level only: the most spans the test's store keeps (default 100 000). */
+  readonly maxSpans?: number;
 }
 
 export interface ServiceConfig {

@@ -29,6 +29,17 @@ export function checkOutput(
       expected: `finish within ${timeoutMs}ms`,
       actual: `still running after ${r.durationMs}ms`,
     };
+  if (r.oomKilled && r.exitCode !== exp.expectedExitCode) {
+    const limit = r.memoryLimitBytes
+      ? `, limit ${+(r.memoryLimitBytes / 1048576).toFixed(1)} MiB`
+      : "";
+    return {
+      rule: `${rulePrefix}.oom_killed`,
+      message: `killed: out of memory${limit} (exit code ${r.exitCode}); raise [limits] memory_mb or use less memory`,
+      expected: `exit code ${exp.expectedExitCode}`,
+      actual: `killed by the kernel's OOM killer${limit}`,
+    };
+  }
   if (r.exitCode !== exp.expectedExitCode)
     return {
       rule: `${rulePrefix}.exit_code`,

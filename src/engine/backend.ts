@@ -49,12 +49,17 @@ export interface ExecResult {
   readonly stderr: string;
   readonly durationMs: number;
   readonly timedOut: boolean;
+  /** The kernel killed it for exceeding its memory limit (Docker State.OOMKilled). */
+  readonly oomKilled?: boolean;
+  readonly memoryLimitBytes?: number;
 }
 
 export interface WaitResult {
   readonly exitCode: number;
   readonly timedOut: boolean;
   readonly durationMs: number;
+  readonly oomKilled?: boolean;
+  readonly memoryLimitBytes?: number;
 }
 
 export interface ContainerState {

@@ -221,7 +221,7 @@ async function runScenario(sc: ScenarioConfig, config: TestConfig, d: ScenarioDe
     const w = await d.backend.wait(id, sc.timeoutMs, d.signal);
     span.addEvent("container.stop", { "container.id": id, exit_code: w.exitCode });
     const logs = await d.backend.logs(id);
-    const r = { exitCode: w.exitCode, stdout: logs.stdout, stderr: logs.stderr, durationMs: w.durationMs, timedOut: w.timedOut };
+    const r = { exitCode: w.exitCode, stdout: logs.stdout, stderr: logs.stderr, durationMs: w.durationMs, timedOut: w.timedOut, oomKilled: w.oomKilled, memoryLimitBytes: w.memoryLimitBytes };
     const failure = checkOutput(`scenario[${sc.name}]`, sc, r, sc.timeoutMs);
     steps.push({ name: sc.name, kind: "scenario", service: sc.service, containerId: id, image: img, argv: cmd ?? [], ...r, status: failure ? "failed" : "passed", failure });
   } else {

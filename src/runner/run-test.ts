@@ -162,6 +162,7 @@ export async function runTestConfig(
     );
     const findings = [
       ...stepFindings,
+      ...tel.limitFindings(),
       ...(outcome.error ? [] : checkExpectations(config, spans, gateway)),
     ];
     const verdict = outcome.error || findings.length > 0 ? "failed" : "passed";

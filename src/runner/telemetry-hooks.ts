@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { TestConfig } from "../config/types.js";
+import type { Finding } from "../core/result.js";
 import type { EngineHooks } from "../engine/environment.js";
 import type { NetworkInfo } from "../engine/backend.js";
 import { startReceiver, type OtlpReceiver } from "../telemetry/receiver.js";
@@ -19,6 +20,8 @@ export interface TestTelemetry {
   readonly traceId: string;
   receiver(): OtlpReceiver | undefined;
   scenarioEndedAt: number;
+  /** Failing findings of the limits (span cap reached, OTLP exports refused): issue 12. */
+  limitFindings(): Finding[];
   close(): Promise<void>;
 }
 
@@ -29,7 +32,9 @@ export function createTestTelemetry(
   runId: string,
   enabled: boolean,
 ): TestTelemetry {
-  const store = new SpanStore();
+  const store = new SpanStore(config.limits?.maxSpans);
+  let rejectedExports = 0;
+  let lastRejection: string | undefined;
   const traceId = hex(16);
   let receiver: OtlpReceiver | undefined;
   let grpcReceiver: GrpcReceiver | undefined;
@@ -48,7 +53,24 @@ export function createTestTelemetry(
     traceId,
     receiver: () => receiver,
     scenarioEndedAt: 0,
+    limitFindings: () => {
+      const out: Finding[] = [];
+      const capped = store.limitFinding();
+      if (capped) out.push(capped);
+      const rejected = rejectedExports + (receiver?.rejected ?? 0);
+      const why = receiver?.lastRejection ?? lastRejection;
+      if (rejected > 0)
+        out.push({
+          rule: "telemetry.otlp_rejected",
+          message: `${rejected} OTLP export request(s) from the software were refused; their spans are missing (${why})`,
+          expected: "every export accepted",
+          actual: `${rejected} refused`,
+        });
+      return out;
+    },
     close: async () => {
+      rejectedExports += receiver?.rejected ?? 0;
+      lastRejection = receiver?.lastRejection ?? lastRejection;
       await receiver?.close();
       await grpcReceiver?.close();
       receiver = undefined;

@@ -6,11 +6,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { CleanroomError } from "../core/errors.js";
-import { decodeExport } from "./otlp/decode.js";
+import { decodeExport, INFLATE_LIMIT_RULE } from "./otlp/decode.js";
 import { ExportTraceServiceResponse } from "./otlp/wire.js";
 import type { SpanSink } from "./store.js";
 
-const MAX_BODY = 64 * 1024 * 1024;
+/** OTLP/HTTP request body limit (the OpenTelemetry Collector's default is 20 MiB too). */
+export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 const EMPTY_PROTO_RESPONSE = Buffer.from(
   ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({})).finish(),
 );
@@ -22,15 +23,35 @@ export interface OtlpReceiver {
   readonly endpoint: string;
   requests: number;
   rejected: number;
+  /** Why the last rejected export was refused (HTTP status and message). */
+  readonly lastRejection?: string;
   close(): Promise<void>;
 }
+
+export interface ReceiverLimits {
+  readonly maxBodyBytes?: number;
+  readonly maxInflatedBytes?: number;
+}
+
+const mib = (n: number): string => `${(n / 1048576).toFixed(n < 1048576 ? 2 : 0)} MiB`;
 
 export async function startReceiver(
   sink: SpanSink,
   host = "127.0.0.1",
   port = 0,
+  limits: ReceiverLimits = {},
 ): Promise<OtlpReceiver> {
-  const state = { requests: 0, rejected: 0 };
+  const maxBody = limits.maxBodyBytes ?? MAX_BODY_BYTES;
+  const state: { requests: number; rejected: number; lastRejection?: string } = {
+    requests: 0,
+    rejected: 0,
+  };
+  const reject = (res: http.ServerResponse, status: number, message: string): void => {
+    state.rejected++;
+    state.lastRejection = `HTTP ${status}: ${message}`;
+    // OTLP/HTTP: a JSON-or-text body the SDK logs; 413 is not retryable, so the SDK drops it
+    res.writeHead(status, { "content-type": "text/plain", connection: "close" }).end(`${message}\n`);
+  };
   const server = http.createServer((req, res) => {
     if (req.method !== "POST" || !(req.url ?? "").startsWith("/v1/traces")) {
       res
@@ -38,20 +59,49 @@ export async function startReceiver(
         .end("clnrm receives OTLP traces at POST /v1/traces\n");
       return;
     }
+    const tooLarge = (seen: string): void => {
+      reject(
+        res,
+        413,
+        `clnrm: OTLP request body ${seen} exceeds the ${mib(maxBody)} limit; ` +
+          "export smaller batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)",
+      );
+      // answered before the body is read whole: discard the rest, bounded in bytes and time
+      let discarded = 0;
+      req.removeAllListeners("data");
+      req.on("data", (c: Buffer) => {
+        discarded += c.length;
+        if (discarded > maxBody) req.socket.destroy();
+      });
+      setTimeout(() => req.socket.destroy(), 2000).unref();
+    };
+    const declared = Number(req.headers["content-length"] ?? Number.NaN);
+    if (declared > maxBody) {
+      tooLarge(`of ${mib(declared)}`);
+      req.resume();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) req.destroy();
-      else chunks.push(c);
+      if (size <= maxBody) chunks.push(c);
+      else if (!refused) {
+        refused = true;
+        chunks.length = 0;
+        tooLarge(`of more than ${mib(maxBody)}`);
+      }
     });
     req.on("end", () => {
+      if (refused) return;
       const ct = String(req.headers["content-type"] ?? "application/x-protobuf");
       try {
         const spans = decodeExport(
           Buffer.concat(chunks),
           ct,
           req.headers["content-encoding"] as string | undefined,
+          limits.maxInflatedBytes,
         );
         state.requests++;
         sink.ingest(spans);
@@ -62,8 +112,9 @@ export async function startReceiver(
             .writeHead(200, { "content-type": "application/x-protobuf" })
             .end(EMPTY_PROTO_RESPONSE);
       } catch (e) {
-        state.rejected++;
-        res.writeHead(400, { "content-type": "text/plain" }).end(`${(e as Error).message}\n`);
+        const inflateLimit =
+          e instanceof CleanroomError && e.context.rule === INFLATE_LIMIT_RULE;
+        reject(res, inflateLimit ? 413 : 400, `clnrm: ${(e as Error).message}`);
       }
     });
   });
@@ -90,6 +141,9 @@ export async function startReceiver(
     },
     get rejected() {
       return state.rejected;
+    },
+    get lastRejection() {
+      return state.lastRejection;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
 /** Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket (DOCKER_HOST). */
+import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import Docker from "dockerode";
 import { CleanroomError } from "../../core/errors.js";
@@ -17,6 +18,11 @@ import { LABEL_MANAGED } from "../backend.js";
 import { CappedBuffer, demuxBuffer } from "./demux.js";
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+const EXEC_MARKER = "CLNRM_EXEC_ID";
+/** Fixed script (the marker is an argument, never spliced in): kill -9 each marked process. */
+const KILL_MARKED_SCRIPT =
+  'n=0; for d in /proc/[0-9]*; do if tr "\\0" "\\n" < "$d/environ" 2>/dev/null | grep -qx "$1"; ' +
+  'then kill -9 "${d#/proc/}" 2>/dev/null && n=$((n+1)); fi; done; [ "$n" -gt 0 ]';
 
 export class DockerBackend implements Backend {
   readonly name = "docker";
@@ -160,9 +166,16 @@ export class DockerBackend implements Backend {
   ): Promise<ExecResult> {
     const started = Date.now();
     const container = this.docker.getContainer(containerId);
+    // A random marker in the exec's environment (inherited by its children) lets a second exec,
+    // run by the engine in the container's own PID namespace, find and kill the whole process
+    // tree on timeout: never a host PID (wrong namespace on Docker Desktop, Podman, nested).
+    const marker = randomBytes(8).toString("hex");
     const exec = await container.exec({
       Cmd: [...argv],
-      Env: options.env ? Object.entries(options.env).map(([k, v]) => `${k}=${v}`) : undefined,
+      Env: [
+        ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        `${EXEC_MARKER}=${marker}`,
+      ],
       WorkingDir: options.workdir,
       AttachStdout: true,
       AttachStderr: true,
@@ -175,21 +188,25 @@ export class DockerBackend implements Backend {
       new Writable({ write: (chunk: Buffer, _e, cb) => (b.push(chunk), cb()) });
     this.docker.modem.demuxStream(stream, sink(out), sink(err));
     let timedOut = false;
+    let ended = false;
     const finished = new Promise<void>((resolve) => {
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.on("error", resolve);
+      const done = (): void => {
+        ended = true;
+        resolve();
+      };
+      stream.on("end", done);
+      stream.on("close", done);
+      stream.on("error", done);
     });
     const stop = async (): Promise<void> => {
-      // Kill only the exec'd process when we share its PID namespace (local engine); else the container.
-      const pid = (await exec.inspect().catch(() => undefined))?.Pid;
-      try {
-        if (pid && this.endpoint.startsWith("unix://")) process.kill(pid, "SIGKILL");
-        else await container.kill();
-      } catch {
-        await container.kill().catch(() => undefined);
-      }
-      stream.destroy();
+      const killed = await this.killMarked(container, marker);
+      // no shell in the image, or the tree survived: stop the container through the engine
+      if (!killed) await container.kill().catch(() => undefined);
+      else
+        setTimeout(() => {
+          if (!ended) void container.kill().catch(() => undefined);
+        }, 2000).unref();
+      setTimeout(() => stream.destroy(), killed ? 2500 : 500).unref();
     };
     const timer = options.timeoutMs
       ? setTimeout(() => {
@@ -216,6 +233,28 @@ export class DockerBackend implements Backend {
     };
   }
 
+  /** Kills, inside the container, every process whose environment carries the marker. */
+  private async killMarked(container: Docker.Container, marker: string): Promise<boolean> {
+    try {
+      const killer = await container.exec({
+        Cmd: ["sh", "-c", KILL_MARKED_SCRIPT, "clnrm-kill", `${EXEC_MARKER}=${marker}`],
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const st = await killer.start({ hijack: true, stdin: false });
+      st.resume();
+      await new Promise<void>((resolve) => {
+        st.on("end", resolve);
+        st.on("close", resolve);
+        st.on("error", resolve);
+        setTimeout(resolve, 3000).unref();
+      });
+      return (await killer.inspect()).ExitCode === 0;
+    } catch {
+      return false;
+    }
+  }
+
   async wait(
     containerId: string,
     timeoutMs: number | undefined,
@@ -236,7 +275,14 @@ export class DockerBackend implements Backend {
     else signal?.addEventListener("abort", kill, { once: true });
     try {
       const res = (await container.wait()) as { StatusCode: number };
-      return { exitCode: res.StatusCode, timedOut, durationMs: Date.now() - started };
+      const info = await container.inspect().catch(() => undefined);
+      const oomKilled = info?.State.OOMKilled === true;
+      return {
+        exitCode: res.StatusCode,
+        timedOut,
+        durationMs: Date.now() - started,
+        ...(oomKilled ? { oomKilled, memoryLimitBytes: info?.HostConfig.Memory || undefined } : {}),
+      };
     } finally {
       if (timer) clearTimeout(timer);
       signal?.removeEventListener("abort", kill);

@@ -152,13 +152,30 @@ export function requestToSpans(req: unknown, source: string): Span[] {
   return out;
 }
 
+/** The most bytes a gzip body may inflate to (a 1 MB gzip of zeros would be ~1 GB). */
+export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+/** `context.rule` of the error thrown when a body inflates past the limit (HTTP 413). */
+export const INFLATE_LIMIT_RULE = "otlp.max_inflated_bytes";
+
 /** Decodes an HTTP request body (protobuf or JSON, optionally gzip) into spans. */
-export function decodeExport(body: Buffer, contentType: string, contentEncoding?: string): Span[] {
+export function decodeExport(
+  body: Buffer,
+  contentType: string,
+  contentEncoding?: string,
+  maxInflated = MAX_INFLATED_BYTES,
+): Span[] {
   let buf = body;
   if (contentEncoding === "gzip") {
     try {
-      buf = gunzipSync(body);
+      // zlib stops inflating at maxOutputLength (ERR_BUFFER_TOO_LARGE): memory stays bounded
+      buf = gunzipSync(body, { maxOutputLength: maxInflated });
     } catch (e) {
+      if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
+        throw new CleanroomError(
+          "Serialization",
+          `gzip body inflates past the ${mib(maxInflated)} limit (${mib(body.length)} compressed); send smaller batches`,
+          { context: { rule: INFLATE_LIMIT_RULE } },
+        );
       throw new CleanroomError(
         "Serialization",
         `gzip body cannot be decompressed: ${(e as Error).message}`,
@@ -188,3 +205,5 @@ export function decodeExport(body: Buffer, contentType: string, contentEncoding?
   }
   return requestToSpans(msg, "otlp-http");
 }
+
+const mib = (n: number): string => `${(n / 1048576).toFixed(n < 1048576 ? 2 : 0)} MiB`;
