@@ -50,7 +50,9 @@ export async function startReceiver(
     state.rejected++;
     state.lastRejection = `HTTP ${status}: ${message}`;
     // OTLP/HTTP: a JSON-or-text body the SDK logs; 413 is not retryable, so the SDK drops it
-    res.writeHead(status, { "content-type": "text/plain", connection: "close" }).end(`${message}\n`);
+    res
+      .writeHead(status, { "content-type": "text/plain", connection: "close" })
+      .end(`${message}\n`);
   };
   const server = http.createServer((req, res) => {
     if (req.method !== "POST" || !(req.url ?? "").startsWith("/v1/traces")) {
@@ -112,8 +114,7 @@ export async function startReceiver(
             .writeHead(200, { "content-type": "application/x-protobuf" })
             .end(EMPTY_PROTO_RESPONSE);
       } catch (e) {
-        const inflateLimit =
-          e instanceof CleanroomError && e.context.rule === INFLATE_LIMIT_RULE;
+        const inflateLimit = e instanceof CleanroomError && e.context.rule === INFLATE_LIMIT_RULE;
         reject(res, inflateLimit ? 413 : 400, `clnrm: ${(e as Error).message}`);
       }
     });
