@@ -2,6 +2,7 @@
 /** clnrm command line: parses arguments and wires the pipeline stages; no logic of its own. */
 import { Command, CommanderError } from "commander";
 import { EXIT } from "../core/errors.js";
+import { installStdioRedaction, registerSecrets, secretValues } from "../core/redact.js";
 import { registerAuthoring } from "./commands/authoring.js";
 import { registerRun } from "./commands/run.js";
 import { registerTrace } from "./commands/trace.js";
@@ -10,6 +11,10 @@ import { registerScaffold } from "./commands/scaffold.js";
 import { registerDev } from "./commands/dev.js";
 import { registerBaseline } from "./commands/baseline.js";
 import type { GlobalOptions } from "./shared.js";
+
+// Secrets by value (issue 12): whatever clnrm prints passes through the redaction registry.
+installStdioRedaction();
+registerSecrets(secretValues(process.env));
 
 // `clnrm run | head` closes stdout early: keep running (and cleaning up), just stop printing.
 for (const stream of [process.stdout, process.stderr])

@@ -1,6 +1,7 @@
 /** The authoring pipeline for one file: read → render (when a template) → parse TOML → build and check the model. */
 import fs from "node:fs";
 import { CleanroomError } from "../core/errors.js";
+import { registerSecrets, secretsInText, secretValues } from "../core/redact.js";
 import { TemplateRenderer, type RenderOptions } from "../template/render.js";
 import { parseToml } from "./toml.js";
 import { buildTestConfig } from "./build.js";
@@ -39,9 +40,13 @@ export async function loadTestSource(
   file: string,
   options: LoadOptions = {},
 ): Promise<LoadedTest> {
+  // secrets are known before anything can fail and echo them (issue 12)
+  registerSecrets(secretsInText(source));
+  registerSecrets(secretValues(options.map ?? {}));
   const renderer = options.renderer ?? new TemplateRenderer();
   const renderOptions: RenderOptions = { file, env: options.env, map: options.map };
   const rendered = await renderer.render(source, renderOptions);
+  if (rendered.isTemplate) registerSecrets(secretsInText(rendered.text));
   const raw = parseToml(rendered.text, file);
   const { config, issues } = buildTestConfig(raw, file, rendered.text);
   if (!config) throw issueError(issues, file, rendered.text);

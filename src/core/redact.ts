@@ -1,30 +1,70 @@
 /**
- * Secret redaction for every report and bundle: values of env keys that look secret
- * (*TOKEN*, *SECRET*, *PASSWORD*, *API_KEY*, …), [otel.headers] values and `--secret NAME`
- * are replaced by «redacted» wherever they appear in text.
+ * Secret redaction by value. The values of env keys that look secret (*TOKEN*, *SECRET*,
+ * *PASSWORD*, *KEY*, *CREDENTIAL*, *AUTH*, …), [otel.headers] values and `--secret NAME` are
+ * replaced by «redacted» wherever clnrm writes: console (stdout/stderr), reports, bundles, cache,
+ * baselines, its own spans and error messages.
+ *
+ * Every length counts: a value of 4+ characters is replaced wherever it occurs; a shorter one
+ * (`POSTGRES_PASSWORD = "pw"`) as a whole token only (not inside a longer word), since replacing
+ * every "pw" substring would shred unrelated text.
+ *
+ * Besides per-test Redactors, one process-wide registry (`SECRETS`) collects every secret seen,
+ * for the writers that see text from many tests (stdout/stderr, self-trace, atomic file writes).
  */
-export const SECRET_KEY = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_KEY|CREDENTIAL|AUTH/i;
+import fs from "node:fs";
+import path from "node:path";
+
+export const SECRET_KEY =
+  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|_KEY$|^KEY$|PRIVATE_KEY|CREDENTIAL|AUTH/i;
 export const REDACTED = "«redacted»";
+const SHORT = 4;
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export class Redactor {
-  private readonly values: string[];
-  constructor(values: Iterable<string>) {
-    // Longest first so a secret containing another is replaced whole; very short values would redact noise.
-    this.values = [...new Set([...values].filter((v) => v.length >= 4))].sort(
-      (a, b) => b.length - a.length,
-    );
+  private values: string[] = [];
+  private shortRe?: RegExp;
+  constructor(values: Iterable<string> = []) {
+    this.add(values);
+  }
+  /** Adds secret values (empty strings are ignored). */
+  add(values: Iterable<string>): void {
+    const all = new Set([...this.values, ...this.shortValues()]);
+    let changed = false;
+    for (const v of values)
+      if (v.length > 0 && !all.has(v)) {
+        all.add(v);
+        changed = true;
+      }
+    if (!changed) return;
+    // Longest first so a secret containing another is replaced whole.
+    const sorted = [...all].sort((a, b) => b.length - a.length);
+    this.values = sorted.filter((v) => v.length >= SHORT);
+    const short = sorted.filter((v) => v.length < SHORT);
+    this.short = short;
+    this.shortRe = short.length
+      ? new RegExp(
+          `(?<![\\p{L}\\p{N}_])(?:${short.map(escapeRe).join("|")})(?![\\p{L}\\p{N}_])`,
+          "gu",
+        )
+      : undefined;
+  }
+  private short: string[] = [];
+  private shortValues(): string[] {
+    return this.short;
   }
   get size(): number {
-    return this.values.length;
+    return this.values.length + this.short.length;
   }
   text(s: string): string {
     let out = s;
     for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED);
+    if (this.shortRe) out = out.replace(this.shortRe, REDACTED);
     return out;
   }
   /** Deep copy with every string redacted. */
   deep<T>(v: T): T {
-    if (this.values.length === 0) return v;
+    if (this.size === 0) return v;
     return JSON.parse(
       JSON.stringify(v, (_k, x: unknown) =>
         typeof x === "string" ? this.text(x) : typeof x === "bigint" ? x.toString() : x,
@@ -33,12 +73,75 @@ export class Redactor {
   }
 }
 
+/** Short numbers and booleans (`AUTH_ENABLED = "1"`) are settings, not secrets. */
+const notSecret = (v: string): boolean =>
+  v.length < SHORT && /^(\d+|true|false|yes|no|on|off)$/i.test(v);
+
+/**
+ * Secret-looking assignments in unparsed text (`PASSWORD = "pw"`, `token: 'x'`), so that errors
+ * raised before a test file is understood (bad TOML, template errors) cannot echo them.
+ */
+export function secretsInText(text: string): string[] {
+  const out: string[] = [];
+  const re = /["']?([\w.-]+)["']?\s*[=:]\s*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const v = m[2] ?? m[3] ?? "";
+    if (SECRET_KEY.test(m[1]!) && v && !/\{\{|\{%/.test(v) && !notSecret(v)) out.push(v);
+  }
+  return out;
+}
+
 /** Secret values of an env map (by key name), plus explicitly named keys. */
 export function secretValues(
-  env: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>>,
   named: ReadonlySet<string> = new Set(),
 ): string[] {
   return Object.entries(env)
-    .filter(([k]) => SECRET_KEY.test(k) || named.has(k))
-    .map(([, v]) => v);
+    .filter(([k, v]) => v !== undefined && (named.has(k) || (SECRET_KEY.test(k) && !notSecret(v))))
+    .map(([, v]) => v as string);
+}
+
+/** Every secret this process has seen: used by stdout/stderr, self-trace and file writers. */
+export const SECRETS = new Redactor();
+
+/** Registers secret values with the process-wide registry (and their URL-encoded forms). */
+export function registerSecrets(values: Iterable<string>): void {
+  const list = [...values];
+  SECRETS.add([...list, ...list.map((v) => encodeURIComponent(v))]);
+}
+
+let stdioPatched = false;
+/** Redacts every string or Buffer clnrm writes to stdout and stderr. Idempotent. */
+export function installStdioRedaction(): void {
+  if (stdioPatched) return;
+  stdioPatched = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (...a: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (SECRETS.size === 0) return write(chunk, ...rest);
+      const text =
+        typeof chunk === "string"
+          ? chunk
+          : Buffer.isBuffer(chunk)
+            ? chunk.toString("utf8")
+            : undefined;
+      return write(text === undefined ? chunk : SECRETS.text(text), ...rest);
+    }) as typeof stream.write;
+  }
+}
+
+/**
+ * Writes a text file redacted and atomically: a temporary file next to it, then a rename, so a
+ * full disk or a crash never leaves half a report. Errors are the caller's (Io at the CLI).
+ */
+export function writeTextAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  try {
+    fs.writeFileSync(tmp, SECRETS.text(text));
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }

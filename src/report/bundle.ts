@@ -5,6 +5,7 @@
  * readiness diagnostics. Contents are already redacted by the runner.
  */
 import fs from "node:fs";
+import { writeTextAtomic } from "../core/redact.js";
 import path from "node:path";
 import type { TestResult } from "../core/result.js";
 import { jsonReport } from "./json.js";
@@ -22,21 +23,21 @@ export function writeFailureBundle(dir: string, runId: string, b: BundleInput): 
   const out = path.join(dir, runId, slug(b.result.name));
   fs.mkdirSync(path.join(out, "logs"), { recursive: true });
   const t = b.result;
-  fs.writeFileSync(
+  writeTextAtomic(
     path.join(out, "rendered.clnrm.toml"),
     b.rendered ?? "(the file did not render or parse; see error.txt)\n",
   );
-  fs.writeFileSync(
+  writeTextAtomic(
     path.join(out, "findings.json"),
     `${JSON.stringify({ first_failure: t.firstFailure ?? null, findings: t.findings, error: t.error ?? null }, null, 2)}\n`,
   );
-  fs.writeFileSync(path.join(out, "spans.otlp.json"), `${JSON.stringify(b.spansOtlp, null, 2)}\n`);
-  fs.writeFileSync(
+  writeTextAtomic(path.join(out, "spans.otlp.json"), `${JSON.stringify(b.spansOtlp, null, 2)}\n`);
+  writeTextAtomic(
     path.join(out, "result.json"),
     `${JSON.stringify(jsonReport({ runId, startedAt: "", durationMs: t.durationMs, tests: [t], interrupted: false }).tests, null, 2)}\n`,
   );
   if (t.error)
-    fs.writeFileSync(
+    writeTextAtomic(
       path.join(out, "error.txt"),
       `${t.error.kind}${t.error.location ? ` in ${t.error.location}` : ""}: ${t.error.message}\n${t.error.hint ? `hint: ${t.error.hint}\n` : ""}`,
     );
@@ -45,7 +46,7 @@ export function writeFailureBundle(dir: string, runId: string, b: BundleInput): 
     let name = slug(c.name);
     for (let i = 2; used.has(name); i++) name = `${slug(c.name)}-${i}`;
     used.add(name);
-    fs.writeFileSync(
+    writeTextAtomic(
       path.join(out, "logs", `${name}.log`),
       `# container ${c.name} ${c.containerId.slice(0, 12)} (${c.image})\n# --- stdout ---\n${c.stdout}\n# --- stderr ---\n${c.stderr}\n`,
     );
@@ -54,6 +55,6 @@ export function writeFailureBundle(dir: string, runId: string, b: BundleInput): 
     t.error && /not ready|exited with code/.test(t.error.message)
       ? t.error.message
       : "all services became ready (or none declared checks)";
-  fs.writeFileSync(path.join(out, "readiness.txt"), `${readiness}\n`);
+  writeTextAtomic(path.join(out, "readiness.txt"), `${readiness}\n`);
   return out;
 }

@@ -4,6 +4,7 @@
  * mismatch; and the red/green history of `redgreen`.
  */
 import fs from "node:fs";
+import { writeTextAtomic } from "../core/redact.js";
 import path from "node:path";
 import { CleanroomError } from "../core/errors.js";
 import { normalizeTrace, traceDigest } from "../telemetry/normalize.js";
@@ -39,8 +40,7 @@ export function recordBaseline(root: string, run: TestRun): Baseline {
     normalized: normalizeTrace(run.spans),
     spans: spansToOtlpJson(run.spans),
   };
-  fs.mkdirSync(baselineDir(root), { recursive: true });
-  fs.writeFileSync(baselinePath(root, b.name), `${JSON.stringify(b, null, 2)}\n`);
+  writeTextAtomic(baselinePath(root, b.name), `${JSON.stringify(b, null, 2)}\n`);
   return b;
 }
 
@@ -100,8 +100,7 @@ export function appendHistory(
     previous = [];
   }
   const now = new Date().toISOString();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(
+  writeTextAtomic(
     file,
     `${JSON.stringify({ version: 1, records: [...previous, ...records.map((r) => ({ ...r, timestamp: now }))] }, null, 2)}\n`,
   );

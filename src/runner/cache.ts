@@ -9,6 +9,7 @@
  * Stored per project in <cacheDir>/results.json (written atomically).
  */
 import { createHash } from "node:crypto";
+import { writeTextAtomic } from "../core/redact.js";
 import fs from "node:fs";
 import path from "node:path";
 import type { TestConfig } from "../config/types.js";
@@ -156,13 +157,11 @@ export class ResultCache {
   }
 
   save(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(
-      tmp,
+    // atomic (a crash never leaves half a cache) and redacted (no secret stored in the cache)
+    writeTextAtomic(
+      this.file,
       `${JSON.stringify({ version: FILE_VERSION, scenarios: this.scenarios, tests: this.tests })}\n`,
     );
-    fs.renameSync(tmp, this.file); // atomic: a crash never leaves half a cache
   }
 
   hitRate(): string {

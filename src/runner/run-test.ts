@@ -13,7 +13,7 @@ import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
 import { awaitCompletion, createTestTelemetry } from "./telemetry-hooks.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
-import { Redactor, secretValues, SECRET_KEY } from "../core/redact.js";
+import { Redactor, registerSecrets, secretValues, SECRET_KEY } from "../core/redact.js";
 
 export interface RunTestDeps {
   readonly backend: Backend;
@@ -57,6 +57,7 @@ export function secretsOf(
     if (typeof v === "string" && (SECRET_KEY.test(k) || named.has(k))) values.push(v);
   for (const n of named) if (env[n]) values.push(env[n]!);
   // Also the URL-encoded form: OTEL_EXPORTER_OTLP_HEADERS and resource attributes carry secrets encoded.
+  registerSecrets(values); // process-wide too: console, clnrm's own spans, every file written
   return new Redactor([...values, ...values.map((v) => encodeURIComponent(v))]);
 }
 
@@ -114,6 +115,7 @@ export async function runTestConfig(
     config.otel !== undefined ||
     config.hasExpectations ||
     config.services.some((s) => s.waitForSpan);
+  secretsOf(config, deps.secrets); // registered before any container, span or line is written
   const tel = createTestTelemetry(config, deps.runId, telemetryOn);
   let outcome;
   const span = (deps.runSpan ?? noopSpan).child("clnrm.test", {

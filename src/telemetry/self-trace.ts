@@ -21,6 +21,7 @@ import {
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { resourceFromAttributes, defaultResource } from "@opentelemetry/resources";
 import { CleanroomError } from "../core/errors.js";
+import { SECRETS } from "../core/redact.js";
 import type { TraceAttributes, TraceSpan, Tracer } from "../core/tracing.js";
 
 export type SelfExporter = "none" | "stdout" | "otlp-http" | "otlp-grpc";
@@ -89,6 +90,11 @@ function preciseNow(): [number, number] {
   return [sec, Math.round((ms - sec * 1000) * 1e6)];
 }
 
+/** clnrm's own spans carry commands and messages: secrets are redacted by value (issue 12). */
+function safe(a: TraceAttributes | undefined): TraceAttributes | undefined {
+  return a === undefined || SECRETS.size === 0 ? a : SECRETS.deep(a);
+}
+
 class SdkSpan implements TraceSpan {
   constructor(
     private readonly tracer: ReturnType<BasicTracerProvider["getTracer"]>,
@@ -96,18 +102,24 @@ class SdkSpan implements TraceSpan {
     private readonly ctx: Context,
   ) {}
   child(name: string, attributes?: TraceAttributes): TraceSpan {
-    const span = this.tracer.startSpan(name, { attributes, startTime: preciseNow() }, this.ctx);
+    const span = this.tracer.startSpan(
+      name,
+      { attributes: safe(attributes), startTime: preciseNow() },
+      this.ctx,
+    );
     return new SdkSpan(this.tracer, span, trace.setSpan(this.ctx, span));
   }
   setAttributes(a: TraceAttributes): void {
-    this.span.setAttributes(a);
+    this.span.setAttributes(safe(a) ?? {});
   }
   addEvent(name: string, a?: TraceAttributes): void {
-    this.span.addEvent(name, a, preciseNow());
+    this.span.addEvent(name, safe(a), preciseNow());
   }
   end(error?: string): void {
     this.span.setStatus(
-      error ? { code: SpanStatusCode.ERROR, message: error } : { code: SpanStatusCode.OK },
+      error
+        ? { code: SpanStatusCode.ERROR, message: SECRETS.text(error) }
+        : { code: SpanStatusCode.OK },
     );
     this.span.end(preciseNow());
   }

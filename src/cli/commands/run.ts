@@ -4,6 +4,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
 import { CleanroomError, EXIT } from "../../core/errors.js";
+import { registerSecrets, writeTextAtomic } from "../../core/redact.js";
 import type { RunResult } from "../../core/result.js";
 import { discoverTestFiles } from "../../config/discover.js";
 import { loadProjectConfig, type ProjectConfig } from "../../config/project.js";
@@ -171,7 +172,7 @@ export async function runCommand(
       map: opts.map,
       hermetic: opts.hermetic,
       runSpan,
-      secrets: new Set(opts.secret ?? []),
+      secrets: namedSecrets(opts.secret),
       spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
       cache,
       force: opts.force === true,
@@ -275,10 +276,7 @@ interface ReportTargets {
 }
 
 function writeReports(run: RunResult, runs: readonly TestRun[], to: ReportTargets): void {
-  const write = (file: string, text: string): void => {
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    fs.writeFileSync(file, text);
-  };
+  const write = (file: string, text: string): void => writeTextAtomic(file, text);
   if (to.json) write(to.json, `${JSON.stringify(jsonReport(run), null, 2)}\n`);
   if (to.junit) write(to.junit, junitReport(run));
   if (to.html) write(to.html, htmlReport(run, runs.map(redactedSpans)));
@@ -292,19 +290,22 @@ function writeReports(run: RunResult, runs: readonly TestRun[], to: ReportTarget
  */
 function confinedReportPath(reportDir: string, rel: string): string {
   const full = path.resolve(reportDir, rel);
-  let existing = full;
-  while (!fs.existsSync(existing) && path.dirname(existing) !== existing)
-    existing = path.dirname(existing);
-  const base = fs.existsSync(reportDir) ? fs.realpathSync(reportDir) : reportDir;
-  const real = fs.realpathSync(existing);
-  const r = path.relative(base, real);
+  const r = path.relative(realResolve(reportDir), realResolve(full));
   if (r.startsWith("..") || path.isAbsolute(r))
     throw new CleanroomError(
       "Configuration",
-      `report path "${rel}" leads outside the report directory ${reportDir} (through ${existing})`,
+      `report path "${rel}" leads outside the report directory ${reportDir} (a symbolic link on the way)`,
       { context: { keyPath: "report" } },
     );
   return full;
+}
+
+/** The real path of the deepest existing ancestor, joined with the part that does not exist yet. */
+function realResolve(p: string): string {
+  let existing = p;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing)
+    existing = path.dirname(existing);
+  return path.join(fs.realpathSync(existing), path.relative(existing, p));
 }
 
 /** `[report] json/junit/html/digest` in a test file: that test's reports, relative to the project's report dir. */
@@ -320,4 +321,10 @@ function writeFileReports(run: RunResult, runs: readonly TestRun[], reportDir: s
       digest: at(rep.digest),
     });
   }
+}
+
+/** `--secret NAME`: the names, with their values registered for redaction at once. */
+function namedSecrets(names: readonly string[] = []): ReadonlySet<string> {
+  registerSecrets(names.flatMap((n) => (process.env[n] ? [process.env[n]] : [])));
+  return new Set(names);
 }

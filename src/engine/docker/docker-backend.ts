@@ -22,7 +22,7 @@ const EXEC_MARKER = "CLNRM_EXEC_ID";
 /** Fixed script (the marker is an argument, never spliced in): kill -9 each marked process. */
 const KILL_MARKED_SCRIPT =
   'p=""; for d in /proc/[0-9]*; do if tr "\\0" "\\n" < "$d/environ" 2>/dev/null | grep -qx "$1"; ' +
-  'then p="$p ${d#/proc/}"; fi; done; [ -n "$p" ] || exit 1; ' +
+  'then p="$p $(basename "$d")"; fi; done; [ -n "$p" ] || exit 1; ' +
   // stop the whole tree first, so no parent runs on (`sleep 30; echo late`) when a child dies
   "kill -STOP $p 2>/dev/null; kill -KILL $p 2>/dev/null; exit 0";
 
