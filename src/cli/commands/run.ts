@@ -126,9 +126,34 @@ export async function runCommand(
     process.stderr.write(`\n${sig}: stopping, removing containers…\n`);
     controller.abort();
   };
+  // A crash must not leak containers either: clean up like Ctrl-C, then exit 3 (issue 12).
+  const onCrash = (e: unknown): void => {
+    process.stderr.write(
+      `Internal error: ${e instanceof Error ? e.message : String(e)}; removing this run's containers\n`,
+    );
+    interrupted = true;
+    controller.abort();
+    void sweep(backend, runId)
+      .catch(() => undefined)
+      .finally(() => process.exit(EXIT.infrastructure));
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
   const backend = new DockerBackend();
+  // Fault injection for the tests and scripts/chaos.mjs: once this file exists, an exception
+  // nobody catches is thrown on the event loop.
+  const faultFile = process.env.CLNRM_FAULT_UNCAUGHT_FILE;
+  if (faultFile) {
+    const poll = setInterval(() => {
+      if (!fs.existsSync(faultFile)) return;
+      clearInterval(poll);
+      throw new Error("injected fault (CLNRM_FAULT_UNCAUGHT_FILE)");
+    }, 100);
+    poll.unref();
+  }
   try {
     const project = loadProjectConfig({ configFile: g.config });
     for (const w of project.warnings)
@@ -264,6 +289,9 @@ export async function runCommand(
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+    process.off("uncaughtException", onCrash);
+    process.off("unhandledRejection", onCrash);
   }
 }
 
