@@ -3,6 +3,8 @@
  * shell: quotes group, backslash escapes (not inside single quotes), blanks separate.
  * Compatible with upstream `parse_shell_command`, except that newlines also separate words.
  */
+import { CleanroomError } from "../core/errors.js";
+
 export function shellWords(input: string): string[] {
   const words: string[] = [];
   let cur = "";
@@ -37,8 +39,12 @@ export function shellWords(input: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new Error(`unbalanced ${quote === "'" ? "single" : "double"} quote`);
+  if (quote)
+    throw new CleanroomError(
+      "Configuration",
+      `unbalanced ${quote === "'" ? "single" : "double"} quote`,
+    );
   if (inWord) words.push(cur);
-  if (words.length === 0) throw new Error("empty command");
+  if (words.length === 0) throw new CleanroomError("Configuration", "empty command");
   return words;
 }

@@ -19,6 +19,10 @@ import { CappedBuffer, demuxBuffer } from "./demux.js";
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 const EXEC_MARKER = "CLNRM_EXEC_ID";
+/** Networks one clnrm process holds at once (Docker's default pools: ~30 per engine). */
+const MAX_NETWORKS = 8;
+const POOL_WAIT_MS = 120_000;
+const POOL_EXHAUSTED = /non-overlapping IPv4 address pool|fully subnetted|no available network/i;
 /** Fixed script (the marker is an argument, never spliced in): kill -9 each marked process. */
 const KILL_MARKED_SCRIPT =
   'p=""; for d in /proc/[0-9]*; do if tr "\\0" "\\n" < "$d/environ" 2>/dev/null | grep -qx "$1"; ' +
@@ -30,6 +34,8 @@ export class DockerBackend implements Backend {
   readonly name = "docker";
   private readonly docker: Docker;
   readonly endpoint: string;
+  private readonly networkSlots = new Slots(MAX_NETWORKS);
+  private readonly heldNetworks = new Set<string>();
 
   constructor(docker?: Docker) {
     this.docker = docker ?? new Docker();
@@ -85,13 +91,39 @@ export class DockerBackend implements Backend {
     internal: boolean,
     labels: Readonly<Record<string, string>>,
   ): Promise<NetworkInfo> {
-    const net = await this.docker.createNetwork({
-      Name: name,
-      Driver: "bridge",
-      Internal: internal,
-      CheckDuplicate: true,
-      Labels: { ...labels },
-    });
+    // Docker's default address pools hold ~30 bridge networks for the whole engine (shared with
+    // everything else on it): hold at most MAX_NETWORKS at once, and when the engine still runs
+    // out, wait for one to be freed instead of failing the test (issue 12).
+    await this.networkSlots.acquire();
+    let net: Docker.Network | undefined;
+    const deadline = Date.now() + POOL_WAIT_MS;
+    for (let attempt = 1; !net; attempt++) {
+      try {
+        net = await this.docker.createNetwork({
+          Name: name,
+          Driver: "bridge",
+          Internal: internal,
+          CheckDuplicate: true,
+          Labels: { ...labels },
+        });
+      } catch (e) {
+        if (!POOL_EXHAUSTED.test((e as Error).message) || Date.now() > deadline) {
+          this.networkSlots.release();
+          if (POOL_EXHAUSTED.test((e as Error).message))
+            throw new CleanroomError(
+              "Network",
+              `Docker has no free address pool for network ${name} after ${POOL_WAIT_MS / 1000}s: ${(e as Error).message}`,
+              {
+                hint: "lower -j, remove unused networks (`clnrm sweep`), or add default-address-pools to daemon.json",
+                cause: e,
+              },
+            );
+          throw e;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
+      }
+    }
+    this.heldNetworks.add(net.id);
     const info = await net.inspect();
     const gateway = info.IPAM?.Config?.[0]?.Gateway as string | undefined;
     if (!gateway) throw new CleanroomError("Network", `network ${name} has no gateway address`);
@@ -99,7 +131,12 @@ export class DockerBackend implements Backend {
   }
 
   async removeNetwork(id: string): Promise<void> {
-    await ignoreMissing(() => this.docker.getNetwork(id).remove());
+    try {
+      await ignoreMissing(() => this.docker.getNetwork(id).remove());
+    } finally {
+      // only networks this process created hold a slot (sweeps remove others' networks too)
+      if (this.heldNetworks.delete(id)) this.networkSlots.release();
+    }
   }
 
   async start(spec: ContainerSpec): Promise<string> {
@@ -346,6 +383,27 @@ export class DockerBackend implements Backend {
       containers: containers.map((c) => ({ id: c.Id, labels: c.Labels ?? {} })),
       networks: networks.map((n) => ({ id: n.Id, labels: n.Labels ?? {} })),
     };
+  }
+}
+
+/** A counting semaphore (hand-written: a dozen lines, no dependency needed). */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
   }
 }
 
