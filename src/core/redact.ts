@@ -13,6 +13,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { CleanroomError } from "./errors.js";
 
 export const SECRET_KEY =
   /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|_KEY$|^KEY$|PRIVATE_KEY|CREDENTIAL|AUTH/i;
@@ -135,13 +136,18 @@ export function installStdioRedaction(): void {
  * full disk or a crash never leaves half a report. Errors are the caller's (Io at the CLI).
  */
 export function writeTextAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     fs.writeFileSync(tmp, SECRETS.text(text));
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? "";
+    const why = code === "ENOSPC" ? "no space left on device" : (e as Error).message;
+    throw new CleanroomError("Io", `cannot write ${file}: ${why}`, {
+      hint: "nothing was half-written: the file is either complete or absent",
+      cause: e,
+    });
   }
 }
