@@ -11,7 +11,7 @@ import { executeTest, type EngineOutcome } from "../engine/environment.js";
 import { traceDigest } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
-import { awaitCompletion, canEndEarly, createTestTelemetry } from "./telemetry-hooks.js";
+import { createTestTelemetry, settleTrace } from "./telemetry-hooks.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
 import { Redactor, secretValues, SECRET_KEY } from "../core/redact.js";
 
@@ -142,11 +142,11 @@ export async function runTestConfig(
     for (const r of deps.reuse?.values() ?? []) tel.store.ingest(r.spans);
     const settle = async (info: { stoppedAt: number; network?: NetworkInfo }): Promise<void> => {
       const gateway = info.network?.gateway;
-      const early = config.hasExpectations && canEndEarly(config.expect);
       const c = telemetryOn
-        ? await awaitCompletion(
+        ? await settleTrace(
             tel,
-            () => early && checkExpectations(config, tel.store.spans, gateway).length === 0,
+            config.hasExpectations ? config.expect : undefined,
+            () => checkExpectations(config, tel.store.spans, gateway).length === 0,
             {
               since: info.stoppedAt,
               quietMs: deps.quietMs ?? 100,

@@ -140,6 +140,20 @@ export function canEndEarly(e: Expectations): boolean {
 export type Completion = "satisfied" | "quiet" | "timeout";
 
 /**
+ * A test's trace-completion wait: `met()` (its expectations hold on the spans so far) may end it
+ * early only when canEndEarly says no later span can change that.
+ */
+export function settleTrace(
+  t: TestTelemetry,
+  expect: Expectations | undefined,
+  met: () => boolean,
+  opts: { since?: number; quietMs: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<{ completion: Completion; waitedMs: number }> {
+  const early = expect !== undefined && canEndEarly(expect);
+  return awaitCompletion(t, () => early && met(), opts);
+}
+
+/**
  * Waits until the trace is complete. Called once every container has exited or been stopped
  * (`since`): complete means no OTLP request is in flight and no new span arrived for `quietMs`,
  * or, earlier, `satisfied()` (only ever true for expectations more spans cannot break; see
