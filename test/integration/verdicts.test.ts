@@ -114,8 +114,8 @@ expected_output_regex = "^scenario/svc-only$"
     assert.match(t.first_failure.message, /ERROR/);
   });
 
-  // Mutation caught: ending the wait as soon as the rules are satisfied (the first "work" span)
-  // passes; canEndEarly must refuse `counts` with lte, so the second span breaks the rule.
+  // Mutation caught: judging before the stop (the rules hold on the first "work" span; the second
+  // comes only on SIGTERM). canEndEarly itself is checked in test/unit/completion.test.ts.
   it("a late span that breaks a counts lte rule fails (no early verdict)", () => {
     const t = run.tests.get("late_span");
     assert.equal(t?.verdict, "fail", run.out);
