@@ -32,7 +32,7 @@ export interface RunTestDeps {
    */
   readonly quietMs?: number;
   /** Called when the verdict is known (before teardown): for latency measurements. */
-  readonly onVerdict?: (t: { lastSpanAt: number; verdictAt: number }) => void;
+  readonly onVerdict?: (t: { lastSpanAt: number; stoppedAt: number; verdictAt: number }) => void;
   /** clnrm's own run span (clnrm.run); each test becomes a clnrm.test child. */
   readonly runSpan?: TraceSpan;
   /** Extra secrets: names of environment variables (`--secret NAME`) whose values are redacted. */
@@ -157,7 +157,11 @@ export async function runTestConfig(
         : { completion: "none" as const, waitedMs: 0 };
       const spans = [...tel.store.spans];
       judged = { ...c, spans, findings: checkExpectations(config, spans, gateway) };
-      deps.onVerdict?.({ lastSpanAt: tel.store.lastArrival, verdictAt: Date.now() });
+      deps.onVerdict?.({
+        lastSpanAt: tel.store.lastArrival,
+        stoppedAt: info.stoppedAt,
+        verdictAt: Date.now(),
+      });
     };
     outcome = await executeTest(
       config,

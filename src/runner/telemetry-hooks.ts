@@ -139,6 +139,9 @@ export function canEndEarly(e: Expectations): boolean {
 
 export type Completion = "satisfied" | "quiet" | "timeout";
 
+/** The least wait after every container stopped, for bytes already sent to be read (ms). */
+const AFTER_STOP_MS = 25;
+
 /**
  * A test's trace-completion wait: `met()` (its expectations hold on the spans so far) may end it
  * early only when canEndEarly says no later span can change that.
@@ -155,8 +158,8 @@ export function settleTrace(
 
 /**
  * Waits until the trace is complete. Called once every container has exited or been stopped
- * (`since`): complete means no OTLP request is in flight and no new span arrived for `quietMs`,
- * or, earlier, `satisfied()` (only ever true for expectations more spans cannot break; see
+ * (`since`): complete means no OTLP request is in flight, no new span arrived for `quietMs` and
+ * at least 25 ms passed since the stop; or, earlier, `satisfied()` (only ever true for expectations more spans cannot break; see
  * canEndEarly) with nothing in flight. `timeoutMs` (`--span-timeout`) bounds the whole wait.
  */
 export async function awaitCompletion(
@@ -182,7 +185,9 @@ export async function awaitCompletion(
         return;
       }
       const now = Date.now();
-      const quietSince = Math.max(t.store.lastArrival, since);
+      // Quiet: no span for quietMs, and a few event-loop turns since the stop, so that whatever
+      // the exited processes wrote to their sockets has been read.
+      const quietSince = Math.max(t.store.lastArrival, since - opts.quietMs + AFTER_STOP_MS);
       if (!busy && now - quietSince >= opts.quietMs) {
         finish("quiet");
         return;
