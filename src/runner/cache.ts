@@ -19,8 +19,9 @@ import { spansToOtlpJson } from "../telemetry/otlp/encode-json.js";
 import { spansFromJson } from "../telemetry/text-input.js";
 import type { Span } from "../telemetry/span.js";
 import type { TestRun } from "./run-test.js";
+import { VERSION } from "../core/version.js";
 
-export const CLNRM_VERSION = "0.7.0";
+export const CLNRM_VERSION = VERSION;
 const FILE_VERSION = 2;
 
 interface ScenarioEntry {
