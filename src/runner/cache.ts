@@ -139,7 +139,7 @@ export class ResultCache {
       const key = keys.scenarios.get(sc.name);
       if (!key || (sc.status !== "passed" && sc.status !== "cached")) continue;
       const mine = run.spans.filter((s) => s.resource["clnrm.scenario"] === sc.name);
-      mine.forEach((s) => claimed.add(s));
+      for (const s of mine) claimed.add(s);
       // A cached scenario's entry is already there; a passing one is (re)written with its spans.
       if (sc.status === "passed")
         this.scenarios[key] = {

@@ -115,7 +115,7 @@ export async function runTestConfig(
     config.hasExpectations ||
     config.services.some((s) => s.waitForSpan);
   const tel = createTestTelemetry(config, deps.runId, telemetryOn);
-  let outcome;
+  let outcome: Awaited<ReturnType<typeof executeTest>> | undefined;
   const span = (deps.runSpan ?? noopSpan).child("clnrm.test", {
     "test.name": config.name,
     "test.file": config.file,

@@ -126,13 +126,13 @@ export async function awaitCompletion(
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let soon: NodeJS.Timeout | undefined;
-    const finish = (completion: "satisfied" | "quiet" | "timeout"): void => {
+    const finish = (completion: "satisfied" | "quiet" | "timeout"): undefined => {
       unsubscribe();
       if (timer) clearTimeout(timer);
       if (soon) clearTimeout(soon);
       resolve({ completion, waitedMs: Date.now() - started });
     };
-    const evaluate = (): void => {
+    const evaluate = (): undefined => {
       if (satisfied()) return finish("satisfied");
       const now = Date.now();
       if (now - started >= opts.timeoutMs || opts.signal?.aborted) return finish("timeout");

@@ -138,7 +138,10 @@ const core: Record<string, TemplateFunction> = {
     const pairs = list(a.pairs, "weighted") as [unknown, number][];
     const total = pairs.reduce((s, p) => s + Number(p[1]), 0);
     let r = rngFor(a, rt)() * total;
-    for (const [v, w] of pairs) if ((r -= Number(w)) < 0) return v;
+    for (const [v, w] of pairs) {
+      r -= Number(w);
+      if (r < 0) return v;
+    }
     return pairs[pairs.length - 1]?.[0];
   },
   shuffle: (a, rt) => shuffle([...list(a.list, "shuffle")], rngFor(a, rt)),

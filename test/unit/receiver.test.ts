@@ -208,8 +208,8 @@ describe("OTLP wire schema", () => {
       /Apache License\s+Version 2\.0/,
     );
     const span = ExportTraceServiceRequest.lookupType("opentelemetry.proto.trace.v1.Span");
-    assert.equal(span.fields["endTimeUnixNano"]?.id, 8);
-    assert.equal(span.fields["endTimeUnixNano"]?.type, "fixed64");
+    assert.equal(span.fields.endTimeUnixNano?.id, 8);
+    assert.equal(span.fields.endTimeUnixNano?.type, "fixed64");
   });
 
   it("decodes an old sender's deprecated instrumentation_library_spans (field 1000) like scope_spans", () => {

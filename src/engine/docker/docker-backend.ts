@@ -172,7 +172,12 @@ export class DockerBackend implements Backend {
     const out = new CappedBuffer(max);
     const err = new CappedBuffer(max);
     const sink = (b: CappedBuffer): Writable =>
-      new Writable({ write: (chunk: Buffer, _e, cb) => (b.push(chunk), cb()) });
+      new Writable({
+        write: (chunk: Buffer, _e, cb) => {
+          b.push(chunk);
+          cb();
+        },
+      });
     this.docker.modem.demuxStream(stream, sink(out), sink(err));
     let timedOut = false;
     const finished = new Promise<void>((resolve) => {
@@ -267,7 +272,7 @@ export class DockerBackend implements Backend {
     const info = await this.docker.getContainer(containerId).inspect();
     const hostPorts: Record<number, number> = {};
     for (const [k, v] of Object.entries(info.NetworkSettings?.Ports ?? {}))
-      if (v && v[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
+      if (v?.[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
     const nets = Object.values(info.NetworkSettings?.Networks ?? {});
     return {
       running: info.State.Running,

@@ -17,7 +17,7 @@ import { ExportTraceServiceRequest } from "./wire.js";
 
 type Obj = Record<string, unknown>;
 const has = (o: unknown, k: string): boolean =>
-  typeof o === "object" && o !== null && Object.prototype.hasOwnProperty.call(o, k);
+  typeof o === "object" && o !== null && Object.hasOwn(o, k);
 const get = (o: unknown, k: string): unknown =>
   typeof o === "object" && o !== null ? (o as Obj)[k] : undefined;
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);

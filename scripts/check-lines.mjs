@@ -1,0 +1,37 @@
+// No line over 100 characters in src/, test/, bench/ and scripts/ (the formatter cannot wrap
+// strings and comments). Files biome.json leaves out ("!path" in files.includes) are left out
+// here too, until they are formatted. Exit 1 with file:line for each long line.
+import fs from "node:fs";
+import path from "node:path";
+
+const MAX = 100;
+const root = new URL("..", import.meta.url).pathname;
+const biome = JSON.parse(fs.readFileSync(path.join(root, "biome.json"), "utf8"));
+const excluded = new Set(
+  biome.files.includes.filter((p) => p.startsWith("!")).map((p) => path.join(root, p.slice(1))),
+);
+const walk = (dir) =>
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory()
+        ? walk(path.join(dir, e.name))
+        : /\.(ts|mjs|js)$/.test(e.name)
+          ? [path.join(dir, e.name)]
+          : [],
+    );
+const long = [];
+for (const dir of ["src", "test", "bench", "scripts"])
+  for (const file of walk(path.join(root, dir))) {
+    if (excluded.has(file)) continue;
+    fs.readFileSync(file, "utf8")
+      .split("\n")
+      .forEach((line, i) => {
+        if ([...line].length > MAX)
+          long.push(`${path.relative(root, file)}:${i + 1}: ${[...line].length} characters`);
+      });
+  }
+if (long.length) {
+  process.stderr.write(`lines over ${MAX} characters:\n${long.join("\n")}\n`);
+  process.exit(1);
+}
