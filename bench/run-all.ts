@@ -1,4 +1,7 @@
-/** Runs every benchmark and rewrites bench/RESULTS.md. Usage: npm run bench [-- authoring telemetry engine reports] */
+/**
+ * Runs every benchmark and rewrites bench/RESULTS.md. Usage: npm run bench [-- authoring telemetry
+ * engine reports]
+ */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

@@ -23,7 +23,9 @@ import { writeBundles, writeFileReports, writeReports, type ReportTargets } from
 export type SelfExporter = "none" | "stdout" | "otlp-http" | "otlp-grpc";
 
 export interface RunSuiteOptions {
-  /** Test files or directories (directories are searched for `*.clnrm.toml[.tera]`); default `.`. */
+  /**
+   * Test files or directories (directories are searched for `*.clnrm.toml[.tera]`); default `.`.
+   */
   readonly paths?: readonly string[];
   /** Directory that relative paths and `cleanroom.toml` are found from; default `process.cwd()`. */
   readonly cwd?: string;
@@ -71,7 +73,10 @@ export interface SuiteResult {
   readonly tests: readonly TestRun[];
   readonly project: ProjectConfig;
   readonly passed: boolean;
-  /** 0 all passed, 1 a test failed, 2 configuration/template error, 3 infrastructure, 130 interrupted. */
+  /**
+   * 0 all passed, 1 a test failed, 2 configuration/template error, 3 infrastructure, 130
+   * interrupted.
+   */
   readonly exitCode: number;
   /** Failure bundle directories written. */
   readonly bundles: readonly string[];

@@ -1,4 +1,6 @@
-/** Console output: one line per test, a focused first failure, and a summary. NO_COLOR is honoured. */
+/**
+ * Console output: one line per test, a focused first failure, and a summary. NO_COLOR is honoured.
+ */
 import path from "node:path";
 import type { Finding, RunResult, TestResult } from "../core/result.js";
 

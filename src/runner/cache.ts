@@ -102,7 +102,9 @@ export class ResultCache {
     }
   }
 
-  /** The cached scenarios of a test (counted in the hit rate), and whether the whole test is cached. */
+  /**
+   * The cached scenarios of a test (counted in the hit rate), and whether the whole test is cached.
+   */
   lookup(keys: CacheKeys): {
     readonly scenarios: Map<string, { result: ScenarioResult; spans: Span[] }>;
     readonly whole?: { spans: Span[] };
@@ -130,7 +132,10 @@ export class ResultCache {
     return { scenarios: found, whole };
   }
 
-  /** Records a passing run: each scenario with the spans it sent (resource clnrm.scenario), the rest under the test. */
+  /**
+   * Records a passing run: each scenario with the spans it sent (resource clnrm.scenario), the rest
+   * under the test.
+   */
   record(keys: CacheKeys, run: TestRun): void {
     if (run.result.verdict !== "passed" || run.result.cached) return;
     const now = new Date().toISOString();

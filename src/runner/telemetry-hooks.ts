@@ -69,7 +69,8 @@ export function createTestTelemetry(
           OTEL_RESOURCE_ATTRIBUTES: encode(resourceBase),
         };
         if (otel?.protocol === "grpc") {
-          // gRPC on request: the HTTP receiver stays up too, for senders that ignore the protocol variable.
+          // gRPC on request: the HTTP receiver stays up too, for senders that ignore the protocol
+          // variable.
           // Imported only here: @grpc/grpc-js is loaded by the runs that ask for gRPC.
           const { startGrpcReceiver } = await import("../telemetry/grpc-receiver.js");
           grpcReceiver = await startGrpcReceiver(store, net.gateway);

@@ -36,7 +36,9 @@ export function nowMs(rt: TemplateRuntime): number {
   return rt.frozenClockMs ?? Date.now();
 }
 
-/** The RNG for one call: `seed=` wins, then the run seed mixed with the call index, then entropy. */
+/**
+ * The RNG for one call: `seed=` wins, then the run seed mixed with the call index, then entropy.
+ */
 export function rngFor(args: Record<string, unknown>, rt: TemplateRuntime): Rng {
   const call = rt.callIndex++;
   if (args.seed !== undefined && args.seed !== null) return mulberry32(toInt(args.seed, "seed"));

@@ -1,4 +1,7 @@
-/** Every report for a passing and a failing run: JSON (schema), JUnit (XSD), HTML (real browser), bundle, no secrets anywhere. */
+/**
+ * Every report for a passing and a failing run: JSON (schema), JUnit (XSD), HTML (real browser),
+ * bundle, no secrets anywhere.
+ */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

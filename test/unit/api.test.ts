@@ -64,7 +64,7 @@ describe("runSuite (programmatic API)", () => {
     assert.deepEqual(backend.live(), { containers: [], networks: [] });
   });
 
-  it("exit codes and reports: a failing test gives 1, a JSON report and a failure bundle", async () => {
+  it("a failing test: exit code 1, a JSON report, a failure bundle", async () => {
     const dir = project(2);
     writeTest(
       dir,
@@ -109,7 +109,7 @@ describe("runSuite (programmatic API)", () => {
     assert.ok(!second.events.some((e) => e.startsWith("start")), second.events.join(", "));
   });
 
-  it("network pool: 6 tests at -j 2 use 2 networks, one test at a time each, removed at the end", async () => {
+  it("network pool: 6 tests at -j 2 share 2 networks, one test at a time, then removed", async () => {
     const dir = project(6);
     const backend = fake();
     const inUse = new Map<string, number>();
@@ -132,7 +132,7 @@ describe("runSuite (programmatic API)", () => {
     assert.equal(unpooled.networksCreated, 6);
   });
 
-  it("network pool: internal tests get internal networks; a network with a container left is not reused", async () => {
+  it("network pool: internal stays internal; a network with a container left is dropped", async () => {
     const backend = fake();
     const pool = new NetworkPool(backend, "unit");
     pool.warm(1, false);

@@ -1,4 +1,7 @@
-/** The pipeline's dependency direction, the 500-line budget and no `export *`, checked on the sources. */
+/**
+ * The pipeline's dependency direction, the 500-line budget and no `export *`, checked on the
+ * sources.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

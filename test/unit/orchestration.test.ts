@@ -61,7 +61,7 @@ const lifecycle = (fake: FakeBackend): string[] =>
   fake.events.filter((e) => /^(network|start|remove)/.test(e));
 
 describe("orchestration (FakeBackend)", () => {
-  it("order: network, services in depends_on order, scenario, then teardown in reverse", async () => {
+  it("order: network, services by depends_on, scenario, teardown in reverse", async () => {
     const { r, fake } = await run(
       `${SERVICES}[[scenario]]\nname = "s"\nrun = "echo hi"\n`,
       services({ stdout: "hi\n" }),
@@ -107,7 +107,7 @@ describe("orchestration (FakeBackend)", () => {
     assert.deepEqual(fake.live(), { containers: [], networks: [] });
   });
 
-  it("timeout: a scenario over its timeout_ms is killed and reported; leaves nothing behind", async () => {
+  it("timeout: a scenario over timeout_ms is killed and reported; nothing left", async () => {
     const { r, fake, ms } = await run(
       `[[scenario]]\nname = "slow"\nrun = "sleepy"\ntimeout_ms = 100\n`,
       () => ({ runMs: 30_000 }),
@@ -132,7 +132,7 @@ describe("orchestration (FakeBackend)", () => {
     assert.deepEqual(fake.live(), { containers: [], networks: [] });
   });
 
-  it("spans from a scenario's stdout prove a PASS; a missing span fails with its rule", async () => {
+  it("spans on stdout prove a PASS; a missing span fails with its rule", async () => {
     const emit = echoSpanScenario("emit", ndjsonSpan("work"));
     const ok = await run(`${emit}[[expect.span]]\nname = "work"\n`, () => ({
       stdout: `${ndjsonSpan("work")}\n`,

@@ -1,4 +1,7 @@
-/** The OTLP/HTTP receiver on loopback: protobuf, JSON, gzip, bad bodies, wrong routes (no Docker needed). */
+/**
+ * The OTLP/HTTP receiver on loopback: protobuf, JSON, gzip, bad bodies, wrong routes (no Docker
+ * needed).
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";

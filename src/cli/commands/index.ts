@@ -43,7 +43,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
       c("render [options] <template>", "render a template to TOML"),
       c(
         "dry-run [options] <paths...>",
-        "everything short of Docker: the rendered config, the execution plan, images after aliasing",
+        "everything short of Docker: the rendered config, the execution plan, " +
+          "images after aliasing",
       ),
       c("lint [options] <paths...>", "unknown keys, legacy format, contradictory expectations"),
     ],

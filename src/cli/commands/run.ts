@@ -90,7 +90,10 @@ export function registerRun(
     });
 }
 
-/** Called after a run with every test's spans; may print more and decide the exit code (record/repro/redgreen). */
+/**
+ * Called after a run with every test's spans; may print more and decide the exit code
+ * (record/repro/redgreen).
+ */
 export type PostRun = (runs: readonly TestRun[], project: ProjectConfig) => number | undefined;
 
 export async function runCommand(

@@ -1,4 +1,7 @@
-/** Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket (DOCKER_HOST). */
+/**
+ * Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket
+ * (DOCKER_HOST).
+ */
 import { Writable } from "node:stream";
 import Docker from "dockerode";
 import { CleanroomError } from "../../core/errors.js";
@@ -186,7 +189,8 @@ export class DockerBackend implements Backend {
       stream.on("error", resolve);
     });
     const stop = async (): Promise<void> => {
-      // Kill only the exec'd process when we share its PID namespace (local engine); else the container.
+      // Kill only the exec'd process when we share its PID namespace (local engine); else the
+      // container.
       const pid = (await exec.inspect().catch(() => undefined))?.Pid;
       try {
         if (pid && this.endpoint.startsWith("unix://")) process.kill(pid, "SIGKILL");

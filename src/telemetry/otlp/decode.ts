@@ -100,7 +100,8 @@ export function requestToSpans(req: unknown, source: string): Span[] {
   const out: Span[] = [];
   for (const rs of list(get(req, "resourceSpans"))) {
     const resource = keyValues(get(get(rs, "resource"), "attributes"));
-    // Both lists: a decoded message has an empty scopeSpans by default, an old sender fills only field 1000.
+    // Both lists: a decoded message has an empty scopeSpans by default, an old sender fills only
+    // field 1000.
     for (const ss of [
       ...list(get(rs, "scopeSpans")),
       ...list(get(rs, "instrumentationLibrarySpans")),
