@@ -47,6 +47,8 @@ function measure(argv: readonly string[], cwd: string): Promise<Sample> {
 }
 
 export interface Pair {
+  /** Key of the figures measured before issue 11 (BEFORE). */
+  readonly key: string;
   readonly label: string;
   readonly a: readonly string[];
   readonly b: readonly string[];
@@ -112,6 +114,7 @@ export function pairs(p: { one: string; many: string }, n: number): Pair[] {
   const file = path.join(p.one, "echo.clnrm.toml");
   return [
     {
+      key: "version",
       label: "`clnrm --version`",
       a: [CLI, "--version"],
       b: node,
@@ -119,8 +122,17 @@ export function pairs(p: { one: string; many: string }, n: number): Pair[] {
       target: 3,
       n,
     },
-    { label: "`clnrm --help`", a: [CLI, "--help"], b: node, floor: "`node -e 0`", target: 3, n },
     {
+      key: "help",
+      label: "`clnrm --help`",
+      a: [CLI, "--help"],
+      b: node,
+      floor: "`node -e 0`",
+      target: 3,
+      n,
+    },
+    {
+      key: "validate",
       label: "`clnrm validate` one file",
       a: [CLI, "validate", file],
       b: node,
@@ -129,6 +141,7 @@ export function pairs(p: { one: string; many: string }, n: number): Pair[] {
       n,
     },
     {
+      key: "run",
       label: "`clnrm run` one echo-span scenario (`--no-cache`)",
       a: [CLI, "run", "--no-cache", "-j", "1", file],
       b: dockerRun,
@@ -137,6 +150,7 @@ export function pairs(p: { one: string; many: string }, n: number): Pair[] {
       n,
     },
     {
+      key: "j4",
       label: "20 one-scenario tests, `clnrm run -j 4 --no-cache`",
       a: [CLI, "run", "--no-cache", "-j", "4", p.many],
       b: ["sh", "-c", `seq 20 | xargs -P4 -I{} ${dockerRun.map(shq).join(" ")}`],
@@ -154,6 +168,34 @@ function shq(s: string): string {
 
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
 
+/**
+ * The same benchmark at commit 0187f60, before issue 11 (2026-12-02, this 2-core machine under
+ * load from parallel work, load average 4–11; medians of 7 pairs, 4 for the -j 4 case).
+ */
+const BEFORE: Record<string, string> = {
+  version: "9129 ms vs 405 ms = 22.53×; 241 MiB",
+  help: "6355 ms vs 199 ms = 31.87×; 242 MiB",
+  validate: "5455 ms vs 160 ms = 34.14×; 242 MiB",
+  run: "6925 ms vs 743 ms = 9.32×; 242 MiB",
+  j4: "42061 ms vs 17973 ms = 2.34×; 242 MiB",
+};
+
+/** The RESULTS.md section: header, table, and how to reproduce it. */
+export function cliSection(rows: readonly string[]): string {
+  return `## Whole process (\`clnrm\` as a child process)
+
+\`npm run bench -- cli\` (\`node dist/bench/run-all.js cli\`, \`bench/cli-process.bench.ts\`): the
+built CLI spawned under \`/usr/bin/time -v\`, timed from spawn to exit, each command and its floor
+run alternately (A, B, A, B, …); medians; peak RSS is the child's maximum resident set size.
+Before = the same benchmark at commit 0187f60. The machine is shared: ratios, measured pair by
+pair, are the figures to compare; absolute times move with the load.
+
+| measurement | before (0187f60) | now | target |
+|---|---|---|---|
+${rows.join("\n")}
+`;
+}
+
 export async function benchCliProcess(
   n = Number(process.env.CLNRM_BENCH_N ?? 7),
 ): Promise<string[]> {
@@ -165,8 +207,8 @@ export async function benchCliProcess(
       const ratio = r.a / r.b;
       const rssTarget = pair.label.includes("one echo") ? ", ≤ 120 MiB" : "";
       rows.push(
-        `| ${pair.label} vs ${pair.floor}, whole process, median of ${pair.n} pairs | ` +
-          `${fmt(r.a)} ms vs ${fmt(r.b)} ms = ${ratio.toFixed(2)}×; peak RSS ${mib(r.rssA)} ` +
+        `| ${pair.label} vs ${pair.floor}, median of ${pair.n} pairs | ${BEFORE[pair.key]} | ` +
+          `${fmt(r.a)} ms vs ${fmt(r.b)} ms = ${ratio.toFixed(2)}×; ${mib(r.rssA)} ` +
           `(floor ${mib(r.rssB)}) | ≤ ${pair.target}×${rssTarget} |`,
       );
     }
@@ -177,4 +219,4 @@ export async function benchCliProcess(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`)
-  for (const row of await benchCliProcess()) process.stdout.write(`${row}\n`);
+  process.stdout.write(cliSection(await benchCliProcess()));
