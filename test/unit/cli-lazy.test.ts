@@ -3,18 +3,24 @@
  * module (or of dockerode, taplo, gRPC, nunjucks, the OTel SDK) back in main.ts or in the
  * modules `--version` loads fails "--version loads no command code"; a command added, renamed
  * or re-described in its module but not in commands/index.ts fails "the command table";
- * a broken stub re-parse fails "a command runs and shows its own help".
+ * a broken stub re-parse fails "a command runs and shows its own help"; lazy-deps.ts not
+ * imported before dockerode (or dockerode moving its files) fails "run loads neither gRPC nor
+ * ssh2"; a stand-in that does not delegate fails "a deferred module".
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { Command, Help } from "commander";
 import { COMMAND_GROUPS } from "../../src/cli/commands/index.js";
 import { VERSION } from "../../src/core/version.js";
-import { CLI, PROJECT_ROOT, runCli } from "../helpers/env.js";
+import { deferFunctionModule } from "../../src/engine/docker/lazy-deps.js";
+import { CLI, PROJECT_ROOT, runCli, tmpDir, writeTest } from "../helpers/env.js";
 
 /** The CommonJS modules a CLI invocation loaded (dockerode, taplo, grpc, … are CommonJS). */
-function loadedModules(args: readonly string[]): string[] {
+function loadedModules(args: readonly string[], env: NodeJS.ProcessEnv = {}): string[] {
   const script = `
     const { createRequire } = await import("node:module");
     process.argv = [process.execPath, ${JSON.stringify(CLI)}, ...${JSON.stringify(args)}];
@@ -24,6 +30,7 @@ function loadedModules(args: readonly string[]): string[] {
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
+    env: { ...process.env, ...env },
   });
   const m = /LOADED (.*)$/.exec(r.stderr);
   assert.ok(m, r.stderr);
@@ -84,5 +91,38 @@ describe("CLI: lazy command loading", () => {
     const unknown = await runCli(["nope"]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown command 'nope'/);
+  });
+
+  it("run loads neither gRPC nor ssh2 (dockerode's BuildKit and SSH parts are deferred)", () => {
+    const file = writeTest(tmpDir(), "t.clnrm.toml", '[meta]\nname = "t"\n');
+    // No engine at that socket: the run loads the Docker backend, fails to ping, exits 3.
+    const loaded = loadedModules(["run", "--no-cache", file], {
+      DOCKER_HOST: "unix:///nonexistent/docker.sock",
+    });
+    assert.ok(
+      loaded.some((f) => /node_modules\/dockerode\//.test(f)),
+      "dockerode is loaded",
+    );
+    const heavy = loaded.filter((f) => /node_modules\/(@grpc|ssh2|@taplo)\//.test(f));
+    assert.deepEqual(heavy, []);
+  });
+
+  it("a deferred module loads on its first call and then behaves as itself", () => {
+    const dir = tmpDir();
+    const file = path.join(dir, "m.cjs");
+    fs.writeFileSync(
+      file,
+      "globalThis.__loads = (globalThis.__loads ?? 0) + 1;\n" +
+        "module.exports = function (a, b) { return [this?.tag, a + b]; };\n",
+    );
+    const req = createRequire(path.join(dir, "x.cjs"));
+    assert.equal(deferFunctionModule("./m.cjs", req), file);
+    const g = globalThis as { __loads?: number };
+    const fn = req("./m.cjs") as (this: unknown, a: number, b: number) => unknown;
+    assert.equal(g.__loads, undefined, "not loaded by require");
+    assert.deepEqual(fn.call({ tag: "t" }, 2, 3), ["t", 5]);
+    assert.deepEqual(fn(1, 1), [undefined, 2]);
+    assert.equal(g.__loads, 1, "loaded once, on the first call");
+    assert.equal(deferFunctionModule("./missing.cjs", req), undefined);
   });
 });

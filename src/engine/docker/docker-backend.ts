@@ -3,6 +3,7 @@
  * (DOCKER_HOST).
  */
 import { Writable } from "node:stream";
+import "./lazy-deps.js"; // before dockerode: defers its gRPC (BuildKit) and SSH parts
 import Docker from "dockerode";
 import { CleanroomError } from "../../core/errors.js";
 import type { PullPolicy } from "../../config/project.js";
