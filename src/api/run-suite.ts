@@ -143,11 +143,16 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
   const base = o.backend ?? (await dockerBackend());
   const pool = o.networkPool === false ? undefined : new NetworkPool(base, runId);
   const backend = pool ?? base;
+  let startedTests = 0;
   try {
-    await base.ping();
-    // Networks are created while the sweep, the tracer and the first test's loading go on.
+    // Ping, sweep, the first networks and the tracer at once (ping's error is the one reported);
+    // the networks are still being created while the first tests load.
+    const pinged = base.ping();
     pool?.warm(Math.min(jobs, files.length), o.hermetic === true);
-    const [swept, tracer] = await Promise.all([sweep(base), selfTracer(o.selfTelemetry)]);
+    const sweeping = sweep(base);
+    sweeping.catch(() => undefined);
+    await pinged;
+    const [swept, tracer] = await Promise.all([sweeping, selfTracer(o.selfTelemetry)]);
     if (swept.containers || swept.networks)
       warn(
         `swept ${swept.containers} container(s) and ${swept.networks} network(s) ` +
@@ -175,7 +180,12 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
       spanTimeoutMs: o.spanTimeoutMs ?? 10000,
       cache,
       force: o.force === true,
-      onStart: o.onTestStart,
+      onStart: (file) => {
+        // Once the last test has started, a network given back is removed at once (while
+        // that test still waits for its spans), not at the end of the run.
+        if (++startedTests === files.length) pool?.drain();
+        o.onTestStart?.(file);
+      },
       onProgress: o.onProgress,
       onDone: o.onTestDone,
     });

@@ -7,7 +7,9 @@
  * it back. A network is handed out to one test at a time, and only goes back to the pool when
  * every container started on it was removed (otherwise it is removed, so no stale container
  * or DNS alias can meet the next test). `warm(n)` creates networks ahead, while the run does
- * its other set-up; `close()` removes them all. Pooled networks carry `clnrm.managed`,
+ * its other set-up. After `drain()` (no test will start any more) a network given back is
+ * removed in the background, while its test still collects spans and reports; `close()` waits
+ * for those removals and removes the rest. Pooled networks carry `clnrm.managed`,
  * `clnrm.run-id`, `clnrm.pid` and `clnrm.host` like any other, so a crashed run's pool is
  * swept by the next run.
  */
@@ -31,6 +33,8 @@ export class NetworkPool implements Backend {
   private readonly live = new Map<string, Set<string>>();
   private seq = 0;
   private closed = false;
+  private draining = false;
+  private readonly removing: Promise<void>[] = [];
   /** Networks created (not leased from the pool) since the pool was made. */
   created = 0;
 
@@ -93,18 +97,26 @@ export class NetworkPool implements Backend {
     const entry = this.entries.find((e) => e.id === id);
     if (!entry) return this.inner.removeNetwork(id);
     const info = await entry.info;
-    if (this.closed || (this.live.get(info.name)?.size ?? 0) > 0) {
+    if (this.closed || this.draining || (this.live.get(info.name)?.size ?? 0) > 0) {
       this.drop(entry);
       this.live.delete(info.name);
-      return this.inner.removeNetwork(id);
+      if (!this.draining || this.closed) return this.inner.removeNetwork(id);
+      this.removing.push(this.inner.removeNetwork(id).catch(() => undefined));
+      return;
     }
     entry.busy = false;
+  }
+
+  /** No test will start after this: networks given back are removed, not kept. */
+  drain(): void {
+    this.draining = true;
   }
 
   /** Removes every pooled network (waiting for ones still being created). */
   async close(): Promise<void> {
     this.closed = true;
     const all = this.entries.splice(0);
+    await Promise.all(this.removing.splice(0));
     await Promise.all(
       all.map(async (e) => {
         const info = await e.info.catch(() => undefined);

@@ -13,7 +13,7 @@ import Module, { createRequire } from "node:module";
 
 const fromHere = createRequire(import.meta.url);
 
-/** Replaces the CommonJS module `request` (a function export) by a stand-in that loads it lazily. */
+/** Replaces the CommonJS module `request` (a function export) by a lazily loading stand-in. */
 export function deferFunctionModule(request: string, from = fromHere): string | undefined {
   let file: string;
   try {
