@@ -50,7 +50,9 @@ function cli(args, { env = {}, onStart } = {}) {
   onStart?.(child);
   return new Promise((resolve) =>
     child.on("close", (code) => {
-      const peak = Number(fs.existsSync(stats) ? fs.readFileSync(stats, "utf8").trim().split("\n").pop() : 0);
+      const peak = Number(
+        fs.existsSync(stats) ? fs.readFileSync(stats, "utf8").trim().split("\n").pop() : 0,
+      );
       resolve({ code, out, peakKb: peak, child });
     }),
   );
@@ -64,7 +66,8 @@ function nodePid(timeChild) {
 
 function leaks(pid) {
   const f = ["--filter", "label=clnrm.managed=true", "--filter", `label=clnrm.pid=${pid}`];
-  const n = (a) => spawnSync(DOCKER, a, { encoding: "utf8" }).stdout.split("\n").filter(Boolean).length;
+  const n = (a) =>
+    spawnSync(DOCKER, a, { encoding: "utf8" }).stdout.split("\n").filter(Boolean).length;
   return n(["ps", "-aq", ...f]) + n(["network", "ls", "-q", ...f]);
 }
 
@@ -113,100 +116,127 @@ function post(port, body, headers = {}) {
   });
 }
 
-await kase("gzip bomb: 1 GiB of zeros, gzipped", "POST /v1/traces, Content-Encoding: gzip", async () => {
-  const gz = createGzip({ level: 1 });
-  const parts = [];
-  gz.on("data", (d) => parts.push(d));
-  const zeros = Buffer.alloc(1 << 20);
-  for (let i = 0; i < 1024; i++) if (!gz.write(zeros)) await new Promise((r) => gz.once("drain", r));
-  await new Promise((r) => gz.end(r));
-  const bomb = Buffer.concat(parts);
-  const rcv = await startReceiver(new SpanStore(), "127.0.0.1", 0);
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const probe = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-  const r = await post(rcv.port, bomb, { "content-encoding": "gzip", "content-type": "application/x-protobuf" });
-  clearInterval(probe);
-  await rcv.close();
-  const grew = (peak - before) / 1048576;
-  return {
-    held: r.status === 413 && grew < 200,
-    observed: `HTTP ${r.status} "${r.text.trim().slice(0, 70)}…"; RSS +${grew.toFixed(0)} MiB (${(bomb.length / 1048576).toFixed(1)} MiB sent)`,
-  };
-});
+await kase(
+  "gzip bomb: 1 GiB of zeros, gzipped",
+  "POST /v1/traces, Content-Encoding: gzip",
+  async () => {
+    const gz = createGzip({ level: 1 });
+    const parts = [];
+    gz.on("data", (d) => parts.push(d));
+    const zeros = Buffer.alloc(1 << 20);
+    for (let i = 0; i < 1024; i++)
+      if (!gz.write(zeros)) await new Promise((r) => gz.once("drain", r));
+    await new Promise((r) => gz.end(r));
+    const bomb = Buffer.concat(parts);
+    const rcv = await startReceiver(new SpanStore(), "127.0.0.1", 0);
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const probe = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const r = await post(rcv.port, bomb, {
+      "content-encoding": "gzip",
+      "content-type": "application/x-protobuf",
+    });
+    clearInterval(probe);
+    await rcv.close();
+    const grew = (peak - before) / 1048576;
+    return {
+      held: r.status === 413 && grew < 200,
+      observed: `HTTP ${r.status} "${r.text.trim().slice(0, 70)}…"; RSS +${grew.toFixed(0)} MiB (${(bomb.length / 1048576).toFixed(1)} MiB sent)`,
+    };
+  },
+);
 
-await kase("oversize OTLP body (64 MiB declared)", "POST /v1/traces, Content-Length: 64 MiB", async () => {
-  const rcv = await startReceiver(new SpanStore(), "127.0.0.1", 0);
-  const t0 = Date.now();
-  const r = await post(rcv.port, (req) => req.write(Buffer.alloc(1 << 16)), {
-    "content-length": 64 << 20,
-    "content-type": "application/x-protobuf",
-  });
-  await rcv.close();
-  return {
-    held: r.status === 413,
-    observed: `HTTP ${r.status} after ${Date.now() - t0} ms, before the body was sent: "${r.text.trim().slice(0, 60)}…"`,
-  };
-});
+await kase(
+  "oversize OTLP body (64 MiB declared)",
+  "POST /v1/traces, Content-Length: 64 MiB",
+  async () => {
+    const rcv = await startReceiver(new SpanStore(), "127.0.0.1", 0);
+    const t0 = Date.now();
+    const r = await post(rcv.port, (req) => req.write(Buffer.alloc(1 << 16)), {
+      "content-length": 64 << 20,
+      "content-type": "application/x-protobuf",
+    });
+    await rcv.close();
+    return {
+      held: r.status === 413,
+      observed: `HTTP ${r.status} after ${Date.now() - t0} ms, before the body was sent: "${r.text.trim().slice(0, 60)}…"`,
+    };
+  },
+);
 
-await kase("span flood: 1 000 000 spans into one test", "SpanStore.ingest ×1e6 (cap 100 000)", async () => {
-  const store = new SpanStore();
-  const before = process.memoryUsage().rss;
-  for (let b = 0; b < 100; b++)
-    store.ingest(
-      Array.from({ length: 10_000 }, (_, i) => ({
-        traceId: "ab".repeat(16),
-        spanId: (b * 10_000 + i + 1).toString(16).padStart(16, "0"),
-        name: "flood",
-        attributes: {},
-        events: [],
-        resource: {},
-        status: { code: "UNSET" },
-      })),
-    );
-  const grew = (process.memoryUsage().rss - before) / 1048576;
-  const f = store.limitFinding();
-  return {
-    held: store.spans.length === 100_000 && /span limit reached/.test(f?.message ?? ""),
-    observed: `kept ${store.spans.length}, dropped ${store.dropped}; finding "${f?.message.slice(0, 50)}…"; RSS +${grew.toFixed(0)} MiB`,
-  };
-});
+await kase(
+  "span flood: 1 000 000 spans into one test",
+  "SpanStore.ingest ×1e6 (cap 100 000)",
+  async () => {
+    const store = new SpanStore();
+    const before = process.memoryUsage().rss;
+    for (let b = 0; b < 100; b++)
+      store.ingest(
+        Array.from({ length: 10_000 }, (_, i) => ({
+          traceId: "ab".repeat(16),
+          spanId: (b * 10_000 + i + 1).toString(16).padStart(16, "0"),
+          name: "flood",
+          attributes: {},
+          events: [],
+          resource: {},
+          status: { code: "UNSET" },
+        })),
+      );
+    const grew = (process.memoryUsage().rss - before) / 1048576;
+    const f = store.limitFinding();
+    return {
+      held: store.spans.length === 100_000 && /span limit reached/.test(f?.message ?? ""),
+      observed: `kept ${store.spans.length}, dropped ${store.dropped}; finding "${f?.message.slice(0, 50)}…"; RSS +${grew.toFixed(0)} MiB`,
+    };
+  },
+);
 
-await kase("ReDoS: ^(a+)+$ over 30 a's + '!' (and 30 000)", 'expected_output_regex = "^(a+)+$"', async () => {
-  const re = userRegex("^(a+)+$", { dotAll: true, multiLine: true });
-  const time = (n) => {
-    const t0 = performance.now();
-    const m = re.test(`${"a".repeat(n)}!`);
-    return { m, ms: performance.now() - t0 };
-  };
-  const a = time(30);
-  const b = time(30_000);
-  return {
-    held: !a.m && !b.m && a.ms < 1000 && b.ms < 2000,
-    observed: `no match: ${a.ms.toFixed(1)} ms for 30 a's, ${b.ms.toFixed(1)} ms for 30 000 (JS RegExp: ~2^30 steps for 30)`,
-  };
-});
+await kase(
+  "ReDoS: ^(a+)+$ over 30 a's + '!' (and 30 000)",
+  'expected_output_regex = "^(a+)+$"',
+  async () => {
+    const re = userRegex("^(a+)+$", { dotAll: true, multiLine: true });
+    const time = (n) => {
+      const t0 = performance.now();
+      const m = re.test(`${"a".repeat(n)}!`);
+      return { m, ms: performance.now() - t0 };
+    };
+    const a = time(30);
+    const b = time(30_000);
+    return {
+      held: !a.m && !b.m && a.ms < 1000 && b.ms < 2000,
+      observed: `no match: ${a.ms.toFixed(1)} ms for 30 a's, ${b.ms.toFixed(1)} ms for 30 000 (JS RegExp: ~2^30 steps for 30)`,
+    };
+  },
+);
 
-await kase("template escapes: range/cycler/joiner .constructor, __proto__, set/macro tricks", 'clnrm render t.tera ({{ range.constructor("…")() }}, …)', async () => {
-  const r = new TemplateRenderer();
-  const payloads = [
-    '{{ range.constructor("return process.pid")() }}',
-    '{{ cycler.constructor("return process.pid")() }}',
-    '{{ joiner.constructor("return process.pid")() }}',
-    '{{ "".constructor.constructor("return process.pid")() }}',
-    '{% set c = "constructor" %}{{ range[c]("return 1")() }}',
-    "{% set __proto__ = range %}{{ call }}",
-    "{% macro constructor() %}x{% endmacro %}{{ constructor() }}",
-    '{{ (x | get(key="constructor") | get(key="constructor"))("return 1")() }}',
-  ];
-  let refused = 0;
-  for (const p of payloads)
-    await r.render(p, { env: {}, map: { x: "{}" } }).then(
-      () => undefined,
-      (e) => (refused += e.kind === "Template" ? 1 : 0),
-    );
-  return { held: refused === payloads.length, observed: `${refused}/${payloads.length} refused as Template errors, none ran` };
-});
+await kase(
+  "template escapes: range/cycler/joiner .constructor, __proto__, set/macro tricks",
+  'clnrm render t.tera ({{ range.constructor("…")() }}, …)',
+  async () => {
+    const r = new TemplateRenderer();
+    const payloads = [
+      '{{ range.constructor("return process.pid")() }}',
+      '{{ cycler.constructor("return process.pid")() }}',
+      '{{ joiner.constructor("return process.pid")() }}',
+      '{{ "".constructor.constructor("return process.pid")() }}',
+      '{% set c = "constructor" %}{{ range[c]("return 1")() }}',
+      "{% set __proto__ = range %}{{ call }}",
+      "{% macro constructor() %}x{% endmacro %}{{ constructor() }}",
+      '{{ (x | get(key="constructor") | get(key="constructor"))("return 1")() }}',
+    ];
+    let refused = 0;
+    for (const p of payloads)
+      await r.render(p, { env: {}, map: { x: "{}" } }).then(
+        () => undefined,
+        (e) => (refused += e.kind === "Template" ? 1 : 0),
+      );
+    return {
+      held: refused === payloads.length,
+      observed: `${refused}/${payloads.length} refused as Template errors, none ran`,
+    };
+  },
+);
 
 // ---- real containers ----
 await kase("SIGKILL the CLI mid-test", "kill -9 <clnrm>; clnrm run ok.clnrm.toml", async () => {
@@ -228,78 +258,99 @@ await kase("SIGKILL the CLI mid-test", "kill -9 <clnrm>; clnrm run ok.clnrm.toml
   };
 });
 
-await kase("a background service dies mid-test", "service: echo …; exit 7, scenario: sleep 5", async () => {
-  const file = path.join(work, "dies.clnrm.toml");
-  fs.writeFileSync(
-    file,
-    `[meta]\nname = "dies"\n[service.db]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo db starting; sleep 1; echo 'db: fatal: disk on fire' >&2; exit 7"]\n[service.app]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "app"\nrun = "sleep 5"\n`,
-  );
-  let pid;
-  const json = path.join(work, "dies.json");
-  const r = await cli(["run", "--no-cache", "--report-json", json, file], {
-    onStart: (c) => setTimeout(() => (pid = nodePid(c)), 500),
-  });
-  const report = fs.existsSync(json) ? fs.readFileSync(json, "utf8") : "";
-  const named = /db/.test(report) && /disk on fire/.test(report + r.out);
-  return {
-    held: r.code !== 0 && named && leaks(pid) === 0, // service crashes: issue 10a
-    observed: `exit ${r.code}; ${named ? "finding names db with its last log line" : "NOT reported as a service crash"}; peak RSS ${mib(r.peakKb)}; leaks ${leaks(pid)}`,
-  };
-});
-
-await kase("full disk for the report directory", "clnrm run --report-json <64 KiB tmpfs>/r.json", async () => {
-  const mnt = path.join(work, "tiny");
-  fs.mkdirSync(mnt);
-  const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt], { encoding: "utf8" });
-  if (m.status !== 0) return { held: false, observed: `cannot mount a tmpfs here: ${m.stderr.trim()}` };
-  try {
-    const fd = fs.openSync(path.join(mnt, "filler"), "w");
-    try {
-      for (;;) fs.writeSync(fd, Buffer.alloc(512)); // until ENOSPC: the disk is full
-    } catch {
-      fs.closeSync(fd);
-    }
-    const json = path.join(mnt, "r.json");
-    const r = await cli(["run", "--no-cache", "--report-json", json, test("ok", "true")]);
-    const leftovers = fs.readdirSync(mnt).filter((f) => f !== "filler");
+await kase(
+  "a background service dies mid-test",
+  "service: echo …; exit 7, scenario: sleep 5",
+  async () => {
+    const file = path.join(work, "dies.clnrm.toml");
+    fs.writeFileSync(
+      file,
+      `[meta]\nname = "dies"\n[service.db]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo db starting; sleep 1; echo 'db: fatal: disk on fire' >&2; exit 7"]\n[service.app]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "app"\nrun = "sleep 5"\n`,
+    );
+    let pid;
+    const json = path.join(work, "dies.json");
+    const r = await cli(["run", "--no-cache", "--report-json", json, file], {
+      onStart: (c) => setTimeout(() => (pid = nodePid(c)), 500),
+    });
+    const report = fs.existsSync(json) ? fs.readFileSync(json, "utf8") : "";
+    const named = /db/.test(report) && /disk on fire/.test(report + r.out);
     return {
-      held: r.code !== 0 && /Io error.*no space left on device/s.test(r.out) && leftovers.length === 0,
-      observed: `exit ${r.code}: "${r.out.match(/Io error[^\n]*/)?.[0] ?? r.out.trim().split("\n").pop()}"; files left: ${leftovers.length ? leftovers.join(", ") : "none"}`,
+      held: r.code !== 0 && named && leaks(pid) === 0, // service crashes: issue 10a
+      observed: `exit ${r.code}; ${named ? "finding names db with its last log line" : "NOT reported as a service crash"}; peak RSS ${mib(r.peakKb)}; leaks ${leaks(pid)}`,
     };
-  } finally {
-    spawnSync("umount", [mnt]);
-  }
-});
+  },
+);
 
-await kase("the engine goes away mid-run", "DOCKER_HOST=unix://proxy.sock; kill the proxy", async () => {
-  const sock = path.join(work, "engine.sock");
-  const conns = new Set();
-  const proxy = net.createServer((c) => {
-    const up = net.connect("/var/run/docker.sock");
-    conns.add(c).add(up);
-    c.pipe(up).pipe(c);
-    const drop = () => (c.destroy(), up.destroy());
-    c.on("error", drop);
-    up.on("error", drop);
-  });
-  await new Promise((r) => proxy.listen(sock, r));
-  let pid;
-  const p = cli(["run", "--no-cache", test("sleepy2", "sleep 60")], {
-    env: { DOCKER_HOST: `unix://${sock}` },
-    onStart: (c) => setTimeout(() => (pid = nodePid(c)), 500),
-  });
-  await waitFor(() => pid && leaks(pid) >= 2, 60_000);
-  proxy.close();
-  for (const c of conns) c.destroy();
-  const r = await p;
-  const duringLoss = leaks(pid);
-  const next = await cli(["run", "--no-cache", test("ok", "true")]); // the engine is back
-  const after = leaks(pid);
-  return {
-    held: r.code === 3 && after === 0,
-    observed: `exit ${r.code}: "${(r.out.match(/(Container|Network|Internal)[^\n]*error[^\n]*|Docker engine[^\n]*/) ?? [r.out.trim().split("\n").pop()])[0].slice(0, 110)}"; ${duringLoss} left while the engine was away; next run swept them: leaks ${after}`,
-  };
-});
+await kase(
+  "full disk for the report directory",
+  "clnrm run --report-json <64 KiB tmpfs>/r.json",
+  async () => {
+    const mnt = path.join(work, "tiny");
+    fs.mkdirSync(mnt);
+    const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt], {
+      encoding: "utf8",
+    });
+    if (m.status !== 0)
+      return { held: false, observed: `cannot mount a tmpfs here: ${m.stderr.trim()}` };
+    try {
+      const fd = fs.openSync(path.join(mnt, "filler"), "w");
+      try {
+        for (;;) fs.writeSync(fd, Buffer.alloc(512)); // until ENOSPC: the disk is full
+      } catch {
+        fs.closeSync(fd);
+      }
+      const json = path.join(mnt, "r.json");
+      const r = await cli(["run", "--no-cache", "--report-json", json, test("ok", "true")]);
+      const leftovers = fs.readdirSync(mnt).filter((f) => f !== "filler");
+      return {
+        held:
+          r.code !== 0 &&
+          /Io error.*no space left on device/s.test(r.out) &&
+          leftovers.length === 0,
+        observed: `exit ${r.code}: "${r.out.match(/Io error[^\n]*/)?.[0] ?? r.out.trim().split("\n").pop()}"; files left: ${leftovers.length ? leftovers.join(", ") : "none"}`,
+      };
+    } finally {
+      spawnSync("umount", [mnt]);
+    }
+  },
+);
+
+await kase(
+  "the engine goes away mid-run",
+  "DOCKER_HOST=unix://proxy.sock; kill the proxy",
+  async () => {
+    const sock = path.join(work, "engine.sock");
+    const conns = new Set();
+    const proxy = net.createServer((c) => {
+      const up = net.connect("/var/run/docker.sock");
+      conns.add(c).add(up);
+      c.pipe(up).pipe(c);
+      const drop = () => {
+        c.destroy();
+        up.destroy();
+      };
+      c.on("error", drop);
+      up.on("error", drop);
+    });
+    await new Promise((r) => proxy.listen(sock, r));
+    let pid;
+    const p = cli(["run", "--no-cache", test("sleepy2", "sleep 60")], {
+      env: { DOCKER_HOST: `unix://${sock}` },
+      onStart: (c) => setTimeout(() => (pid = nodePid(c)), 500),
+    });
+    await waitFor(() => pid && leaks(pid) >= 2, 60_000);
+    proxy.close();
+    for (const c of conns) c.destroy();
+    const r = await p;
+    const duringLoss = leaks(pid);
+    await cli(["run", "--no-cache", test("ok", "true")]); // the engine is back: this run sweeps
+    const after = leaks(pid);
+    return {
+      held: r.code === 3 && after === 0,
+      observed: `exit ${r.code}: "${(r.out.match(/(Container|Network|Internal)[^\n]*error[^\n]*|Docker engine[^\n]*/) ?? [r.out.trim().split("\n").pop()])[0].slice(0, 110)}"; ${duringLoss} left while the engine was away; next run swept them: leaks ${after}`,
+    };
+  },
+);
 
 await kase("40 tests at -j 10 (networks bounded)", "clnrm run -j 10 <40 files>", async () => {
   const dir = path.join(work, "forty");

@@ -39,7 +39,9 @@ export function userRegex(pattern: string, options: UserRegexOptions = {}): User
       `invalid regular expression /${pattern}/: ${why(e)}`,
       {
         context: { keyPath: options.keyPath },
-        hint: "patterns use RE2 / Rust regex syntax: (?i) (?s) (?m) (?P<name>…) work; look-around and back-references do not",
+        hint:
+          "patterns use RE2 / Rust regex syntax: (?i) (?s) (?m) (?P<name>…) work; " +
+          "look-around and back-references do not",
         cause: e,
       },
     );

@@ -10,6 +10,15 @@ export interface OutputExpectations {
   readonly expectedOutputContains?: string;
 }
 
+/** Which bound a run had, for the finding when it fires: its value and the setting it came from. */
+export interface TimeoutInfo {
+  /** e.g. `scenario "x"` */
+  readonly what: string;
+  readonly ms: number;
+  /** e.g. `timeout_ms`, `[test_execution] step_timeout` */
+  readonly source: string;
+}
+
 /**
  * The first unmet expectation, or undefined. Regexes run on RE2 (core/regex.ts, linear time,
  * Rust `regex` syntax) against the trimmed stdout, across lines: `.` matches a newline and
@@ -20,14 +29,16 @@ export function checkOutput(
   rulePrefix: string,
   exp: OutputExpectations,
   r: ExecResult,
-  timeoutMs?: number,
+  timeout?: TimeoutInfo,
 ): Finding | undefined {
   if (r.timedOut)
     return {
       rule: `${rulePrefix}.timeout`,
-      message: `killed after ${r.durationMs}ms: the timeout is ${timeoutMs}ms`,
-      expected: `finish within ${timeoutMs}ms`,
-      actual: `still running after ${r.durationMs}ms`,
+      message:
+        `${timeout?.what ?? "the command"} timed out after ${timeout?.ms} ms ` +
+        `(${timeout?.source ?? "timeout"}); killed after ${r.durationMs} ms`,
+      expected: `finish within ${timeout?.ms} ms`,
+      actual: `still running after ${r.durationMs} ms`,
     };
   if (r.oomKilled && r.exitCode !== exp.expectedExitCode) {
     const limit = r.memoryLimitBytes
@@ -35,7 +46,9 @@ export function checkOutput(
       : "";
     return {
       rule: `${rulePrefix}.oom_killed`,
-      message: `killed: out of memory${limit} (exit code ${r.exitCode}); raise [limits] memory_mb or use less memory`,
+      message:
+        `killed: out of memory${limit} (exit code ${r.exitCode}); raise [limits] ` +
+        `memory_mb or use less memory`,
       expected: `exit code ${exp.expectedExitCode}`,
       actual: `killed by the kernel's OOM killer${limit}`,
     };

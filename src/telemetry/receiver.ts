@@ -25,6 +25,8 @@ export interface OtlpReceiver {
   rejected: number;
   /** Why the last rejected export was refused (HTTP status and message). */
   readonly lastRejection?: string;
+  /** Export requests received but not yet answered (their spans may not be in the store yet). */
+  readonly inFlight: number;
   close(): Promise<void>;
 }
 
@@ -42,9 +44,10 @@ export async function startReceiver(
   limits: ReceiverLimits = {},
 ): Promise<OtlpReceiver> {
   const maxBody = limits.maxBodyBytes ?? MAX_BODY_BYTES;
-  const state: { requests: number; rejected: number; lastRejection?: string } = {
+  const state: { requests: number; rejected: number; inFlight: number; lastRejection?: string } = {
     requests: 0,
     rejected: 0,
+    inFlight: 0,
   };
   const reject = (res: http.ServerResponse, status: number, message: string): void => {
     state.rejected++;
@@ -61,6 +64,14 @@ export async function startReceiver(
         .end("clnrm receives OTLP traces at POST /v1/traces\n");
       return;
     }
+    state.inFlight++;
+    let counted = true;
+    const settle = (): void => {
+      if (counted) state.inFlight--;
+      counted = false;
+    };
+    res.once("finish", settle);
+    res.once("close", settle);
     const tooLarge = (seen: string): void => {
       reject(
         res,
@@ -145,6 +156,9 @@ export async function startReceiver(
     },
     get lastRejection() {
       return state.lastRejection;
+    },
+    get inFlight() {
+      return state.inFlight;
     },
     close: () =>
       new Promise<void>((resolve) => {

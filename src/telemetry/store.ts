@@ -57,7 +57,9 @@ export class SpanStore implements SpanSink {
     if (this.dropped === 0) return undefined;
     return {
       rule: "limits.max_spans",
-      message: `span limit reached: kept ${this.limit} spans, dropped ${this.dropped} more; the trace is incomplete`,
+      message:
+        `span limit reached: kept ${this.limit} spans, dropped ${this.dropped} more; the ` +
+        `trace is incomplete`,
       expected: `at most ${this.limit} spans`,
       actual: `${this.limit + this.dropped} spans or more`,
       keyPath: "limits.max_spans",

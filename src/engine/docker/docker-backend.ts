@@ -1,6 +1,10 @@
-/** Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket (DOCKER_HOST). */
+/**
+ * Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket
+ * (DOCKER_HOST).
+ */
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
+import "./lazy-deps.js"; // before dockerode: defers its gRPC (BuildKit) and SSH parts
 import Docker from "dockerode";
 import { CleanroomError } from "../../core/errors.js";
 import type { PullPolicy } from "../../config/project.js";
@@ -19,8 +23,6 @@ import { CappedBuffer, demuxBuffer } from "./demux.js";
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 const EXEC_MARKER = "CLNRM_EXEC_ID";
-/** Networks one clnrm process holds at once (Docker's default pools: ~30 per engine). */
-const MAX_NETWORKS = 8;
 const POOL_WAIT_MS = 120_000;
 const POOL_EXHAUSTED = /non-overlapping IPv4 address pool|fully subnetted|no available network/i;
 /** Fixed script (the marker is an argument, never spliced in): kill -9 each marked process. */
@@ -34,8 +36,6 @@ export class DockerBackend implements Backend {
   readonly name = "docker";
   private readonly docker: Docker;
   readonly endpoint: string;
-  private readonly networkSlots = new Slots(MAX_NETWORKS);
-  private readonly heldNetworks = new Set<string>();
 
   constructor(docker?: Docker) {
     this.docker = docker ?? new Docker();
@@ -58,20 +58,35 @@ export class DockerBackend implements Backend {
     }
   }
 
-  async ensureImage(image: string, policy: PullPolicy): Promise<string> {
+  async ensureImage(image: string, policy: PullPolicy, pullTimeoutMs?: number): Promise<string> {
     const present = await this.imageId(image);
     if (present && policy !== "always") return present;
     if (policy === "never") throw missingImage(image, 'pull_policy is "never"');
+    let timer: NodeJS.Timeout | undefined;
     try {
       const stream = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) =>
+      await new Promise<void>((resolve, reject) => {
+        if (pullTimeoutMs !== undefined)
+          timer = setTimeout(() => {
+            // Closing the progress stream makes the engine abandon the pull.
+            (stream as { destroy?: () => void }).destroy?.();
+            reject(
+              new CleanroomError(
+                "Timeout",
+                `pulling image ${image} timed out after ${pullTimeoutMs} ms`,
+              ),
+            );
+          }, pullTimeoutMs);
         this.docker.modem.followProgress(stream, (err: Error | null) =>
           err ? reject(err) : resolve(),
-        ),
-      );
+        );
+      });
     } catch (e) {
       if (present) return present; // "always" but the registry is unreachable: keep the local copy
+      if (e instanceof CleanroomError) throw e;
       throw missingImage(image, (e as Error).message.split("\n")[0] ?? String(e));
+    } finally {
+      if (timer) clearTimeout(timer);
     }
     const id = await this.imageId(image);
     if (!id) throw missingImage(image, "the pull finished but the image is not present");
@@ -92,9 +107,8 @@ export class DockerBackend implements Backend {
     labels: Readonly<Record<string, string>>,
   ): Promise<NetworkInfo> {
     // Docker's default address pools hold ~30 bridge networks for the whole engine (shared with
-    // everything else on it): hold at most MAX_NETWORKS at once, and when the engine still runs
-    // out, wait for one to be freed instead of failing the test (issue 12).
-    await this.networkSlots.acquire();
+    // everything else on it): when they run out, wait for one to be freed instead of failing the
+    // test (issue 12). How many one run holds is bounded by the network pool (~jobs).
     let net: Docker.Network | undefined;
     const deadline = Date.now() + POOL_WAIT_MS;
     for (let attempt = 1; !net; attempt++) {
@@ -108,13 +122,15 @@ export class DockerBackend implements Backend {
         });
       } catch (e) {
         if (!POOL_EXHAUSTED.test((e as Error).message) || Date.now() > deadline) {
-          this.networkSlots.release();
           if (POOL_EXHAUSTED.test((e as Error).message))
             throw new CleanroomError(
               "Network",
-              `Docker has no free address pool for network ${name} after ${POOL_WAIT_MS / 1000}s: ${(e as Error).message}`,
+              `Docker has no free address pool for network ${name} after ` +
+                `${POOL_WAIT_MS / 1000}s: ${(e as Error).message}`,
               {
-                hint: "lower -j, remove unused networks (`clnrm sweep`), or add default-address-pools to daemon.json",
+                hint:
+                  "lower -j, remove unused networks (`clnrm sweep`), or add " +
+                  "default-address-pools to daemon.json",
                 cause: e,
               },
             );
@@ -123,7 +139,6 @@ export class DockerBackend implements Backend {
         await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
       }
     }
-    this.heldNetworks.add(net.id);
     const info = await net.inspect();
     const gateway = info.IPAM?.Config?.[0]?.Gateway as string | undefined;
     if (!gateway) throw new CleanroomError("Network", `network ${name} has no gateway address`);
@@ -131,12 +146,7 @@ export class DockerBackend implements Backend {
   }
 
   async removeNetwork(id: string): Promise<void> {
-    try {
-      await ignoreMissing(() => this.docker.getNetwork(id).remove());
-    } finally {
-      // only networks this process created hold a slot (sweeps remove others' networks too)
-      if (this.heldNetworks.delete(id)) this.networkSlots.release();
-    }
+    await ignoreMissing(() => this.docker.getNetwork(id).remove());
   }
 
   async start(spec: ContainerSpec): Promise<string> {
@@ -170,7 +180,9 @@ export class DockerBackend implements Backend {
           PortBindings: bindings,
           NanoCpus: spec.nanoCpus,
           Memory: spec.memoryBytes,
-          Init: false,
+          // An init process as PID 1 forwards the stop signal to the command (a shell or a
+          // program without its own signal handling still stops on SIGTERM) and reaps zombies.
+          Init: true,
         },
         NetworkingConfig: spec.network
           ? { EndpointsConfig: { [spec.network.name]: { Aliases: [...spec.network.aliases] } } }
@@ -224,7 +236,12 @@ export class DockerBackend implements Backend {
     const out = new CappedBuffer(max);
     const err = new CappedBuffer(max);
     const sink = (b: CappedBuffer): Writable =>
-      new Writable({ write: (chunk: Buffer, _e, cb) => (b.push(chunk), cb()) });
+      new Writable({
+        write: (chunk: Buffer, _e, cb) => {
+          b.push(chunk);
+          cb();
+        },
+      });
     this.docker.modem.demuxStream(stream, sink(out), sink(err));
     let timedOut = false;
     let ended = false;
@@ -352,7 +369,7 @@ export class DockerBackend implements Backend {
     const info = await this.docker.getContainer(containerId).inspect();
     const hostPorts: Record<number, number> = {};
     for (const [k, v] of Object.entries(info.NetworkSettings?.Ports ?? {}))
-      if (v && v[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
+      if (v?.[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
     const nets = Object.values(info.NetworkSettings?.Networks ?? {});
     return {
       running: info.State.Running,
@@ -365,6 +382,21 @@ export class DockerBackend implements Backend {
 
   async kill(containerId: string): Promise<void> {
     await ignoreMissing(() => this.docker.getContainer(containerId).kill());
+  }
+
+  async stop(containerId: string, graceMs: number): Promise<void> {
+    const container = this.docker.getContainer(containerId);
+    // The engine counts its grace in whole seconds: our own SIGKILL keeps a millisecond grace.
+    const t = Math.ceil(graceMs / 1000);
+    const timer =
+      graceMs % 1000 !== 0
+        ? setTimeout(() => void container.kill().catch(() => undefined), graceMs)
+        : undefined;
+    try {
+      await ignoreMissing(() => container.stop({ t }));
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 
   async remove(containerId: string): Promise<void> {
@@ -383,27 +415,6 @@ export class DockerBackend implements Backend {
       containers: containers.map((c) => ({ id: c.Id, labels: c.Labels ?? {} })),
       networks: networks.map((n) => ({ id: n.Id, labels: n.Labels ?? {} })),
     };
-  }
-}
-
-/** A counting semaphore (hand-written: a dozen lines, no dependency needed). */
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(n: number) {
-    this.free = n;
-  }
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
   }
 }
 
