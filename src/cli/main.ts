@@ -9,6 +9,7 @@ import { registerMaintenance } from "./commands/maintenance.js";
 import { registerScaffold } from "./commands/scaffold.js";
 import { registerDev } from "./commands/dev.js";
 import { registerBaseline } from "./commands/baseline.js";
+import { registerReport } from "./commands/report.js";
 import type { GlobalOptions } from "./shared.js";
 
 // `clnrm run | head` closes stdout early: keep running (and cleaning up), just stop printing.
@@ -45,6 +46,7 @@ registerMaintenance(program, globals, exit);
 registerScaffold(program, globals, exit);
 registerDev(program, globals, exit);
 registerBaseline(program, globals, exit);
+registerReport(program, globals, exit);
 
 try {
   await program.parseAsync(process.argv);

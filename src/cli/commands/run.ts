@@ -14,6 +14,7 @@ import { createSelfTracer, type SelfExporter } from "../../telemetry/self-trace.
 import { spansToOtlpJson } from "../../telemetry/otlp/encode-json.js";
 import { ResultCache } from "../../runner/cache.js";
 import { runSuite } from "../../runner/run-suite.js";
+import { saveDurations, shardFiles, shardHeader, shardInfo } from "../../runner/shard.js";
 import { redactedSpans, type TestRun } from "../../runner/run-test.js";
 import { formatSummary, formatTestDetail } from "../../report/console.js";
 import { LiveProgress } from "../../report/progress.js";
@@ -40,6 +41,7 @@ export interface RunOptions {
   cache?: boolean;
   bundle?: boolean;
   secret?: string[];
+  shard?: string;
 }
 
 const collectList = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -54,6 +56,7 @@ export function registerRun(
     .description("run tests in fresh container environments and validate their spans")
     .argument("[paths...]", "test files or directories (default: .)")
     .option("-j, --jobs <n>", "tests run at once (default: CPU count or [cli] jobs)")
+    .option("--shard <i/n>", "run only shard i of n (deterministic split; see README)")
     .option("--fail-fast", "stop starting new tests after the first failure")
     .option("--hermetic", "put every test on an internal network (no egress)")
     .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
@@ -132,7 +135,12 @@ export async function runCommand(
     const project = loadProjectConfig({ configFile: g.config });
     for (const w of project.warnings)
       process.stderr.write(`warning: ${project.file}: ${w.keyPath}: ${w.message}\n`);
-    const files = discoverTestFiles(paths);
+    const sharded = shardFiles(discoverTestFiles(paths), opts.shard, {
+      root: project.root,
+      cacheDir: project.cacheDir,
+      useDurations: opts.cache !== false,
+    });
+    const files = sharded.files;
     const jobs = opts.jobs ? Number(opts.jobs) : project.jobs;
     if (!Number.isInteger(jobs) || jobs < 1)
       throw new CleanroomError(
@@ -159,6 +167,7 @@ export async function runCommand(
       "run.id": runId,
     });
     const cache = opts.cache === false ? undefined : new ResultCache(project.cacheDir);
+    if (sharded.plan) process.stdout.write(`${shardHeader(sharded.plan)}\n`);
     const progress = new LiveProgress();
     const runs = await runSuite(files, {
       backend,
@@ -187,6 +196,7 @@ export async function runCommand(
       durationMs: Date.now() - started,
       tests,
       interrupted,
+      shard: shardInfo(sharded.plan),
     };
     const allPassed = tests.every((t) => t.verdict === "passed");
     runSpan.setAttributes({
@@ -235,6 +245,11 @@ export async function runCommand(
     if (cache) {
       try {
         cache.save();
+        saveDurations(
+          project.cacheDir,
+          project.root,
+          tests.map((t) => ({ ...t, ran: !t.cached && !t.error?.message.startsWith("not run") })),
+        );
       } catch (e) {
         process.stderr.write(
           `warning: cannot write the cache in ${project.cacheDir}: ${(e as Error).message}\n`,

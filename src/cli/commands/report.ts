@@ -1,0 +1,90 @@
+/**
+ * `clnrm report …`: commands over JSON reports. A group, so that more subcommands (e.g.
+ * rendering one report as HTML) can join `merge` without changing its shape.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { CleanroomError, EXIT } from "../../core/errors.js";
+import { formatSummary, formatTestDetail } from "../../report/console.js";
+import { htmlReport } from "../../report/html.js";
+import { junitReport } from "../../report/junit.js";
+import { mergeReports, runFromReport, type MergeInput } from "../../report/merge.js";
+import { reportError, type GlobalOptions } from "../shared.js";
+
+interface MergeOptions {
+  reportJson?: string;
+  reportJunit?: string;
+  reportHtml?: string;
+  digest?: string;
+}
+
+export function registerReport(
+  program: Command,
+  globals: () => GlobalOptions,
+  exit: (code: number) => void,
+): Command {
+  const group = program.command("report").description("work with JSON reports (see: report merge)");
+  group
+    .command("merge")
+    .description(
+      "merge the JSON reports of the shards of a run (--shard i/n) into one report; " +
+        "exit 1 when a test failed or a shard is missing or duplicated",
+    )
+    .argument("<reports...>", "JSON reports written by clnrm run --report-json")
+    .option("--report-json <file>", "write the merged JSON report")
+    .option("--report-junit <file>", "write the merged JUnit XML report")
+    .option("--report-html <file>", "write the merged HTML report (without span waterfalls)")
+    .option("--digest <file>", "write the trace digests (one line per test)")
+    .action((files: string[], opts: MergeOptions) => exit(mergeCommand(files, opts, globals())));
+  return group;
+}
+
+function readReport(file: string): MergeInput {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CleanroomError("Io", `cannot read ${file}: ${(e as Error).message}`, {
+      context: { file },
+    });
+  }
+  try {
+    return { file, doc: JSON.parse(text) };
+  } catch (e) {
+    throw new CleanroomError("Serialization", `not JSON: ${(e as Error).message}`, {
+      context: { file },
+      hint: "pass files written by clnrm run --report-json",
+    });
+  }
+}
+
+function mergeCommand(files: readonly string[], opts: MergeOptions, g: GlobalOptions): number {
+  try {
+    const merged = mergeReports(files.map(readReport));
+    const run = runFromReport(merged.report);
+    const write = (file: string | undefined, text: () => string): void => {
+      if (!file) return;
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      fs.writeFileSync(file, text());
+    };
+    write(opts.reportJson, () => `${JSON.stringify(merged.report, null, 2)}\n`);
+    write(opts.reportJunit, () => junitReport(run));
+    write(opts.reportHtml, () =>
+      htmlReport(
+        run,
+        run.tests.map(() => []),
+      ),
+    );
+    write(opts.digest, () =>
+      run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""),
+    );
+    for (const t of run.tests)
+      process.stdout.write(`${formatTestDetail(t, (g.verbose ?? 0) > 0)}\n`);
+    for (const p of merged.problems) process.stderr.write(`merge problem: ${p}\n`);
+    process.stdout.write(`${formatSummary(run)} (merged from ${files.length} report(s))\n`);
+    return merged.problems.length || merged.failed ? EXIT.testFailed : EXIT.ok;
+  } catch (e) {
+    return reportError(e, g.verbose);
+  }
+}
