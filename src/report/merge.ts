@@ -25,6 +25,8 @@ export interface Merged {
   readonly problems: readonly string[];
   readonly passed: number;
   readonly failed: number;
+  /** Shard reports only: test durations by project-relative key (cached, not run: left out). */
+  readonly durations: ReadonlyMap<string, number>;
 }
 
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -143,11 +145,13 @@ export function mergeReports(inputs: readonly MergeInput[]): Merged {
   // Each test's identity: its project-relative key when sharded, else its file and name.
   const seen = new Map<string, string[]>();
   const entries: { key: string; test: Json }[] = [];
+  const durations = new Map<string, number>();
   for (const c of all)
     c.tests.forEach((t, i) => {
       const key = c.shard?.files[i] ?? `${t.file}\u0000${t.name}`;
       seen.set(key, [...(seen.get(key) ?? []), c.file]);
       entries.push({ key, test: t });
+      if (c.shard?.files[i] !== undefined && ranHere(t)) durations.set(key, num(t.duration_ms));
     });
   const dups = [...seen].filter(([, files]) => files.length > 1);
   if (dups.length)
@@ -183,7 +187,15 @@ export function mergeReports(inputs: readonly MergeInput[]): Merged {
     },
     tests,
   };
-  return { report, problems, passed, failed: tests.length - passed };
+  return { report, problems, passed, failed: tests.length - passed, durations };
+}
+
+/** Not served from the cache and not skipped ("not run: …"): its duration is a real one. */
+function ranHere(t: Json): boolean {
+  const scenarios = Array.isArray(t.scenarios) ? t.scenarios.filter(isObj) : [];
+  const cached = scenarios.length > 0 && scenarios.every((s) => s.status === "cached");
+  const notRun = isObj(t.error) && String(t.error.message).startsWith("not run");
+  return !cached && !notRun && typeof t.duration_ms === "number";
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);

@@ -37,7 +37,7 @@ export function parseShard(value: string): ShardSpec {
       `--shard must be i/n with 1 ≤ i ≤ n (e.g. --shard 2/3), got "${value}"`,
       {
         hint:
-          m && index > total
+          m && total >= 1 && index > total
             ? `there are only ${total} shard(s): use 1/${total} … ${total}/${total}`
             : undefined,
       },
@@ -139,26 +139,39 @@ export function loadDurations(cacheDir: string): Map<string, number> {
 }
 
 /**
- * Records the durations of the tests that ran (keeping every other entry). Cached tests and
- * tests that did not run keep their earlier duration: ~0 ms would skew the next split.
+ * The durations of the tests that ran, by key. Cached tests and tests that did not run are
+ * left out (they keep their earlier duration: ~0 ms would skew the next split).
  */
-export function saveDurations(
-  cacheDir: string,
+export function measuredDurations(
   root: string,
-  tests: readonly { file: string; durationMs: number; ran: boolean }[],
-): void {
-  const known = loadDurations(cacheDir);
-  const out: Record<string, { ms: number }> = {};
-  for (const [k, ms] of known) out[k] = { ms };
-  for (const t of tests) if (t.ran) out[testKey(root, t.file)] = { ms: Math.round(t.durationMs) };
-  const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  tests: readonly {
+    file: string;
+    durationMs: number;
+    cached?: boolean;
+    error?: { message: string };
+  }[],
+): Map<string, number> {
+  return new Map(
+    tests
+      .filter((t) => !t.cached && !t.error?.message.startsWith("not run"))
+      .map((t) => [testKey(root, t.file), Math.round(t.durationMs)]),
+  );
+}
+
+/**
+ * Adds `measured` to <cacheDir>/durations.json (other entries are kept), written atomically.
+ * `clnrm run` records only unsharded runs: the shards of one run must all see the same file,
+ * so they read it and never write it; `clnrm report merge --save-durations` records theirs.
+ */
+export function saveDurations(cacheDir: string, measured: ReadonlyMap<string, number>): void {
+  const all = new Map([...loadDurations(cacheDir), ...measured]);
+  const tests = Object.fromEntries(
+    [...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, ms]) => [k, { ms }]),
+  );
   fs.mkdirSync(cacheDir, { recursive: true });
   const file = durationsFile(cacheDir);
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(
-    tmp,
-    `${JSON.stringify({ version: DURATIONS_VERSION, tests: sorted }, null, 1)}\n`,
-  );
+  fs.writeFileSync(tmp, `${JSON.stringify({ version: DURATIONS_VERSION, tests }, null, 1)}\n`);
   fs.renameSync(tmp, file); // atomic, like the result cache
 }
 

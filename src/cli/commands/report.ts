@@ -10,6 +10,8 @@ import { formatSummary, formatTestDetail } from "../../report/console.js";
 import { htmlReport } from "../../report/html.js";
 import { junitReport } from "../../report/junit.js";
 import { mergeReports, runFromReport, type MergeInput } from "../../report/merge.js";
+import { loadProjectConfig } from "../../config/project.js";
+import { saveDurations } from "../../runner/shard.js";
 import { reportError, type GlobalOptions } from "../shared.js";
 
 interface MergeOptions {
@@ -17,6 +19,7 @@ interface MergeOptions {
   reportJunit?: string;
   reportHtml?: string;
   digest?: string;
+  saveDurations?: boolean;
 }
 
 export function registerReport(
@@ -36,6 +39,10 @@ export function registerReport(
     .option("--report-junit <file>", "write the merged JUnit XML report")
     .option("--report-html <file>", "write the merged HTML report (without span waterfalls)")
     .option("--digest <file>", "write the trace digests (one line per test)")
+    .option(
+      "--save-durations",
+      "record the shards' test durations in the project's cache dir (balances the next split)",
+    )
     .action((files: string[], opts: MergeOptions) => exit(mergeCommand(files, opts, globals())));
   return group;
 }
@@ -79,6 +86,12 @@ function mergeCommand(files: readonly string[], opts: MergeOptions, g: GlobalOpt
     write(opts.digest, () =>
       run.tests.map((t) => `${t.telemetry?.digest ?? "-"}  ${t.name}\n`).join(""),
     );
+    if (opts.saveDurations) {
+      const { cacheDir } = loadProjectConfig({ configFile: g.config });
+      saveDurations(cacheDir, merged.durations);
+      const where = path.join(cacheDir, "durations.json");
+      process.stdout.write(`recorded ${merged.durations.size} test duration(s) in ${where}\n`);
+    }
     for (const t of run.tests)
       process.stdout.write(`${formatTestDetail(t, (g.verbose ?? 0) > 0)}\n`);
     for (const p of merged.problems) process.stderr.write(`merge problem: ${p}\n`);

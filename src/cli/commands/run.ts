@@ -14,7 +14,13 @@ import { createSelfTracer, type SelfExporter } from "../../telemetry/self-trace.
 import { spansToOtlpJson } from "../../telemetry/otlp/encode-json.js";
 import { ResultCache } from "../../runner/cache.js";
 import { runSuite } from "../../runner/run-suite.js";
-import { saveDurations, shardFiles, shardHeader, shardInfo } from "../../runner/shard.js";
+import {
+  measuredDurations,
+  saveDurations,
+  shardFiles,
+  shardHeader,
+  shardInfo,
+} from "../../runner/shard.js";
 import { redactedSpans, type TestRun } from "../../runner/run-test.js";
 import { formatSummary, formatTestDetail } from "../../report/console.js";
 import { LiveProgress } from "../../report/progress.js";
@@ -245,11 +251,7 @@ export async function runCommand(
     if (cache) {
       try {
         cache.save();
-        saveDurations(
-          project.cacheDir,
-          project.root,
-          tests.map((t) => ({ ...t, ran: !t.cached && !t.error?.message.startsWith("not run") })),
-        );
+        if (!sharded.plan) saveDurations(project.cacheDir, measuredDurations(project.root, tests));
       } catch (e) {
         process.stderr.write(
           `warning: cannot write the cache in ${project.cacheDir}: ${(e as Error).message}\n`,
