@@ -246,8 +246,8 @@ export function testFromReport(t: Json): TestResult {
       ? {
           kind: String(t.error.kind),
           message: String(t.error.message),
-          location: str(t.error.location),
-          hint: str(t.error.hint),
+          ...(str(t.error.location) ? { location: str(t.error.location) } : {}),
+          ...(str(t.error.hint) ? { hint: str(t.error.hint) } : {}),
         }
       : undefined,
     telemetry: isObj(t.telemetry) ? (t.telemetry as unknown as TestResult["telemetry"]) : undefined,

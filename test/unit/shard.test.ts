@@ -45,7 +45,7 @@ describe("--shard parsing", () => {
       );
     });
 
-  it("clnrm run --shard 0/3, 4/3 and a/b exit 2 with the option named (before any engine is contacted)", async () => {
+  it("run --shard 0/3, 4/3, a/b: exit 2 naming the option, before the engine", async () => {
     const dir = tmpDir();
     writeTest(dir, "a.clnrm.toml", '[meta]\nname = "a"\n[[scenario]]\nname = "s"\nrun = "true"\n');
     for (const v of ["0/3", "4/3", "a/b"]) {
@@ -60,7 +60,7 @@ describe("--shard parsing", () => {
 });
 
 describe("the split", () => {
-  it("is a partition: every file in exactly one shard, one plan id for all shards (property)", () => {
+  it("is a partition: each file in exactly one shard, one plan id for all (property)", () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.stringMatching(/^[a-z]{1,6}(\/[a-z]{1,4})?$/), { maxLength: 30 }),
@@ -200,7 +200,7 @@ describe("the split", () => {
 });
 
 describe("recorded durations", () => {
-  it("round trip keeps other tests' entries; unreadable or other-version files read as none", () => {
+  it("round trip keeps other entries; unreadable or other-version files read as none", () => {
     const dir = tmpDir();
     saveDurations(
       dir,
