@@ -33,11 +33,19 @@ const span = JSON.stringify({
   ],
 });
 
+// POSTs $SPAN to the receiver and exits (quotes escaped for a TOML basic string).
+const WGET = [
+  "wget -q -O-",
+  '--header \\"Content-Type: application/json\\"',
+  '--post-data \\"$SPAN\\"',
+  '\\"$OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\\"',
+].join(" ");
+
 const testFile = (expect: string): string => `[meta]
 name = "verdict"
 [[scenario]]
 name = "send"
-run = "sh -c 'wget -q -O- --header \\"Content-Type: application/json\\" --post-data \\"$SPAN\\" \\"$OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\\"'"
+run = "sh -c '${WGET}'"
 env = { SPAN = '${span}' }
 ${expect}`;
 
@@ -103,9 +111,19 @@ export async function benchVerdict(): Promise<string[]> {
     t.forced.push(await forced());
   }
   const added = median(t.graceful) - median(t.forced);
+  const ms = (xs: readonly number[]): string =>
+    `median ${fmt(median(xs))} ms, max ${fmt(Math.max(...xs))} ms`;
+  const exit = (c: unknown): string =>
+    `of which after Docker reported the exit: median ${fmt(median(afterStop.get(c)!))} ms`;
   return [
-    `| last span → verdict, processes exited, rule more spans cannot break (\`[[expect.span]]\`): OTLP/JSON from a one-shot container, n=10 | median ${fmt(median(d.monotone))} ms, max ${fmt(Math.max(...d.monotone))} ms; of which after Docker reported the exit: median ${fmt(median(afterStop.get(monotone)!))} ms | ≤ 300 ms |`,
-    `| last span → verdict, processes exited, rule more spans can break (\`spans_total = { eq = 1 }\`, waits for 100 ms without a span and ≥ 25 ms after the exit), n=10 | median ${fmt(median(d.bounded))} ms, max ${fmt(Math.max(...d.bounded))} ms; of which after Docker reported the exit: median ${fmt(median(afterStop.get(bounded)!))} ms | ≤ 300 ms |`,
-    `| graceful stop (SIGTERM, init as PID 1) + remove vs force remove, running \`sh -c 'sleep 1000'\`, median of 20 | ${fmt(median(t.graceful))} ms vs ${fmt(median(t.forced))} ms: +${fmt(added)} ms per container | ≤ +50 ms |`,
+    `| last span → verdict, processes exited, rule more spans cannot break ` +
+      `(\`[[expect.span]]\`): OTLP/JSON from a one-shot container, n=10 ` +
+      `| ${ms(d.monotone)}; ${exit(monotone)} | ≤ 300 ms |`,
+    `| last span → verdict, processes exited, rule more spans can break ` +
+      `(\`spans_total = { eq = 1 }\`, waits for 100 ms without a span and ≥ 25 ms after the ` +
+      `exit), n=10 | ${ms(d.bounded)}; ${exit(bounded)} | ≤ 300 ms |`,
+    `| graceful stop (SIGTERM, init as PID 1) + remove vs force remove, running ` +
+      `\`sh -c 'sleep 1000'\`, median of 20 | ${fmt(median(t.graceful))} ms vs ` +
+      `${fmt(median(t.forced))} ms: +${fmt(added)} ms per container | ≤ +50 ms |`,
   ];
 }

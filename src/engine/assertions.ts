@@ -31,7 +31,9 @@ export function checkOutput(
   if (r.timedOut)
     return {
       rule: `${rulePrefix}.timeout`,
-      message: `${timeout?.what ?? "the command"} timed out after ${timeout?.ms} ms (${timeout?.source ?? "timeout"}); killed after ${r.durationMs} ms`,
+      message:
+        `${timeout?.what ?? "the command"} timed out after ${timeout?.ms} ms ` +
+        `(${timeout?.source ?? "timeout"}); killed after ${r.durationMs} ms`,
       expected: `finish within ${timeout?.ms} ms`,
       actual: `still running after ${r.durationMs} ms`,
     };

@@ -164,7 +164,8 @@ export async function waitUntilReady(
         svc,
         containerId,
         backend,
-        `not ready after ${elapsed}ms; the readiness timeout is ${deadlineMs} ms (${deadline.source})`,
+        `not ready after ${elapsed}ms; ` +
+          `the readiness timeout is ${deadlineMs} ms (${deadline.source})`,
         last,
         true,
       );
