@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark and rewrites bench/RESULTS.md.
- * Usage: npm run bench [-- authoring telemetry engine reports loop cli]
+ * Usage: npm run bench [-- authoring telemetry engine reports loop verdict cli]
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -11,6 +11,7 @@ import { benchTelemetry } from "./telemetry.bench.js";
 import { benchEngine } from "./engine.bench.js";
 import { benchReports } from "./reports.bench.js";
 import { benchLoop } from "./loop.bench.js";
+import { benchVerdict } from "./verdict.bench.js";
 import { benchCliProcess, cliSection } from "./cli-process.bench.js";
 
 const want = new Set(process.argv.slice(2));
@@ -21,6 +22,7 @@ if (on("telemetry")) rows.push(...(await benchTelemetry()));
 if (on("reports")) rows.push(...(await benchReports()));
 if (on("engine")) rows.push(...(await benchEngine()));
 if (on("loop")) rows.push(...(await benchLoop()));
+if (on("verdict")) rows.push(...(await benchVerdict()));
 const cli = on("cli") ? cliSection(await benchCliProcess()) : undefined;
 const text = `# Benchmark results
 

@@ -143,6 +143,10 @@ export class NetworkPool implements Backend {
     }
   }
 
+  stop(id: string, graceMs: number): Promise<void> {
+    return this.inner.stop(id, graceMs);
+  }
+
   async remove(containerId: string): Promise<void> {
     await this.inner.remove(containerId);
     for (const set of this.live.values()) set.delete(containerId);

@@ -174,6 +174,13 @@ export class FakeBackend implements Backend {
     return { running: c.running, exitCode: c.exitCode, hostPorts: {} };
   }
 
+  /** Graceful stop: the fake process ends as if SIGTERM (exit 143). */
+  async stop(id: string, _graceMs: number): Promise<void> {
+    const c = this.get(id);
+    this.events.push(`stop ${aliasOf(c.spec)}`);
+    if (c.running) c.exit(143);
+  }
+
   async kill(id: string): Promise<void> {
     this.get(id).exit(137);
   }

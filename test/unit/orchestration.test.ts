@@ -58,25 +58,28 @@ const services =
     ["db", "api"].includes(aliasOf(spec)) ? { runMs: 60_000 } : scenario;
 
 const lifecycle = (fake: FakeBackend): string[] =>
-  fake.events.filter((e) => /^(network|start|remove)/.test(e));
+  fake.events.filter((e) => /^(network|start|stop|remove)/.test(e));
 
 describe("orchestration (FakeBackend)", () => {
-  it("order: network, services by depends_on, scenario, teardown in reverse", async () => {
+  it("order: network, services by depends_on, scenario, graceful stop of dependants first, removal", async () => {
     const { r, fake } = await run(
       `${SERVICES}[[scenario]]\nname = "s"\nrun = "echo hi"\n`,
       services({ stdout: "hi\n" }),
     );
     assert.equal(r.result.verdict, "passed", JSON.stringify(r.result.error));
-    assert.deepEqual(lifecycle(fake), [
+    const events = lifecycle(fake);
+    // The one-shot scenario container has exited: only the services are stopped, the dependant
+    // (api) before what it depends on (db); removal (in parallel) comes after every stop.
+    assert.deepEqual(events.slice(0, 6), [
       "network.create",
       "start db",
       "start api",
       "start scenario",
-      "remove scenario",
-      "remove api",
-      "remove db",
-      "network.remove",
+      "stop api",
+      "stop db",
     ]);
+    assert.deepEqual(events.slice(6, 9).sort(), ["remove api", "remove db", "remove scenario"]);
+    assert.deepEqual(events.slice(9), ["network.remove"]);
     assert.deepEqual(fake.live(), { containers: [], networks: [] });
   });
 
