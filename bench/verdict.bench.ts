@@ -33,11 +33,14 @@ const span = JSON.stringify({
   ],
 });
 
+const SEND =
+  `sh -c 'wget -q -O- --header \\"Content-Type: application/json\\" ` +
+  `--post-data \\"$SPAN\\" \\"$OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\\"'`;
 const testFile = (expect: string): string => `[meta]
 name = "verdict"
 [[scenario]]
 name = "send"
-run = "sh -c 'wget -q -O- --header \\"Content-Type: application/json\\" --post-data \\"$SPAN\\" \\"$OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\\"'"
+run = "${SEND}"
 env = { SPAN = '${span}' }
 ${expect}`;
 
@@ -101,8 +104,16 @@ export async function benchVerdict(): Promise<string[]> {
   }
   const added = median(t.graceful) - median(t.forced);
   return [
-    `| last span → verdict, processes exited, rule more spans cannot break (\`[[expect.span]]\`): OTLP/JSON from a one-shot container, n=10 | median ${fmt(median(d.monotone))} ms, max ${fmt(Math.max(...d.monotone))} ms | ≤ 300 ms |`,
-    `| last span → verdict, processes exited, rule more spans can break (\`spans_total = { eq = 1 }\`, waits for 100 ms without a span and ≥ 25 ms after the exit), n=10 | median ${fmt(median(d.bounded))} ms, max ${fmt(Math.max(...d.bounded))} ms; of which after Docker reported the exit: median ${fmt(median(afterStop))} ms | ≤ 300 ms |`,
-    `| graceful stop (SIGTERM, init as PID 1) + remove vs force remove, running \`sh -c 'sleep 1000'\`, median of 10 | ${fmt(median(t.graceful))} ms vs ${fmt(median(t.forced))} ms: +${fmt(added)} ms per container | ≤ +50 ms |`,
+    "| last span → verdict, processes exited, rule more spans cannot break " +
+      "(`[[expect.span]]`): OTLP/JSON from a one-shot container, n=10 | " +
+      `median ${fmt(median(d.monotone))} ms, max ${fmt(Math.max(...d.monotone))} ms | ≤ 300 ms |`,
+    "| last span → verdict, processes exited, rule more spans can break " +
+      "(`spans_total = { eq = 1 }`, waits for 100 ms without a span and ≥ 25 ms after the exit), " +
+      `n=10 | median ${fmt(median(d.bounded))} ms, max ${fmt(Math.max(...d.bounded))} ms; ` +
+      `of which after Docker reported the exit: median ${fmt(median(afterStop))} ms | ≤ 300 ms |`,
+    "| graceful stop (SIGTERM, init as PID 1) + remove vs force remove, running " +
+      "`sh -c 'sleep 1000'`, median of 10 | " +
+      `${fmt(median(t.graceful))} ms vs ${fmt(median(t.forced))} ms: ` +
+      `+${fmt(added)} ms per container | ≤ +50 ms |`,
   ];
 }

@@ -9,6 +9,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { dockerSkip, PROJECT_ROOT, runCli, tmpDir, writeTest } from "../helpers/env.js";
 
+const MODULES = path.join(PROJECT_ROOT, "node_modules");
+const FIXTURES = path.join(PROJECT_ROOT, "test/fixtures");
 const ALIASES = '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n';
 
 /** The SIGTERM-flushing app as a long-lived service, and a trivial scenario beside it. */
@@ -20,8 +22,8 @@ args = ["node", "/app/fixtures/sigterm-app.mjs"]
 env = { APP_MODE = "${mode}" }
 health_check = { log = "ready" }
 volumes = [
-  { host_path = "${path.join(PROJECT_ROOT, "node_modules")}", container_path = "/app/node_modules", read_only = true },
-  { host_path = "${path.join(PROJECT_ROOT, "test/fixtures")}", container_path = "/app/fixtures", read_only = true },
+  { host_path = "${MODULES}", container_path = "/app/node_modules", read_only = true },
+  { host_path = "${FIXTURES}", container_path = "/app/fixtures", read_only = true },
 ]
 [[scenario]]
 name = "poke"

@@ -86,7 +86,9 @@ export interface TestContext {
   defaultContainer?: Promise<string>;
   /** Stops the test deadline's timer. */
   clearDeadline(): void;
-  /** The local image for a reference (aliases applied, pulled per policy); concurrent calls share. */
+  /**
+   * The local image for a reference (aliases applied, pulled per policy); concurrent calls share.
+   */
   image(ref: string): Promise<string>;
 }
 
@@ -138,7 +140,9 @@ export function createContext(
           .catch((e: unknown) => {
             throw e instanceof CleanroomError && e.kind === "Timeout"
               ? new CleanroomError("Timeout", `${e.message} ([containers] pull_timeout)`, {
-                  hint: 'raise [containers] pull_timeout in cleanroom.toml (e.g. "10m"), or pull the image beforehand',
+                  hint:
+                    'raise [containers] pull_timeout in cleanroom.toml (e.g. "10m"), ' +
+                    "or pull the image beforehand",
                 })
               : e;
           });
@@ -180,7 +184,9 @@ export function interruption(signal: AbortSignal): CleanroomError {
     : new CleanroomError("Internal", "run interrupted");
 }
 
-/** Creates and starts a labelled container on the test network; it is torn down whatever happens. */
+/**
+ * Creates and starts a labelled container on the test network; it is torn down whatever happens.
+ */
 export async function startContainer(
   ctx: TestContext,
   name: string,
