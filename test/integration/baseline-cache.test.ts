@@ -1,11 +1,11 @@
 /** Change-aware cache, baselines (record/repro) and the red/green check, with real runs. */
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
-import { aliasConfig, dockerSkip, runCli, tmpDir, writeTest } from "../helpers/env.js";
+import { aliasConfig, runCli, tmpDir, writeTest, suite } from "../helpers/env.js";
 
 const SPAN = (name: string, attr: string): string =>
   ndjsonSpan(name, { attributes: { step: attr } });
@@ -20,7 +20,7 @@ ${echoSpanScenario("emit", opts.span ?? SPAN("work", "one"), "s")}[[expect.span]
 name = "${opts.expect ?? "work"}"
 `;
 
-describe("cache, baselines, red/green (real containers)", { skip: dockerSkip }, () => {
+suite("cache, baselines, red/green (real containers)", ["docker"], () => {
   it("a second run of an unchanged test is skipped; a changed env or image re-runs; --force runs", async () => {
     const dir = tmpDir();
     const config = aliasConfig(dir);

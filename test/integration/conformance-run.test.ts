@@ -1,22 +1,20 @@
 /** The `run` rows of ../shared/conformance/README.md, through the built CLI and a real Docker engine. */
-import { describe, it, before } from "node:test";
+import { it, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import {
   aliasConfig,
   CONFORMANCE,
-  conformanceSkip,
-  dockerSkip,
   managedResources,
   runCli,
   tmpDir,
+  suite,
 } from "../helpers/env.js";
 
-const skip = conformanceSkip || dockerSkip;
 const f = (p: string): string => path.join(CONFORMANCE, p);
 
-describe("conformance: run rows (real containers)", { skip }, () => {
+suite("conformance: run rows (real containers)", ["shared", "docker"], () => {
   let config: string;
   let dir: string;
   before(() => {

@@ -1,12 +1,12 @@
 /** Execution semantics with real containers: where steps run, argv, env, timeouts, readiness, hermetic networks. */
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { dockerSkip, managedResources, runCli, testBench, writeTest } from "../helpers/env.js";
+import { managedResources, runCli, testBench, writeTest, suite } from "../helpers/env.js";
 
-describe("engine (real containers)", { skip: dockerSkip }, () => {
+suite("engine (real containers)", ["docker"], () => {
   const bench = testBench();
   const { dir, run } = bench;
 

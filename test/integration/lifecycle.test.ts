@@ -1,15 +1,15 @@
 /** Cleanup guarantees: Ctrl-C in the middle of a run, and SIGKILL followed by another run. */
-import { describe, it, before } from "node:test";
+import { it, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
   aliasConfig,
   CLI,
-  dockerSkip,
   managedResources,
   runCli,
   tmpDir,
   writeTest,
+  suite,
 } from "../helpers/env.js";
 
 const SLOW = `[meta]
@@ -30,7 +30,7 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
-describe("cleanup on interruption (real containers)", { skip: dockerSkip }, () => {
+suite("cleanup on interruption (real containers)", ["docker"], () => {
   let dir: string;
   let config: string;
   before(() => {

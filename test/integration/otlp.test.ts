@@ -1,7 +1,7 @@
 /** Real programs in containers send real OTLP to clnrm's receiver; every validator passes and fails on real spans. */
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import assert from "node:assert/strict";
-import { appServices, dockerSkip, managedResources, testBench } from "../helpers/env.js";
+import { appServices, managedResources, testBench, suite } from "../helpers/env.js";
 
 const APP_SERVICE = appServices();
 
@@ -37,7 +37,7 @@ resource_attrs.must_match = { "service.name" = "app", "team" = "payments" }
 span_attrs.forbid_keys = ["http.url"]
 `;
 
-describe("OTLP from real programs (real containers, real spans)", { skip: dockerSkip }, () => {
+suite("OTLP from real programs (real containers, real spans)", ["docker"], () => {
   const bench = testBench();
   const { run } = bench;
   const appTest = (name: string, env: string, expectations = FULL_EXPECTATIONS) => `[meta]

@@ -1,5 +1,5 @@
 /** Every report for a passing and a failing run: JSON (schema), JUnit (XSD), HTML (real browser), bundle, no secrets anywhere. */
-import { describe, it, before } from "node:test";
+import { it, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -11,21 +11,19 @@ const Ajv = AjvModule.default;
 import { chromium } from "playwright-core";
 import {
   aliasConfig,
+  BROWSER,
+  itNeeding,
   appServices,
-  dockerSkip,
   PROJECT_ROOT,
   runCli,
   tmpDir,
   writeTest,
   type CliResult,
+  suite,
 } from "../helpers/env.js";
 
 const SECRET = "s3cr3t-token-value-42";
 const HEADER = "Bearer hdr-secret-777";
-const browserSkip = fs.existsSync("/usr/bin/chromium")
-  ? false
-  : "chromium is not installed (npm run setup installs it)";
-
 const APP = (mode: string, name: string): string => `[meta]
 name = "${name}"
 description = "checkout through the OTel SDK"
@@ -46,7 +44,7 @@ must_include = [["checkout", "payment"]]
 by_name = { "payment" = "OK" }
 `;
 
-describe("reports (real run)", { skip: dockerSkip }, () => {
+suite("reports (real run)", ["docker"], () => {
   let dir: string;
   let r: CliResult;
   const out = (f: string): string => path.join(dir, f);
@@ -165,55 +163,57 @@ describe("reports (real run)", { skip: dockerSkip }, () => {
     assert.ok(texts.some((t) => t.includes("«redacted»")));
   });
 
-  it("HTML report: renders in a real browser without console errors; waterfall, attributes on click, failure links to spans", {
-    skip: browserSkip,
-  }, async () => {
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      page.on("pageerror", (e) => errors.push(String(e)));
-      page.on(
-        "request",
-        (q) =>
-          !q.url().startsWith("file:") && !q.url().startsWith("data:") && requests.push(q.url()),
-      );
-      await page.goto(`file://${out("r.html")}`);
-      assert.deepEqual(errors, []);
-      assert.deepEqual(requests, [], "the report must be self-contained");
-      assert.equal(await page.locator(".test").count(), 2);
-      assert.equal(await page.locator("#test-1 .wf .row").count(), 3);
-      await page.locator("#test-1 .row", { hasText: "db.query" }).click();
-      assert.match(
-        (await page.locator("#test-1 .detail").textContent()) ?? "",
-        /"db.system": "postgres"/,
-      );
-      await page.locator("#test-1 .finding.first").click();
-      assert.equal(await page.locator("#test-1 .row.hl").count(), 1);
-      assert.equal(await page.locator("#test-1 .row.hl .label").textContent(), "payment");
-      const shot = path.join(dir, "report.png");
-      await page.screenshot({ path: shot, fullPage: true });
-      assert.ok(fs.statSync(shot).size > 10_000);
-      if (process.env.CLNRM_UPDATE_SCREENSHOT)
-        fs.copyFileSync(shot, path.join(PROJECT_ROOT, "docs/report-screenshot.png"));
-    } finally {
-      await browser.close();
-    }
-  });
+  itNeeding(
+    ["browser"],
+    "HTML report: renders in a real browser without console errors; waterfall, attributes on click, failure links to spans",
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: BROWSER,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--no-first-run",
+        ],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors: string[] = [];
+        const requests: string[] = [];
+        page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+        page.on("pageerror", (e) => errors.push(String(e)));
+        page.on(
+          "request",
+          (q) =>
+            !q.url().startsWith("file:") && !q.url().startsWith("data:") && requests.push(q.url()),
+        );
+        await page.goto(`file://${out("r.html")}`);
+        assert.deepEqual(errors, []);
+        assert.deepEqual(requests, [], "the report must be self-contained");
+        assert.equal(await page.locator(".test").count(), 2);
+        assert.equal(await page.locator("#test-1 .wf .row").count(), 3);
+        await page.locator("#test-1 .row", { hasText: "db.query" }).click();
+        assert.match(
+          (await page.locator("#test-1 .detail").textContent()) ?? "",
+          /"db.system": "postgres"/,
+        );
+        await page.locator("#test-1 .finding.first").click();
+        assert.equal(await page.locator("#test-1 .row.hl").count(), 1);
+        assert.equal(await page.locator("#test-1 .row.hl .label").textContent(), "payment");
+        const shot = path.join(dir, "report.png");
+        await page.screenshot({ path: shot, fullPage: true });
+        assert.ok(fs.statSync(shot).size > 10_000);
+        if (process.env.CLNRM_UPDATE_SCREENSHOT)
+          fs.copyFileSync(shot, path.join(PROJECT_ROOT, "docs/report-screenshot.png"));
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });
 
-describe("[report] in the test file", { skip: dockerSkip }, () => {
+suite("[report] in the test file", ["docker"], () => {
   it("writes that test's JSON report and digest under the project's report dir", async () => {
     const dir = tmpDir();
     fs.writeFileSync(

@@ -1,12 +1,12 @@
 /** clnrm validates its own spans: an inner clnrm run in a container exports to an outer run on the host. */
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { writeSelfTest } from "../../src/cli/commands/self-test.js";
-import { dockerSkip, managedResources, runCli, tmpDir } from "../helpers/env.js";
+import { managedResources, runCli, tmpDir, suite } from "../helpers/env.js";
 
-describe("self-test (real containers, clnrm's own OTLP spans)", { skip: dockerSkip }, () => {
+suite("self-test (real containers, clnrm's own OTLP spans)", ["docker"], () => {
   it("passes only because the inner run's spans prove the work", async () => {
     const r = await runCli(["self-test", "--report-json", "/tmp/clnrm-self-test.json"], {
       cwd: tmpDir(),

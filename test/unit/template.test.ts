@@ -8,7 +8,7 @@ import { parse as parseToml } from "smol-toml";
 const parse = (text: string): unknown => JSON.parse(JSON.stringify(parseToml(text)));
 import { TemplateRenderer, isTemplate } from "../../src/template/render.js";
 import { CleanroomError } from "../../src/core/errors.js";
-import { CONFORMANCE, conformanceSkip } from "../helpers/env.js";
+import { CONFORMANCE, suite } from "../helpers/env.js";
 
 const r = new TemplateRenderer();
 const render = (src: string, opts = {}): Promise<string> =>
@@ -103,7 +103,7 @@ describe("template rendering (Tera compatibility)", () => {
   });
 });
 
-describe("conformance: render rows", { skip: conformanceSkip }, () => {
+suite("conformance: render rows", ["shared"], () => {
   const noPrefix = path.join(CONFORMANCE, "validation_tests/test_no_prefix.toml.tera");
   it("test_no_prefix: defaults, SERVICE_NAME, --map", async () => {
     const src = fs.readFileSync(noPrefix, "utf8");
