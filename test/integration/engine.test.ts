@@ -41,9 +41,14 @@ expected_output_regex = "^svc/step/yes$"
 `,
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const steps = r.test.scenarios[0].steps;
-    assert.equal(new Set(steps.map((s: { service: string }) => s.service)).size, 1);
-    assert.equal(steps[2].stdout, "[a b]['c'][$HOME][x;y]");
+    const steps = r.test.scenarios[0].steps as { container_id: string; stdout: string }[];
+    // one container for every step: the same id in the report, and it is the container the
+    // first step ran in (a container's hostname is the first 12 hex digits of its id)
+    const ids = [...new Set(steps.map((s) => s.container_id))];
+    assert.equal(ids.length, 1, JSON.stringify(ids));
+    assert.match(ids[0]!, /^[0-9a-f]{64}$/);
+    assert.equal(steps[0]!.stdout.trim(), ids[0]!.slice(0, 12));
+    assert.equal(steps[2]!.stdout, "[a b]['c'][$HOME][x;y]");
   });
 
   it("a failing step reports expected vs actual; continue_on_failure and expected_exit_code are honoured", async () => {
@@ -96,7 +101,6 @@ command = ["echo", "never"]
   });
 
   it("a hung command is killed at its timeout and reported as such", async () => {
-    const t0 = Date.now();
     const r = await run(
       "hang.clnrm.toml",
       `[meta]
@@ -115,7 +119,11 @@ steps = [{ name = "nap", command = ["sleep", "60"], timeout_ms = 1000 }]
 `,
     );
     assert.equal(r.code, 1);
-    assert.ok(Date.now() - t0 < 20_000, "the run must not wait for sleep 60");
+    // the test's own duration (the CLI's start-up on a loaded machine is not the point here)
+    assert.ok(
+      r.test.duration_ms < 20_000,
+      `the run must not wait for sleep 60: ${r.test.duration_ms}ms`,
+    );
     assert.equal(r.test.findings[0].rule, "scenario[sleeper].timeout");
     assert.equal(r.test.findings[1].rule, "scenario[step_sleeper].step[nap].timeout");
     assert.ok(r.test.scenarios[0].steps[0].timed_out);
@@ -149,29 +157,44 @@ run = "true"
     assert.match(r.test.error.message, /last log lines:\n\s+booting\n\s+still-booting/);
     const db = r.report.tests[0];
     assert.equal(db.scenarios.length, 0);
+    // the failure bundle's readiness.txt carries the same diagnostics (not a placeholder)
+    const bundle = /failure bundle: (\S+)/.exec(r.stdout);
+    assert.ok(bundle, r.stdout);
+    const readiness = fs.readFileSync(
+      path.join(path.resolve(dir, bundle[1]!), "readiness.txt"),
+      "utf8",
+    );
+    assert.match(readiness, /service "db" \(alpine:latest\): not ready after \d+ms/);
+    assert.match(readiness, /checked: log line \/ready to accept\/ seen 1×; observed: seen 0×/);
+    assert.match(readiness, /last log lines:\n\s+booting\n\s+still-booting/);
   });
 
-  it("services start in depends_on order and pass command and TCP health checks", async () => {
+  it("services start in depends_on order (not declaration order) and pass command and TCP health checks", async () => {
+    // checker is declared first and depends on web. At its start it fetches web's page and
+    // only then serves what it fetched: if checker started before web was ready (declaration
+    // order, or no wait for web's TCP check), the fetch fails, checker's command health check
+    // times out and the scenario never sees "hello".
     const r = await run(
       "deps.clnrm.toml",
       `[meta]
 name = "deps"
-[service.web]
-image = "alpine:latest"
-args = ["sh", "-c", "mkdir -p /www && echo hello > /www/index.html && httpd -f -p 8080 -h /www"]
-health_check = { tcp_port = 8080, timeout_ms = 10000 }
 [service.checker]
 image = "alpine:latest"
-args = ["sh", "-c", "touch /tmp/up; sleep 60"]
+args = ["sh", "-c", "mkdir -p /w && wget -q -O /w/seen http://web:8080/index.html && httpd -f -p 8081 -h /w"]
 depends_on = ["web"]
-health_check = { cmd = ["test", "-f", "/tmp/up"], timeout_ms = 10000 }
+health_check = { cmd = ["wget", "-q", "-O", "-", "http://127.0.0.1:8081/seen"], timeout_ms = 4000 }
+[service.web]
+image = "alpine:latest"
+args = ["sh", "-c", "sleep 0.5; mkdir -p /www && echo hello > /www/index.html && httpd -f -p 8080 -h /www"]
+health_check = { tcp_port = 8080, timeout_ms = 10000 }
 [[scenario]]
-name = "fetch"
-run = "wget -q -O - http://web:8080/index.html"
-expected_output_regex = "hello"
+name = "seen_at_start"
+run = "wget -q -O - http://checker:8081/seen"
+expected_output_regex = "^hello$"
 `,
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.test.scenarios[0].steps[0].stdout.trim(), "hello");
   });
 
   it("a hermetic network has no egress (the same probe reaches the listener from a normal network), while services still reach each other", async () => {
@@ -233,7 +256,12 @@ run = "sh -c 'sleep 0.5; if timeout 3 wget -q -O - http://{{ target }}/i; then e
     }
   });
 
-  it("readiness: wait_for_span, HTTP status and Docker healthcheck gate the scenario", async () => {
+  it("readiness: wait_for_span, HTTP status and Docker's own healthcheck each gate the scenario", async () => {
+    // Three tests, one gate each, run with -j 3. Each background service serves nothing until
+    // a delay has passed; each scenario (its own container) fetches from it first thing, so it
+    // passes only if it waited for that gate. For docker = true the health command also
+    // appends a line per run: the scenario sees the count grow while it runs, which only
+    // Docker's HEALTHCHECK (still running after readiness) does, not clnrm's own exec probe.
     const body = JSON.stringify({
       resourceSpans: [
         {
@@ -253,34 +281,69 @@ run = "sh -c 'sleep 0.5; if timeout 3 wget -q -O - http://{{ target }}/i; then e
         },
       ],
     });
-    const r = await run(
-      "ready.clnrm.toml",
+    const span = writeTest(
+      dir,
+      "ready-span.clnrm.toml",
       `[meta]
-name = "ready"
+name = "ready_span"
 [otel]
 exporter = "otlp"
 [service.api]
 image = "alpine:latest"
-args = ["sh", "-c", "sleep 1; wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; touch /tmp/ready; sleep 60"]
+args = ["sh", "-c", "sleep 1; mkdir -p /w && echo span-sent > /w/ready && httpd -p 8080 -h /w; wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; sleep 60"]
 env = { BODY = '${body}' }
 wait_for_span = "api.ready"
-[service.web]
-image = "alpine:latest"
-args = ["sh", "-c", "sleep 1; mkdir -p /w && echo ok > /w/health && httpd -f -p 8080 -h /w"]
-health_check = { http = { port = 8080, path = "/health", status = 200 }, timeout_ms = 15000 }
-[service.dockerhc]
-image = "alpine:latest"
-args = ["sh", "-c", "sleep 1; touch /tmp/up; sleep 60"]
-health_check = { cmd = ["test", "-f", "/tmp/up"], docker = true, interval_ms = 200, timeout_ms = 15000 }
 [[scenario]]
-name = "after_ready"
-run = "wget -q -O - http://web:8080/health"
-expected_output_regex = "^ok$"
+name = "after_span"
+run = "wget -q -O - http://api:8080/ready"
+expected_output_regex = "^span-sent$"
 [[expect.span]]
 name = "api.ready"
 `,
     );
+    const http = writeTest(
+      dir,
+      "ready-http.clnrm.toml",
+      `[meta]
+name = "ready_http"
+[service.web]
+image = "alpine:latest"
+args = ["sh", "-c", "sleep 1; mkdir -p /w && echo ok > /w/health && httpd -f -p 8080 -h /w"]
+health_check = { http = { port = 8080, path = "/health", status = 200 }, timeout_ms = 15000 }
+[[scenario]]
+name = "after_http"
+run = "wget -q -O - http://web:8080/health"
+expected_output_regex = "^ok$"
+`,
+    );
+    const hc = writeTest(
+      dir,
+      "ready-dockerhc.clnrm.toml",
+      `[meta]
+name = "ready_dockerhc"
+[service.dockerhc]
+image = "alpine:latest"
+args = ["sh", "-c", "sleep 1; mkdir -p /w && touch /w/up && httpd -f -p 8080 -h /w"]
+health_check = { cmd = ["sh", "-c", "echo run >> /w/hc-runs; test -f /w/up"], docker = true, interval_ms = 200, timeout_ms = 15000 }
+[[scenario]]
+name = "after_healthy"
+run = "sh -c 'get() { wget -q -O - http://dockerhc:8080/$1; }; get up || exit 7; a=$(get hc-runs | wc -l); sleep 1.2; b=$(get hc-runs | wc -l); [ $b -gt $a ] && echo docker-healthcheck-still-running'"
+expected_output_regex = "^docker-healthcheck-still-running$"
+`,
+    );
+    const json = path.join(dir, "ready.json");
+    const r = await runCli(
+      ["-c", bench.config, "run", "-j", "3", "--no-cache", "--report-json", json, span, http, hc],
+      { cwd: dir },
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    const tests = JSON.parse(fs.readFileSync(json, "utf8")).tests;
+    assert.deepEqual(
+      tests.map((t: { scenarios: { steps: { stdout: string }[] }[] }) =>
+        t.scenarios[0]!.steps[0]!.stdout.trim(),
+      ),
+      ["span-sent", "ok", "docker-healthcheck-still-running"],
+    );
   });
 
   it("limits are applied to the container", async () => {
@@ -295,9 +358,15 @@ cpu_millicores = 500
 name = "mem"
 run = "sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'"
 expected_output_regex = "^67108864$"
+[[scenario]]
+name = "cpu"
+run = "sh -c 'cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)'"
+expected_output_regex = "^50000 100000$"
 `,
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    // cgroup v1 and v2 both show the CFS quota over the period: 500 millicores = 50000/100000
+    assert.equal(r.test.scenarios[1].steps[0].stdout.trim(), "50000 100000");
   });
 
   it("pull_policy never: a missing image is one clear error naming the image, not a hang", async () => {

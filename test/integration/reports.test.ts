@@ -1,10 +1,25 @@
-/** Every report for a passing and a failing run: JSON (schema), JUnit (XSD), HTML (real browser), bundle, no secrets anywhere. */
+/**
+ * Every report for a passing and failing run: JSON (schema), JUnit (XSD and a JUnit consumer
+ * library, cross-checked with the JSON), HTML (real browser), bundle, no secrets anywhere.
+ * Mutations (by hand) each check was seen to catch:
+ * - secret scan: the bundle's rendered.clnrm.toml written unredacted (r.config.source instead
+ *   of r.redact.text(...) in src/cli/commands/run.ts) → "API token leaked" (the old scan
+ *   skipped every *.clnrm.toml, so it passed).
+ * - JUnit consumer: the old root `failures` = tests with findings and no root `errors` → the
+ *   consumer's totals disagree with its cases (3 failed cases, 2 counted; the errored test
+ *   counted as passed).
+ * - screenshot: page.setContent("") before the screenshot → no pixel of the highlight colour
+ *   in the failing row's box (the old size > 10 kB check passed on a blank full page).
+ * - readiness.txt: written with a constant text → the exact-content check fails (the engine
+ *   test checks the diagnostics of a real readiness failure in it).
+ */
 import { it, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import AjvModule from "ajv";
+import { parse as parseJunit } from "test-results-parser";
 
 // ajv is CommonJS: its class is the default export's `default`.
 const Ajv = AjvModule.default;
@@ -53,6 +68,18 @@ suite("reports (real run)", ["docker"], () => {
     const config = aliasConfig(dir);
     const good = writeTest(dir, "good.clnrm.toml", APP("ok", "checkout_ok"));
     const bad = writeTest(dir, "bad.clnrm.toml", APP("fail", "checkout_declined"));
+    // two failing cases in one suite (a failed scenario and unmet expectations) ...
+    const twice = writeTest(
+      dir,
+      "twice.clnrm.toml",
+      '[meta]\nname = "twice_failed"\n[otel]\nexporter = "otlp"\n[[scenario]]\nname = "s"\nrun = "sh -c \'echo partial; exit 1\'"\n[[expect.span]]\nname = "never.sent"\n',
+    );
+    // ... and a set-up error (a JUnit <error>, not a <failure>)
+    const dies = writeTest(
+      dir,
+      "dies.clnrm.toml",
+      '[meta]\nname = "service_dies"\n[service.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "exit 4"]\n[[scenario]]\nname = "s"\nservice = "x"\nrun = "true"\n',
+    );
     r = await runCli(
       [
         "-c",
@@ -69,6 +96,8 @@ suite("reports (real run)", ["docker"], () => {
         out("d.txt"),
         good,
         bad,
+        twice,
+        dies,
       ],
       { cwd: dir },
     );
@@ -81,7 +110,7 @@ suite("reports (real run)", ["docker"], () => {
       r.stdout,
       /FAIL checkout_declined in .*\n  first failing rule:\n    expect\.status\.by_name\[payment\]: 1 span\(s\) matching "payment" do not have status OK: payment=ERROR \(card declined\)\n      expected: OK\n      actual:   ERROR\n      spans:    payment \[[0-9a-f]{16}\]/,
     );
-    assert.match(r.stdout, /Test results: 1 passed, 1 failed in/);
+    assert.match(r.stdout, /Test results: 1 passed, 3 failed in/);
   });
 
   it("JSON report: valid against docs/report.schema.json, with spec_hash, digest, first_failure", () => {
@@ -99,7 +128,7 @@ suite("reports (real run)", ["docker"], () => {
     assert.match(good.digest, /^[0-9a-f]{64}$/);
     assert.equal(bad.first_failure.rule, "expect.status.by_name[payment]");
     assert.equal(bad.first_failure.spans.length, 1);
-    assert.equal(doc.counts.failed, 1);
+    assert.equal(doc.counts.failed, 3);
   });
 
   it("JUnit: valid against the JUnit XSD; ms-precision times; failure message carries the rule id", () => {
@@ -118,15 +147,57 @@ suite("reports (real run)", ["docker"], () => {
     assert.match(xml, /<system-out>token=«redacted»/);
   });
 
+  it("JUnit as a consumer reads it (test-results-parser): its counts agree with its own cases and with the JSON report", () => {
+    const junit = parseJunit({ type: "junit", files: [out("r.xml")] });
+    const json = JSON.parse(fs.readFileSync(out("r.json"), "utf8")) as {
+      counts: { tests: number; failed: number };
+      tests: {
+        name: string;
+        verdict: string;
+        error: { kind: string } | null;
+        first_failure: { rule: string } | null;
+      }[];
+    };
+    const cases = junit.suites.flatMap((x) => x.cases);
+    const n = (status: string): number => cases.filter((c) => c.status === status).length;
+    // the totals a CI system shows (read from the root attributes) match the cases it lists
+    assert.equal(junit.total + junit.skipped, cases.length);
+    assert.equal(junit.failed + junit.errors, n("FAIL"));
+    assert.equal(junit.passed, n("PASS"));
+    assert.equal(junit.skipped, n("SKIP"));
+    assert.equal(junit.status, "FAIL");
+    // one suite per test, in order, failing exactly when the JSON verdict is fail
+    assert.equal(junit.suites.length, json.counts.tests);
+    assert.deepEqual(
+      junit.suites.map((x) => [x.name, x.status]),
+      json.tests.map((t) => [t.name, t.verdict === "pass" ? "PASS" : "FAIL"]),
+    );
+    assert.equal(junit.suites.filter((x) => x.status === "FAIL").length, json.counts.failed);
+    for (const [i, t] of json.tests.entries()) {
+      const x = junit.suites[i]!;
+      const failedCases = x.cases.filter((c) => c.status === "FAIL").length;
+      assert.equal(x.failed + x.errors, failedCases, t.name);
+      assert.equal(x.errors, t.error ? 1 : 0, t.name);
+      const rule = t.first_failure?.rule;
+      if (rule)
+        assert.ok(
+          x.cases.some((c) => c.failure.startsWith(`${rule}: `)),
+          `${t.name}: no case fails with ${rule}`,
+        );
+    }
+    assert.equal(json.tests[3]!.error?.kind, "Service");
+    assert.equal(junit.suites[2]!.failed, 2);
+  });
+
   it("digest file has one line per test", () => {
     assert.match(
       fs.readFileSync(out("d.txt"), "utf8"),
-      /^[0-9a-f]{64} {2}checkout_ok\n[0-9a-f]{64} {2}checkout_declined\n$/,
+      /^[0-9a-f]{64} {2}checkout_ok\n[0-9a-f]{64} {2}checkout_declined\n([0-9a-f]{64}|-) {2}twice_failed\n- {2}service_dies\n$/,
     );
   });
 
   it("failure bundle: rendered TOML, container logs, spans as OTLP/JSON, findings, readiness", () => {
-    const line = /failure bundle: (\S+)/.exec(r.stdout);
+    const line = /failure bundle: (\S+checkout[_-]declined\S*)/.exec(r.stdout);
     assert.ok(line, r.stdout);
     const b = path.resolve(dir, line[1]!);
     assert.match(
@@ -145,13 +216,24 @@ suite("reports (real run)", ["docker"], () => {
       fs.readFileSync(path.join(b, "logs", logs.find((l) => l.startsWith("scenario"))!), "utf8"),
       /otel-app done \(protobuf, mode=fail\)/,
     );
-    assert.ok(fs.existsSync(path.join(b, "readiness.txt")));
+    // every service of this test became ready: the file says so (the engine test checks the
+    // diagnostics a readiness failure writes here)
+    assert.equal(
+      fs.readFileSync(path.join(b, "readiness.txt"), "utf8"),
+      "all services became ready (or none declared checks)\n",
+    );
   });
 
   it("secrets never appear in any output, report or bundle", () => {
+    // every file but the test files we wrote (they hold the secrets on purpose); the bundle's
+    // rendered.clnrm.toml is scanned: it is the one file that holds them before redaction
+    const inputs = ["good", "bad", "twice", "dies"].map((n) => out(`${n}.clnrm.toml`));
     const files = spawnSync("find", [dir, "-type", "f"], { encoding: "utf8" })
       .stdout.split("\n")
-      .filter((f) => f && !f.endsWith(".clnrm.toml"));
+      .filter((f) => f && !inputs.includes(f));
+    const rendered = files.filter((f) => f.endsWith("/rendered.clnrm.toml"));
+    assert.ok(rendered.length >= 1, "no failure bundle to scan");
+    assert.ok(rendered.some((f) => fs.readFileSync(f, "utf8").includes("«redacted»")));
     const texts = [r.stdout, r.stderr, ...files.map((f) => fs.readFileSync(f, "utf8"))];
     for (const t of texts) {
       assert.ok(!t.includes(SECRET), "API token leaked");
@@ -201,9 +283,44 @@ suite("reports (real run)", ["docker"], () => {
         await page.locator("#test-1 .finding.first").click();
         assert.equal(await page.locator("#test-1 .row.hl").count(), 1);
         assert.equal(await page.locator("#test-1 .row.hl .label").textContent(), "payment");
+        // the screenshot shows the report: the failing span's row carries the highlight colour
+        // in the picture itself (pixels decoded by the browser), and a passing row does not
         const shot = path.join(dir, "report.png");
-        await page.screenshot({ path: shot, fullPage: true });
-        assert.ok(fs.statSync(shot).size > 10_000);
+        const png = await page.screenshot({ path: shot, fullPage: true });
+        const hl = page.locator("#test-1 .row.hl");
+        // browser-side code as text: this project compiles without the DOM typings
+        const colour = await page.evaluate<string>(
+          `getComputedStyle(document.querySelector("#test-1 .row.hl")).backgroundColor`,
+        );
+        const scroll = await page.evaluate<{ x: number; y: number }>(
+          "({ x: window.scrollX, y: window.scrollY })",
+        );
+        type Box = { x: number; y: number; width: number; height: number };
+        const share = async (b: Box | null): Promise<number> => {
+          assert.ok(b);
+          const box = [b.x + scroll.x, b.y + scroll.y, b.width, b.height].map(Math.round);
+          return page.evaluate<number>(`(async () => {
+            const img = new Image();
+            img.src = "data:image/png;base64,${png.toString("base64")}";
+            await img.decode();
+            const c = document.createElement("canvas");
+            c.width = img.width;
+            c.height = img.height;
+            const ctx = c.getContext("2d");
+            ctx.drawImage(img, 0, 0);
+            const [r, g, b] = ${JSON.stringify(colour)}.match(/\\d+/g).map(Number);
+            const px = ctx.getImageData(${box.join(", ")}).data;
+            let hit = 0;
+            for (let i = 0; i < px.length; i += 4)
+              if (Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 6) hit++;
+            return hit / (px.length / 4);
+          })()`);
+        };
+        const inRow = await share(await hl.boundingBox());
+        assert.ok(inRow > 0.3, `only ${inRow} of the failing row is ${colour} in the screenshot`);
+        assert.ok(
+          (await share(await page.locator("#test-0 .wf .row").first().boundingBox())) < 0.05,
+        );
         if (process.env.CLNRM_UPDATE_SCREENSHOT)
           fs.copyFileSync(shot, path.join(PROJECT_ROOT, "docs/report-screenshot.png"));
       } finally {
