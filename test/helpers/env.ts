@@ -134,6 +134,26 @@ export function managedResources(runId?: string): { containers: string[]; networ
   };
 }
 
+/** Containers and networks of one clnrm process (label clnrm.pid), whatever else runs on the engine. */
+export function resourcesOfPid(pid: number): { containers: string[]; networks: string[] } {
+  const filter = ["--filter", "label=clnrm.managed=true", "--filter", `label=clnrm.pid=${pid}`];
+  const ids = (args: string[]): string[] =>
+    spawnSync("/usr/bin/docker", args, { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  return {
+    containers: ids(["ps", "-aq", ...filter]),
+    networks: ids(["network", "ls", "-q", ...filter]),
+  };
+}
+
+/** The clnrm.run-id label of a container. */
+export function runIdOf(containerId: string): string {
+  return spawnSync(
+    "/usr/bin/docker",
+    ["inspect", "-f", '{{ index .Config.Labels "clnrm.run-id" }}', containerId],
+    { encoding: "utf8" },
+  ).stdout.trim();
+}
+
 /** A folder with an alias config, and a helper that writes a test there, runs it with a JSON report and parses it. */
 export function testBench(): {
   readonly dir: string;

@@ -83,6 +83,40 @@ suite("cache, baselines, red/green (real containers)", ["docker"], () => {
     );
   });
 
+  it("--map and --hermetic re-run a cached test; a failed test is never cached, even when its scenario passed", async () => {
+    // Mutations caught: run-suite passing {} instead of { map, hermetic } to cacheKeys → the
+    // --map/--hermetic runs are "(cached"; ResultCache.record() without its verdict check →
+    // the second run of the failing test is "(cached".
+    const dir = tmpDir();
+    const config = aliasConfig(dir);
+    const text = `[meta]
+name = "inputs"
+[otel]
+exporter = "stdout"
+${echoSpanScenario("emit", SPAN("work", "one"))}[[expect.span]]
+name = "work"
+`;
+    const file = writeTest(dir, "i.clnrm.toml", text);
+    const run = (f: string, ...extra: string[]) =>
+      runCli(["-c", config, "run", ...extra, f], { cwd: dir }).then((r) => r.stdout);
+    assert.match(await run(file), /PASS inputs in/);
+    assert.match(await run(file), /PASS inputs \(cached:/, "unchanged: cached");
+    assert.match(await run(file, "--map", "x=1"), /PASS inputs in/, "--map must re-run");
+    assert.match(await run(file, "--hermetic"), /PASS inputs in/, "--hermetic must re-run");
+    const failing = writeTest(
+      dir,
+      "f.clnrm.toml",
+      text
+        .replace('name = "inputs"', 'name = "failing"')
+        .replace('name = "work"\n', 'name = "absent"\n'),
+    );
+    for (let i = 0; i < 2; i++) {
+      const out = await run(failing);
+      assert.match(out, /FAIL failing in [\s\S]*expect\.span\[absent\]\.existence/, `run ${i + 1}`);
+      assert.doesNotMatch(out, /cached/);
+    }
+  });
+
   it("per scenario: an unchanged scenario is skipped while a changed one runs, and its cached spans still count", async () => {
     const dir = tmpDir();
     const config = aliasConfig(dir);

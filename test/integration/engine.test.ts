@@ -257,11 +257,12 @@ run = "sh -c 'sleep 0.5; if timeout 3 wget -q -O - http://{{ target }}/i; then e
   });
 
   it("readiness: wait_for_span, HTTP status and Docker's own healthcheck each gate the scenario", async () => {
-    // Three tests, one gate each, run with -j 3. Each background service serves nothing until
-    // a delay has passed; each scenario (its own container) fetches from it first thing, so it
-    // passes only if it waited for that gate. For docker = true the health command also
-    // appends a line per run: the scenario sees the count grow while it runs, which only
-    // Docker's HEALTHCHECK (still running after readiness) does, not clnrm's own exec probe.
+    // Three tests, one gate each, run with -j 3. Each background service serves nothing for
+    // 3 s (longer than starting a container on a loaded machine); each scenario (a container
+    // of its own) fetches from it first thing, so it passes only if it waited for that gate.
+    // For docker = true the health command also appends a line per run: the scenario sees the
+    // count grow while it runs, which only Docker's HEALTHCHECK (still running after
+    // readiness) does, not clnrm's own exec probe.
     const body = JSON.stringify({
       resourceSpans: [
         {
@@ -290,7 +291,7 @@ name = "ready_span"
 exporter = "otlp"
 [service.api]
 image = "alpine:latest"
-args = ["sh", "-c", "sleep 1; mkdir -p /w && echo span-sent > /w/ready && httpd -p 8080 -h /w; wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; sleep 60"]
+args = ["sh", "-c", "sleep 3; mkdir -p /w && echo span-sent > /w/ready && httpd -p 8080 -h /w; wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; sleep 60"]
 env = { BODY = '${body}' }
 wait_for_span = "api.ready"
 [[scenario]]
@@ -308,7 +309,7 @@ name = "api.ready"
 name = "ready_http"
 [service.web]
 image = "alpine:latest"
-args = ["sh", "-c", "sleep 1; mkdir -p /w && echo ok > /w/health && httpd -f -p 8080 -h /w"]
+args = ["sh", "-c", "sleep 3; mkdir -p /w && echo ok > /w/health && httpd -f -p 8080 -h /w"]
 health_check = { http = { port = 8080, path = "/health", status = 200 }, timeout_ms = 15000 }
 [[scenario]]
 name = "after_http"
@@ -323,7 +324,7 @@ expected_output_regex = "^ok$"
 name = "ready_dockerhc"
 [service.dockerhc]
 image = "alpine:latest"
-args = ["sh", "-c", "sleep 1; mkdir -p /w && touch /w/up && httpd -f -p 8080 -h /w"]
+args = ["sh", "-c", "sleep 3; mkdir -p /w && touch /w/up && httpd -f -p 8080 -h /w"]
 health_check = { cmd = ["sh", "-c", "echo run >> /w/hc-runs; test -f /w/up"], docker = true, interval_ms = 200, timeout_ms = 15000 }
 [[scenario]]
 name = "after_healthy"

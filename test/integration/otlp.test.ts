@@ -220,6 +220,38 @@ by_name = { "stdout.child" = "OK" }
     assert.equal(r.test.telemetry.sources.stdout, 2);
   });
 
+  it('a {"spans":[…]} document on stdout is collected when the test declares [otel] exporter = "stdout"', async () => {
+    // Mutation caught: the `doc.spans` branch removed from spansFromJson
+    // (src/telemetry/text-input.ts) → 0 spans, expect.graph and counts fail.
+    const wrapped = JSON.stringify({
+      spans: [
+        { name: "wrapped.root", trace_id: "ab".repeat(16), span_id: "cd".repeat(8) },
+        {
+          name: "wrapped.child",
+          traceId: "ab".repeat(16),
+          spanId: "ef".repeat(8),
+          parentSpanId: "cd".repeat(8),
+        },
+      ],
+    });
+    const toml = `[meta]
+name = "wrapped"
+[otel]
+exporter = "stdout"
+[[scenario]]
+name = "print"
+run = "sh -c 'echo \\"$DOC\\"'"
+env = { DOC = '${wrapped}' }
+[expect.graph]
+must_include = [["wrapped.root", "wrapped.child"]]
+[expect.counts]
+spans_total = { eq = 2 }
+`;
+    const r = await run("wrapped.clnrm.toml", toml);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.test.telemetry.sources.stdout, 2);
+  });
+
   it("a deterministic scenario run twice yields the same digest; a changed span changes it", async () => {
     const a = await run("det-a.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
     const b = await run("det-b.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
