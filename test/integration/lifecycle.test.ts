@@ -129,7 +129,10 @@ suite("cleanup on interruption (real containers)", ["docker"], () => {
       cwd: dir,
     });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stderr, /swept \d+ container\(s\) and \d+ network\(s\) left by runs that died/);
+    // Any clnrm run on this host sweeps dead runs: on a shared engine another one may have got
+    // there first. Either way the killed run's resources must be gone now.
+    if (!/swept [1-9]\d* container\(s\) and \d+ network\(s\) left by runs that died/.test(r.stderr))
+      process.stderr.write("note: another clnrm run swept the killed run's resources first\n");
     assert.deepEqual(p.mine(), NONE);
   });
 });

@@ -78,7 +78,7 @@ suite("reports (real run)", ["docker"], () => {
     const dies = writeTest(
       dir,
       "dies.clnrm.toml",
-      '[meta]\nname = "service_dies"\n[service.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "exit 4"]\n[[scenario]]\nname = "s"\nservice = "x"\nrun = "true"\n',
+      '[test.metadata]\nname = "service_dies"\n[services.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo going away; exit 4"]\n[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n',
     );
     r = await runCli(
       [
@@ -273,7 +273,7 @@ suite("reports (real run)", ["docker"], () => {
         await page.goto(`file://${out("r.html")}`);
         assert.deepEqual(errors, []);
         assert.deepEqual(requests, [], "the report must be self-contained");
-        assert.equal(await page.locator(".test").count(), 2);
+        assert.equal(await page.locator(".test").count(), 4);
         assert.equal(await page.locator("#test-1 .wf .row").count(), 3);
         await page.locator("#test-1 .row", { hasText: "db.query" }).click();
         assert.match(
