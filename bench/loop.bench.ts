@@ -1,4 +1,7 @@
-/** Issue-6 loop figures: a cached re-run of 100 unchanged tests, and dev --watch save-to-verdict latency. */
+/**
+ * Issue-6 loop figures: a cached re-run of 100 unchanged tests, and dev --watch save-to-verdict
+ * latency.
+ */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -64,7 +67,8 @@ export async function benchLoop(): Promise<string[]> {
     `| re-run of 100 unchanged passing tests in-process (\`runSuite\`, -j 4), cache file loaded inside the timer, all cached (hit rate ${rate}), median of 10 (min ${fmt(Math.min(...warmTimes))} ms, max ${fmt(Math.max(...warmTimes))} ms); the cold run took ${fmt(coldMs)} ms | ${fmt(median(warmTimes))} ms | ≤ 1 s |`,
   ];
 
-  // dev --watch: an expectation-only save is re-rendered, re-validated and re-evaluated without containers.
+  // dev --watch: an expectation-only save is re-rendered, re-validated and re-evaluated without
+  // containers.
   const watched = files[0]!;
   const latencies: number[] = [];
   let resolveNext: ((e: DevEvent) => void) | undefined;
@@ -74,7 +78,8 @@ export async function benchLoop(): Promise<string[]> {
   await loop.start([watched], [dir]);
   await initial;
   for (let i = 0; i < 30; i++) {
-    // Editors save seconds apart; chokidar coalesces a second change of the same file within a few ms.
+    // Editors save seconds apart; chokidar coalesces a second change of the same file within a few
+    // ms.
     await new Promise((r) => setTimeout(r, 50));
     const ev = next();
     const t = performance.now();

@@ -15,7 +15,8 @@ export const HAS_CONFORMANCE = fs.existsSync(CONFORMANCE);
 export const CLI = path.join(PROJECT_ROOT, "dist/src/cli/main.js");
 export const BROWSER = "/usr/bin/chromium";
 
-// One probe per `npm test` (scripts/run-tests.mjs sets CLNRM_TEST_DOCKER); a file run on its own probes here.
+// One probe per `npm test` (scripts/run-tests.mjs sets CLNRM_TEST_DOCKER); a file run on its
+// own probes here.
 const dockerState = process.env.CLNRM_TEST_DOCKER ?? (await probeDocker());
 
 export type Need = "docker" | "browser" | "shared";
@@ -68,7 +69,7 @@ export function itNeeding(
     });
 }
 
-/** Skip reasons for `{ skip }` options (kept for callers outside this issue; CI fails on any skip). */
+/** Skip reasons for `{ skip }` options (kept for other callers; with CI=true any skip fails). */
 export const conformanceSkip: string | false = missing("shared") ?? false;
 export const dockerSkip: string | false = missing("docker") ?? false;
 
@@ -134,7 +135,7 @@ export function managedResources(runId?: string): { containers: string[]; networ
   };
 }
 
-/** Containers and networks of one clnrm process (label clnrm.pid), whatever else runs on the engine. */
+/** Containers and networks of one clnrm process (label clnrm.pid), whatever else runs there. */
 export function resourcesOfPid(pid: number): { containers: string[]; networks: string[] } {
   const filter = ["--filter", "label=clnrm.managed=true", "--filter", `label=clnrm.pid=${pid}`];
   const ids = (args: string[]): string[] =>
@@ -154,7 +155,10 @@ export function runIdOf(containerId: string): string {
   ).stdout.trim();
 }
 
-/** A folder with an alias config, and a helper that writes a test there, runs it with a JSON report and parses it. */
+/**
+ * A folder with an alias config, and a helper that writes a test there, runs it with a JSON report
+ * and parses it.
+ */
 export function testBench(): {
   readonly dir: string;
   readonly config: string;
@@ -182,7 +186,9 @@ export function testBench(): {
   };
 }
 
-/** The instrumented Node app of test/fixtures/otel-app.mjs as a service, with a `db` peer service. */
+/**
+ * The instrumented Node app of test/fixtures/otel-app.mjs as a service, with a `db` peer service.
+ */
 export function appServices(env = ""): string {
   return `[service.app]
 image = "clnrm/node:20"

@@ -22,7 +22,9 @@ function dockerVersion(timeoutMs: number): Promise<{ ok: boolean; text: string; 
     child.stdout.on("data", (d: Buffer) => (out += d));
     child.stderr.on("data", (d: Buffer) => (out += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (e) => out || (out = e.message));
+    child.on("error", (e) => {
+      if (!out) out = e.message;
+    });
     child.on("close", (code) => {
       clearTimeout(timer);
       const text = out.trim().split("\n").pop() ?? "";

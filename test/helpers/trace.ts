@@ -56,7 +56,8 @@ export function smallTrace(over: Partial<Record<string, Partial<Span>>> = {}): S
 /** The findings of `expect` (TOML [expect.*] text) over `spans`; the test has one service "db". */
 export async function findingsOf(expect: string, spans: Span[] = smallTrace()): Promise<Finding[]> {
   const { config } = await loadTestSource(
-    `[meta]\nname = "t"\n[service.db]\nimage = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n${expect}`,
+    `[meta]\nname = "t"\n[service.db]\nimage = "x"\n` +
+      `[[scenario]]\nname = "s"\nrun = "true"\n${expect}`,
     "v.clnrm.toml",
     { env: {} },
   );

@@ -8,8 +8,8 @@
  * - JUnit consumer: the old root `failures` = tests with findings and no root `errors` → the
  *   consumer's totals disagree with its cases (3 failed cases, 2 counted; the errored test
  *   counted as passed).
- * - screenshot: page.setContent("") before the screenshot → no pixel of the highlight colour
- *   in the failing row's box (the old size > 10 kB check passed on a blank full page).
+ * - screenshot: taken of a blank page instead of the report → no pixel of the highlight
+ *   colour in the failing row's box (the old size > 10 kB check passed on a blank full page).
  * - readiness.txt: written with a constant text → the exact-content check fails (the engine
  *   test checks the diagnostics of a real readiness failure in it).
  */
@@ -103,91 +103,115 @@ suite("reports (real run)", ["docker"], () => {
     );
   });
 
-  it("console: PASS line with spans and digest, focused failure with expected vs actual and spans", () => {
-    assert.equal(r.code, 1);
-    assert.match(r.stdout, /PASS checkout_ok in \d+\.\d\ds \(spans=3, digest=[0-9a-f]{12}…\)/);
-    assert.match(
-      r.stdout,
-      /FAIL checkout_declined in .*\n  first failing rule:\n    expect\.status\.by_name\[payment\]: 1 span\(s\) matching "payment" do not have status OK: payment=ERROR \(card declined\)\n      expected: OK\n      actual:   ERROR\n      spans:    payment \[[0-9a-f]{16}\]/,
-    );
-    assert.match(r.stdout, /Test results: 1 passed, 3 failed in/);
-  });
+  it(
+    "console: PASS line with spans and digest, " +
+      "focused failure with expected vs actual and spans",
+    () => {
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /PASS checkout_ok in \d+\.\d\ds \(spans=3, digest=[0-9a-f]{12}…\)/);
+      const failure = new RegExp(
+        [
+          "FAIL checkout_declined in .*",
+          " {2}first failing rule:",
+          ' {4}expect\\.status\\.by_name\\[payment\\]: 1 span\\(s\\) matching "payment" do not have ' +
+            "status OK: payment=ERROR \\(card declined\\)",
+          " {6}expected: OK",
+          " {6}actual: {3}ERROR",
+          " {6}spans: {4}payment \\[[0-9a-f]{16}\\]",
+        ].join("\n"),
+      );
+      assert.match(r.stdout, failure);
+      assert.match(r.stdout, /Test results: 1 passed, 3 failed in/);
+    },
+  );
 
-  it("JSON report: valid against docs/report.schema.json, with spec_hash, digest, first_failure", () => {
-    const doc = JSON.parse(fs.readFileSync(out("r.json"), "utf8")) as {
-      tests: Record<string, any>[];
-      counts: { failed: number };
-    };
-    const schema = JSON.parse(
-      fs.readFileSync(path.join(PROJECT_ROOT, "docs/report.schema.json"), "utf8"),
-    );
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-    assert.ok(validate(doc), JSON.stringify(validate.errors));
-    const [good, bad] = doc.tests;
-    assert.equal(good.verdict, "pass");
-    assert.match(good.digest, /^[0-9a-f]{64}$/);
-    assert.equal(bad.first_failure.rule, "expect.status.by_name[payment]");
-    assert.equal(bad.first_failure.spans.length, 1);
-    assert.equal(doc.counts.failed, 3);
-  });
+  it(
+    "JSON report: valid against " +
+      "docs/report.schema.json, with spec_hash, digest, first_failure",
+    () => {
+      const doc = JSON.parse(fs.readFileSync(out("r.json"), "utf8")) as {
+        tests: Record<string, any>[];
+        counts: { failed: number };
+      };
+      const schema = JSON.parse(
+        fs.readFileSync(path.join(PROJECT_ROOT, "docs/report.schema.json"), "utf8"),
+      );
+      const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+      assert.ok(validate(doc), JSON.stringify(validate.errors));
+      const [good, bad] = doc.tests;
+      assert.equal(good.verdict, "pass");
+      assert.match(good.digest, /^[0-9a-f]{64}$/);
+      assert.equal(bad.first_failure.rule, "expect.status.by_name[payment]");
+      assert.equal(bad.first_failure.spans.length, 1);
+      assert.equal(doc.counts.failed, 3);
+    },
+  );
 
-  it("JUnit: valid against the JUnit XSD; ms-precision times; failure message carries the rule id", () => {
-    const x = spawnSync(
-      "xmllint",
-      ["--noout", "--schema", path.join(PROJECT_ROOT, "test/fixtures/junit.xsd"), out("r.xml")],
-      { encoding: "utf8" },
-    );
-    assert.equal(x.status, 0, x.stderr);
-    const xml = fs.readFileSync(out("r.xml"), "utf8");
-    assert.match(
-      xml,
-      /<testsuite name="checkout_declined" tests="2" failures="1" errors="0" skipped="0" time="\d+\.\d{3}"/,
-    );
-    assert.match(xml, /<failure message="expect\.status\.by_name\[payment\]: /);
-    assert.match(xml, /<system-out>token=«redacted»/);
-  });
+  it(
+    "JUnit: valid against the JUnit XSD; " +
+      "ms-precision times; failure message carries the rule id",
+    () => {
+      const x = spawnSync(
+        "xmllint",
+        ["--noout", "--schema", path.join(PROJECT_ROOT, "test/fixtures/junit.xsd"), out("r.xml")],
+        { encoding: "utf8" },
+      );
+      assert.equal(x.status, 0, x.stderr);
+      const xml = fs.readFileSync(out("r.xml"), "utf8");
+      assert.match(
+        xml,
+        /<testsuite name="checkout_declined" tests="2" failures="1" errors="0" skipped="0" time="\d+\.\d{3}"/,
+      );
+      assert.match(xml, /<failure message="expect\.status\.by_name\[payment\]: /);
+      assert.match(xml, /<system-out>token=«redacted»/);
+    },
+  );
 
-  it("JUnit as a consumer reads it (test-results-parser): its counts agree with its own cases and with the JSON report", () => {
-    const junit = parseJunit({ type: "junit", files: [out("r.xml")] });
-    const json = JSON.parse(fs.readFileSync(out("r.json"), "utf8")) as {
-      counts: { tests: number; failed: number };
-      tests: {
-        name: string;
-        verdict: string;
-        error: { kind: string } | null;
-        first_failure: { rule: string } | null;
-      }[];
-    };
-    const cases = junit.suites.flatMap((x) => x.cases);
-    const n = (status: string): number => cases.filter((c) => c.status === status).length;
-    // the totals a CI system shows (read from the root attributes) match the cases it lists
-    assert.equal(junit.total + junit.skipped, cases.length);
-    assert.equal(junit.failed + junit.errors, n("FAIL"));
-    assert.equal(junit.passed, n("PASS"));
-    assert.equal(junit.skipped, n("SKIP"));
-    assert.equal(junit.status, "FAIL");
-    // one suite per test, in order, failing exactly when the JSON verdict is fail
-    assert.equal(junit.suites.length, json.counts.tests);
-    assert.deepEqual(
-      junit.suites.map((x) => [x.name, x.status]),
-      json.tests.map((t) => [t.name, t.verdict === "pass" ? "PASS" : "FAIL"]),
-    );
-    assert.equal(junit.suites.filter((x) => x.status === "FAIL").length, json.counts.failed);
-    for (const [i, t] of json.tests.entries()) {
-      const x = junit.suites[i]!;
-      const failedCases = x.cases.filter((c) => c.status === "FAIL").length;
-      assert.equal(x.failed + x.errors, failedCases, t.name);
-      assert.equal(x.errors, t.error ? 1 : 0, t.name);
-      const rule = t.first_failure?.rule;
-      if (rule)
-        assert.ok(
-          x.cases.some((c) => c.failure.startsWith(`${rule}: `)),
-          `${t.name}: no case fails with ${rule}`,
-        );
-    }
-    assert.equal(json.tests[3]!.error?.kind, "Service");
-    assert.equal(junit.suites[2]!.failed, 2);
-  });
+  it(
+    "JUnit as a consumer reads it (test-results-parser): its " +
+      "counts agree with its own cases and with the JSON report",
+    () => {
+      const junit = parseJunit({ type: "junit", files: [out("r.xml")] });
+      const json = JSON.parse(fs.readFileSync(out("r.json"), "utf8")) as {
+        counts: { tests: number; failed: number };
+        tests: {
+          name: string;
+          verdict: string;
+          error: { kind: string } | null;
+          first_failure: { rule: string } | null;
+        }[];
+      };
+      const cases = junit.suites.flatMap((x) => x.cases);
+      const n = (status: string): number => cases.filter((c) => c.status === status).length;
+      // the totals a CI system shows (read from the root attributes) match the cases it lists
+      assert.equal(junit.total + junit.skipped, cases.length);
+      assert.equal(junit.failed + junit.errors, n("FAIL"));
+      assert.equal(junit.passed, n("PASS"));
+      assert.equal(junit.skipped, n("SKIP"));
+      assert.equal(junit.status, "FAIL");
+      // one suite per test, in order, failing exactly when the JSON verdict is fail
+      assert.equal(junit.suites.length, json.counts.tests);
+      assert.deepEqual(
+        junit.suites.map((x) => [x.name, x.status]),
+        json.tests.map((t) => [t.name, t.verdict === "pass" ? "PASS" : "FAIL"]),
+      );
+      assert.equal(junit.suites.filter((x) => x.status === "FAIL").length, json.counts.failed);
+      for (const [i, t] of json.tests.entries()) {
+        const x = junit.suites[i]!;
+        const failedCases = x.cases.filter((c) => c.status === "FAIL").length;
+        assert.equal(x.failed + x.errors, failedCases, t.name);
+        assert.equal(x.errors, t.error ? 1 : 0, t.name);
+        const rule = t.first_failure?.rule;
+        if (rule)
+          assert.ok(
+            x.cases.some((c) => c.failure.startsWith(`${rule}: `)),
+            `${t.name}: no case fails with ${rule}`,
+          );
+      }
+      assert.equal(json.tests[3]!.error?.kind, "Service");
+      assert.equal(junit.suites[2]!.failed, 2);
+    },
+  );
 
   it("digest file has one line per test", () => {
     assert.match(
@@ -196,33 +220,36 @@ suite("reports (real run)", ["docker"], () => {
     );
   });
 
-  it("failure bundle: rendered TOML, container logs, spans as OTLP/JSON, findings, readiness", () => {
-    const line = /failure bundle: (\S+checkout[_-]declined\S*)/.exec(r.stdout);
-    assert.ok(line, r.stdout);
-    const b = path.resolve(dir, line[1]!);
-    assert.match(
-      fs.readFileSync(path.join(b, "rendered.clnrm.toml"), "utf8"),
-      /name = "checkout_declined"/,
-    );
-    const otlp = JSON.parse(fs.readFileSync(path.join(b, "spans.otlp.json"), "utf8"));
-    assert.equal(otlp.resourceSpans[0].scopeSpans[0].spans.length, 3);
-    assert.equal(
-      JSON.parse(fs.readFileSync(path.join(b, "findings.json"), "utf8")).first_failure.rule,
-      "expect.status.by_name[payment]",
-    );
-    const logs = fs.readdirSync(path.join(b, "logs"));
-    assert.equal(logs.length, 2);
-    assert.match(
-      fs.readFileSync(path.join(b, "logs", logs.find((l) => l.startsWith("scenario"))!), "utf8"),
-      /otel-app done \(protobuf, mode=fail\)/,
-    );
-    // every service of this test became ready: the file says so (the engine test checks the
-    // diagnostics a readiness failure writes here)
-    assert.equal(
-      fs.readFileSync(path.join(b, "readiness.txt"), "utf8"),
-      "all services became ready (or none declared checks)\n",
-    );
-  });
+  it(
+    "failure bundle: rendered TOML, container " + "logs, spans as OTLP/JSON, findings, readiness",
+    () => {
+      const line = /failure bundle: (\S+checkout[_-]declined\S*)/.exec(r.stdout);
+      assert.ok(line, r.stdout);
+      const b = path.resolve(dir, line[1]!);
+      assert.match(
+        fs.readFileSync(path.join(b, "rendered.clnrm.toml"), "utf8"),
+        /name = "checkout_declined"/,
+      );
+      const otlp = JSON.parse(fs.readFileSync(path.join(b, "spans.otlp.json"), "utf8"));
+      assert.equal(otlp.resourceSpans[0].scopeSpans[0].spans.length, 3);
+      assert.equal(
+        JSON.parse(fs.readFileSync(path.join(b, "findings.json"), "utf8")).first_failure.rule,
+        "expect.status.by_name[payment]",
+      );
+      const logs = fs.readdirSync(path.join(b, "logs"));
+      assert.equal(logs.length, 2);
+      assert.match(
+        fs.readFileSync(path.join(b, "logs", logs.find((l) => l.startsWith("scenario"))!), "utf8"),
+        /otel-app done \(protobuf, mode=fail\)/,
+      );
+      // every service of this test became ready: the file says so (the engine test checks the
+      // diagnostics a readiness failure writes here)
+      assert.equal(
+        fs.readFileSync(path.join(b, "readiness.txt"), "utf8"),
+        "all services became ready (or none declared checks)\n",
+      );
+    },
+  );
 
   it("secrets never appear in any output, report or bundle", () => {
     // every file but the test files we wrote (they hold the secrets on purpose); the bundle's

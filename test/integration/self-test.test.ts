@@ -1,5 +1,6 @@
 /**
- * clnrm validates its own spans: an inner clnrm run in a container exports to an outer run on the host.
+ * clnrm validates its own spans: an inner clnrm run in a container exports to an outer run on the
+ * host.
  * Mutation caught: `self-test` ignoring --report-json (writing nowhere) → the fresh path does
  * not exist (the old fixed /tmp path could hold a report of an earlier run and pass).
  */

@@ -51,24 +51,27 @@ const keysOf = (
 const allChanged = (a: string[], b: string[]): boolean => a.every((k, i) => k !== b[i]);
 
 describe("cache keys", () => {
-  it("change with --map, --hermetic, [otel], [limits], [determinism] and the image id", async () => {
-    const base = keysOf(await config());
-    assert.deepEqual(keysOf(await config()), base, "the key is stable");
-    const rows: [string, string[]][] = [
-      ["--map (unused variable)", keysOf(await config(), { map: { other: "1" } })],
-      ["--map (rendered)", keysOf(await config("", { word: "yo" }), { map: { word: "yo" } })],
-      ["--hermetic", keysOf(await config(), { hermetic: true })],
-      ["[otel]", keysOf(await config('[otel]\nexporter = "otlp"\n'))],
-      ["[otel] protocol", keysOf(await config('[otel]\nexporter = "otlp"\nprotocol = "grpc"\n'))],
-      ["[limits]", keysOf(await config("[limits]\nmemory_mb = 64\n"))],
-      ["[determinism]", keysOf(await config("[determinism]\nseed = 1\n"))],
-    ];
-    for (const [what, keys] of rows)
-      assert.ok(allChanged(base, keys), `${what} must change every key`);
-    const c = await config();
-    const other = cacheKeys(c, { "alpine:latest": "sha256:bbb" }, {});
-    assert.notEqual(other.scenarios.get("one"), cacheKeys(c, IMAGES, {}).scenarios.get("one"));
-  });
+  it(
+    "change with --map, --hermetic, [otel], " + "[limits], [determinism] and the image id",
+    async () => {
+      const base = keysOf(await config());
+      assert.deepEqual(keysOf(await config()), base, "the key is stable");
+      const rows: [string, string[]][] = [
+        ["--map (unused variable)", keysOf(await config(), { map: { other: "1" } })],
+        ["--map (rendered)", keysOf(await config("", { word: "yo" }), { map: { word: "yo" } })],
+        ["--hermetic", keysOf(await config(), { hermetic: true })],
+        ["[otel]", keysOf(await config('[otel]\nexporter = "otlp"\n'))],
+        ["[otel] protocol", keysOf(await config('[otel]\nexporter = "otlp"\nprotocol = "grpc"\n'))],
+        ["[limits]", keysOf(await config("[limits]\nmemory_mb = 64\n"))],
+        ["[determinism]", keysOf(await config("[determinism]\nseed = 1\n"))],
+      ];
+      for (const [what, keys] of rows)
+        assert.ok(allChanged(base, keys), `${what} must change every key`);
+      const c = await config();
+      const other = cacheKeys(c, { "alpine:latest": "sha256:bbb" }, {});
+      assert.notEqual(other.scenarios.get("one"), cacheKeys(c, IMAGES, {}).scenarios.get("one"));
+    },
+  );
 
   it("do not change with the expectations (cached spans are validated again)", async () => {
     const a = await config();

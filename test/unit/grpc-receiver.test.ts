@@ -77,46 +77,53 @@ const accepts = (endpoint: string): Promise<boolean> =>
   });
 
 describe("OTLP/gRPC receiver", () => {
-  it("ingests an Export request; a refusing sink gives INVALID_ARGUMENT with its message; garbage is rejected; it keeps serving", async () => {
-    const got: Span[] = [];
-    let refuse = false;
-    const sink: SpanSink = {
-      ingest: (spans: readonly Span[]) => {
-        if (refuse) throw new Error("span limit reached (test)");
-        got.push(...spans);
-      },
-    };
-    const rx = await startGrpcReceiver(sink, "127.0.0.1");
-    try {
-      assert.deepEqual(await exportCall(rx.endpoint, request("first")), { code: 0, details: "" });
-      assert.deepEqual(
-        got.map((s) => [s.name, s.source]),
-        [["first", "otlp-grpc"]],
-      );
-      refuse = true;
-      const refused = await exportCall(rx.endpoint, request("second"));
-      assert.equal(refused.code, grpc.status.INVALID_ARGUMENT);
-      assert.equal(refused.details, "span limit reached (test)");
-      refuse = false;
-      const garbage = await exportCall(rx.endpoint, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
-      assert.notEqual(garbage.code, grpc.status.OK);
-      assert.deepEqual(await exportCall(rx.endpoint, request("third")), { code: 0, details: "" });
-      assert.deepEqual(
-        got.map((s) => s.name),
-        ["first", "third"],
-      );
-    } finally {
-      await rx.close();
-    }
-  });
+  it(
+    "ingests an Export request; a refusing sink gives " +
+      "INVALID_ARGUMENT with its message; garbage is rejected; it keeps serving",
+    async () => {
+      const got: Span[] = [];
+      let refuse = false;
+      const sink: SpanSink = {
+        ingest: (spans: readonly Span[]) => {
+          if (refuse) throw new Error("span limit reached (test)");
+          got.push(...spans);
+        },
+      };
+      const rx = await startGrpcReceiver(sink, "127.0.0.1");
+      try {
+        assert.deepEqual(await exportCall(rx.endpoint, request("first")), { code: 0, details: "" });
+        assert.deepEqual(
+          got.map((s) => [s.name, s.source]),
+          [["first", "otlp-grpc"]],
+        );
+        refuse = true;
+        const refused = await exportCall(rx.endpoint, request("second"));
+        assert.equal(refused.code, grpc.status.INVALID_ARGUMENT);
+        assert.equal(refused.details, "span limit reached (test)");
+        refuse = false;
+        const garbage = await exportCall(rx.endpoint, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
+        assert.notEqual(garbage.code, grpc.status.OK);
+        assert.deepEqual(await exportCall(rx.endpoint, request("third")), { code: 0, details: "" });
+        assert.deepEqual(
+          got.map((s) => s.name),
+          ["first", "third"],
+        );
+      } finally {
+        await rx.close();
+      }
+    },
+  );
 
-  it("close() stops listening: the port refuses connections and calls fail UNAVAILABLE", async () => {
-    const rx = await startGrpcReceiver(new SpanStore(), "127.0.0.1");
-    assert.equal(await accepts(rx.endpoint), true);
-    await rx.close();
-    assert.equal(await accepts(rx.endpoint), false);
-    assert.equal((await exportCall(rx.endpoint, request("late"))).code, grpc.status.UNAVAILABLE);
-  });
+  it(
+    "close() stops listening: the port " + "refuses connections and calls fail UNAVAILABLE",
+    async () => {
+      const rx = await startGrpcReceiver(new SpanStore(), "127.0.0.1");
+      assert.equal(await accepts(rx.endpoint), true);
+      await rx.close();
+      assert.equal(await accepts(rx.endpoint), false);
+      assert.equal((await exportCall(rx.endpoint, request("late"))).code, grpc.status.UNAVAILABLE);
+    },
+  );
 
   it("a host it cannot bind is a Network error naming the host", async () => {
     // 192.0.2.1 (TEST-NET-1) is no address of this machine: the bind fails, nothing is sent

@@ -100,19 +100,22 @@ describe("template rendering (Tera compatibility)", () => {
     assert.match(await render("{{ ulid() }}"), /^[0-9A-HJKMNP-TV-Z]{26}$/);
   });
 
-  it("[determinism] seed makes unseeded generators repeatable, and freeze_clock freezes now_*", async () => {
-    const src =
-      '[determinism]\nseed = 9\nfreeze_clock = "2025-03-04T05:06:07Z"\n[x]\na = "{{ fake_uuid() }}"\nb = "{{ now_rfc3339() }}"\nc = {{ now_unix() }}';
-    const a = await render(src);
-    assert.equal(await renderFresh(src), a);
-    const uuid = (text: string) => /a = "([^"]+)"/.exec(text)?.[1];
-    assert.notEqual(uuid(await renderFresh(src.replace("seed = 9", "seed = 10"))), uuid(a));
-    // without [determinism] the same generator differs from render to render
-    const loose = src.replace(/\[determinism\][^[]*/, "");
-    assert.notEqual(uuid(await renderFresh(loose)), uuid(await renderFresh(loose)));
-    assert.match(a, /b = "2025-03-04T05:06:07Z"/);
-    assert.match(a, /c = 1741064767/);
-  });
+  it(
+    "[determinism] seed makes unseeded " + "generators repeatable, and freeze_clock freezes now_*",
+    async () => {
+      const src =
+        '[determinism]\nseed = 9\nfreeze_clock = "2025-03-04T05:06:07Z"\n[x]\na = "{{ fake_uuid() }}"\nb = "{{ now_rfc3339() }}"\nc = {{ now_unix() }}';
+      const a = await render(src);
+      assert.equal(await renderFresh(src), a);
+      const uuid = (text: string) => /a = "([^"]+)"/.exec(text)?.[1];
+      assert.notEqual(uuid(await renderFresh(src.replace("seed = 9", "seed = 10"))), uuid(a));
+      // without [determinism] the same generator differs from render to render
+      const loose = src.replace(/\[determinism\][^[]*/, "");
+      assert.notEqual(uuid(await renderFresh(loose)), uuid(await renderFresh(loose)));
+      assert.match(a, /b = "2025-03-04T05:06:07Z"/);
+      assert.match(a, /c = 1741064767/);
+    },
+  );
 
   it("expressions inside TOML comments that are undefined stay as written", async () => {
     assert.equal(
@@ -139,28 +142,31 @@ suite("conformance: render rows", ["shared"], () => {
     );
   });
 
-  it("generators_full_surface: parses, default name, seeded values identical across renders", async () => {
-    const file = path.join(
-      CONFORMANCE,
-      "examples/templates/generators_full_surface.clnrm.toml.tera",
-    );
-    const src = fs.readFileSync(file, "utf8");
-    const a = parse(await render(src, { file, env: { HOME: "/root" } })) as Record<string, any>;
-    const b = parse(await renderFresh(src, { file, env: { HOME: "/root" } })) as Record<
-      string,
-      any
-    >;
-    assert.equal(a.meta.name, "clnrm_gen_full");
-    for (const section of ["rng", "fake_scalar", "time", "net", "lorem"])
-      assert.deepEqual(a.generated[section], b.generated[section], section);
-    assert.equal(a.generated.ids.u4_seeded, b.generated.ids.u4_seeded);
-    assert.match(a.generated.ids.u4_seeded, /^[0-9a-f]{8}-[0-9a-f]{4}-4/);
-    const noSvc = parse(
-      await render(src.replace(/svc \| default/g, "svc_absent | default"), {
-        file,
-        env: { HOME: "/root" },
-      }),
-    ) as any;
-    assert.equal(noSvc.meta.name, "test_svc_gen_full");
-  });
+  it(
+    "generators_full_surface: parses, default " + "name, seeded values identical across renders",
+    async () => {
+      const file = path.join(
+        CONFORMANCE,
+        "examples/templates/generators_full_surface.clnrm.toml.tera",
+      );
+      const src = fs.readFileSync(file, "utf8");
+      const a = parse(await render(src, { file, env: { HOME: "/root" } })) as Record<string, any>;
+      const b = parse(await renderFresh(src, { file, env: { HOME: "/root" } })) as Record<
+        string,
+        any
+      >;
+      assert.equal(a.meta.name, "clnrm_gen_full");
+      for (const section of ["rng", "fake_scalar", "time", "net", "lorem"])
+        assert.deepEqual(a.generated[section], b.generated[section], section);
+      assert.equal(a.generated.ids.u4_seeded, b.generated.ids.u4_seeded);
+      assert.match(a.generated.ids.u4_seeded, /^[0-9a-f]{8}-[0-9a-f]{4}-4/);
+      const noSvc = parse(
+        await render(src.replace(/svc \| default/g, "svc_absent | default"), {
+          file,
+          env: { HOME: "/root" },
+        }),
+      ) as any;
+      assert.equal(noSvc.meta.name, "test_svc_gen_full");
+    },
+  );
 });

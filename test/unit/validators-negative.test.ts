@@ -28,17 +28,20 @@ const one = async (expect: string, spans = smallTrace()) => {
 };
 
 describe("validators: negative cases", () => {
-  it("attrs.any: passes when one pair holds, fails when none does (list and table forms)", async () => {
-    const on = (any: string) => `[[expect.span]]\nname = "clnrm.run"\nattrs.any = ${any}\n`;
-    assert.deepEqual(await rulesOf(on('["result=fail", "count=3"]')), []);
-    assert.deepEqual(await rulesOf(on('{ result = "fail", count = "3" }')), []);
-    const f = await one(on('["result=fail", "count=4"]'));
-    assert.equal(f.rule, "expect.span[clnrm.run].attrs.any");
-    assert.match(f.message, /result/);
-    assert.deepEqual(await rulesOf(on('{ result = "fail", nope = "x" }')), [
-      "expect.span[clnrm.run].attrs.any",
-    ]);
-  });
+  it(
+    "attrs.any: passes when one pair holds, " + "fails when none does (list and table forms)",
+    async () => {
+      const on = (any: string) => `[[expect.span]]\nname = "clnrm.run"\nattrs.any = ${any}\n`;
+      assert.deepEqual(await rulesOf(on('["result=fail", "count=3"]')), []);
+      assert.deepEqual(await rulesOf(on('{ result = "fail", count = "3" }')), []);
+      const f = await one(on('["result=fail", "count=4"]'));
+      assert.equal(f.rule, "expect.span[clnrm.run].attrs.any");
+      assert.match(f.message, /result/);
+      assert.deepEqual(await rulesOf(on('{ result = "fail", nope = "x" }')), [
+        "expect.span[clnrm.run].attrs.any",
+      ]);
+    },
+  );
 
   it("events.all: every named event must be on the span", async () => {
     const on = (all: string) => `[[expect.span]]\nname = "clnrm.step:hello"\nevents.all = ${all}\n`;
@@ -72,56 +75,71 @@ describe("validators: negative cases", () => {
     assert.deepEqual(await rulesOf("[expect.counts]\nby_kind = { server = { eq = 0 } }\n"), []);
   });
 
-  it("window: a missing outer or inner span is named; a later candidate can satisfy it", async () => {
-    const w = (outer: string, inner: string) =>
-      `[[expect.window]]\nouter = "${outer}"\ncontains = ["${inner}"]\n`;
-    let f = await one(w("absent.outer", "db.query"));
-    assert.equal(f.rule, "expect.window[absent.outer].contains[db.query]");
-    assert.match(f.message, /outer span "absent\.outer" was not received/);
-    f = await one(w("clnrm.run", "absent.inner"));
-    assert.equal(f.rule, "expect.window[clnrm.run].contains[absent.inner]");
-    assert.match(f.message, /inner span "absent\.inner" was not received/);
-    // two "job" spans: only the second one contains "work"; two "work" spans: only the second
-    // one lies inside a job
-    const spans = [
-      span("0000000000000011", "job", undefined, 0, 10),
-      span("0000000000000012", "job", undefined, 100, 200),
-      span("0000000000000013", "work", undefined, 50, 60),
-      span("0000000000000014", "work", undefined, 150, 160),
-    ];
-    assert.deepEqual(await rulesOf(w("job", "work"), spans), []);
-    assert.deepEqual(await rulesOf(w("job", "work"), spans.slice(0, 3)), [
-      "expect.window[job].contains[work]",
-    ]);
-  });
+  it(
+    "window: a missing outer or inner span " + "is named; a later candidate can satisfy it",
+    async () => {
+      const w = (outer: string, inner: string) =>
+        `[[expect.window]]\nouter = "${outer}"\ncontains = ["${inner}"]\n`;
+      let f = await one(w("absent.outer", "db.query"));
+      assert.equal(f.rule, "expect.window[absent.outer].contains[db.query]");
+      assert.match(f.message, /outer span "absent\.outer" was not received/);
+      f = await one(w("clnrm.run", "absent.inner"));
+      assert.equal(f.rule, "expect.window[clnrm.run].contains[absent.inner]");
+      assert.match(f.message, /inner span "absent\.inner" was not received/);
+      // two "job" spans: only the second one contains "work"; two "work" spans: only the second
+      // one lies inside a job
+      const spans = [
+        span("0000000000000011", "job", undefined, 0, 10),
+        span("0000000000000012", "job", undefined, 100, 200),
+        span("0000000000000013", "work", undefined, 50, 60),
+        span("0000000000000014", "work", undefined, 150, 160),
+      ];
+      assert.deepEqual(await rulesOf(w("job", "work"), spans), []);
+      assert.deepEqual(await rulesOf(w("job", "work"), spans.slice(0, 3)), [
+        "expect.window[job].contains[work]",
+      ]);
+    },
+  );
 
-  it("order: a later pair of candidates can satisfy must_precede; none fails with both names", async () => {
-    const spans = [
-      span("0000000000000021", "a", undefined, 50, 70),
-      span("0000000000000022", "a", undefined, 0, 10),
-      span("0000000000000023", "b", undefined, 40, 45),
-      span("0000000000000024", "b", undefined, 5, 8),
-    ];
-    const o = '[expect.order]\nmust_precede = [["a", "b"]]\n';
-    assert.deepEqual(await rulesOf(o, spans), []);
-    const f = await one(o, [spans[0]!, spans[1]!, spans[3]!]);
-    assert.equal(f.rule, "expect.order.must_precede[a→b]");
-    assert.match(f.message, /no "a" span ends before a "b" span starts/);
-    assert.deepEqual(await rulesOf('[expect.order]\nmust_follow = [["b", "a"]]\n', spans), []);
-    assert.match(
-      (await one('[expect.order]\nmust_precede = [["a", "absent"]]\n', spans)).message,
-      /later span "absent" was not received/,
-    );
-  });
+  it(
+    "order: a later pair of candidates can " + "satisfy must_precede; none fails with both names",
+    async () => {
+      const spans = [
+        span("0000000000000021", "a", undefined, 50, 70),
+        span("0000000000000022", "a", undefined, 0, 10),
+        span("0000000000000023", "b", undefined, 40, 45),
+        span("0000000000000024", "b", undefined, 5, 8),
+      ];
+      const o = '[expect.order]\nmust_precede = [["a", "b"]]\n';
+      assert.deepEqual(await rulesOf(o, spans), []);
+      const f = await one(o, [spans[0]!, spans[1]!, spans[3]!]);
+      assert.equal(f.rule, "expect.order.must_precede[a→b]");
+      assert.match(f.message, /no "a" span ends before a "b" span starts/);
+      assert.deepEqual(await rulesOf('[expect.order]\nmust_follow = [["b", "a"]]\n', spans), []);
+      assert.match(
+        (await one('[expect.order]\nmust_precede = [["a", "absent"]]\n', spans)).message,
+        /later span "absent" was not received/,
+      );
+    },
+  );
 
-  it("status.by_name: every span a glob matches must have the status, not only the first", async () => {
-    const spans = smallTrace({ "db.query": { status: { code: "ERROR", message: "boom" } } });
-    const f = await one('[expect.status]\nby_name = { "*" = "OK" }\n', spans);
-    assert.equal(f.rule, "expect.status.by_name[*]");
-    assert.match(f.message, /db\.query=ERROR \(boom\)/);
-    assert.deepEqual(await rulesOf('[expect.status]\nby_name = { "db.*" = "ERROR" }\n', spans), []);
-    assert.deepEqual(await rulesOf('[expect.status]\nby_name = { "clnrm.*" = "OK" }\n', spans), []);
-  });
+  it(
+    "status.by_name: every span a glob " + "matches must have the status, not only the first",
+    async () => {
+      const spans = smallTrace({ "db.query": { status: { code: "ERROR", message: "boom" } } });
+      const f = await one('[expect.status]\nby_name = { "*" = "OK" }\n', spans);
+      assert.equal(f.rule, "expect.status.by_name[*]");
+      assert.match(f.message, /db\.query=ERROR \(boom\)/);
+      assert.deepEqual(
+        await rulesOf('[expect.status]\nby_name = { "db.*" = "ERROR" }\n', spans),
+        [],
+      );
+      assert.deepEqual(
+        await rulesOf('[expect.status]\nby_name = { "clnrm.*" = "OK" }\n', spans),
+        [],
+      );
+    },
+  );
 
   it("globs: ? is exactly one character, [..] a class, [!..] its negation", async () => {
     const n = (glob: string, eq: number) =>
@@ -138,25 +156,29 @@ describe("validators: negative cases", () => {
     ]);
   });
 
-  it("hermeticity: hosts inside http.url and url.full are peers; the test's services and loopback are not external", async () => {
-    const h = "[expect.hermeticity]\nno_external_services = true\n";
-    const withUrl = (key: string, url: string) =>
-      smallTrace({ "db.query": { attributes: { [key]: url } } });
-    for (const [key, url] of [
-      ["http.url", "http://db:5432/query?x=1"],
-      ["url.full", "https://127.0.0.1:8443/a"],
-      ["url.full", "http://[::1]:8080/"],
-      ["http.url", "http://localhost/"],
-    ] as const)
-      assert.deepEqual(await rulesOf(h, withUrl(key, url)), [], `${key}=${url}`);
-    for (const [key, url, host] of [
-      ["http.url", "http://payments.internal:8080/charge", "payments.internal"],
-      ["url.full", "https://db.elsewhere.test/x", "db.elsewhere.test"],
-    ] as const) {
-      const f = await one(h, withUrl(key, url));
-      assert.equal(f.rule, "expect.hermeticity.no_external_services");
-      assert.equal(f.actual, host);
-      assert.match(f.message, new RegExp(`talks to "${host.replace(/\./g, "\\.")}" \\(${key}=`));
-    }
-  });
+  it(
+    "hermeticity: hosts inside http.url and url.full are " +
+      "peers; the test's services and loopback are not external",
+    async () => {
+      const h = "[expect.hermeticity]\nno_external_services = true\n";
+      const withUrl = (key: string, url: string) =>
+        smallTrace({ "db.query": { attributes: { [key]: url } } });
+      for (const [key, url] of [
+        ["http.url", "http://db:5432/query?x=1"],
+        ["url.full", "https://127.0.0.1:8443/a"],
+        ["url.full", "http://[::1]:8080/"],
+        ["http.url", "http://localhost/"],
+      ] as const)
+        assert.deepEqual(await rulesOf(h, withUrl(key, url)), [], `${key}=${url}`);
+      for (const [key, url, host] of [
+        ["http.url", "http://payments.internal:8080/charge", "payments.internal"],
+        ["url.full", "https://db.elsewhere.test/x", "db.elsewhere.test"],
+      ] as const) {
+        const f = await one(h, withUrl(key, url));
+        assert.equal(f.rule, "expect.hermeticity.no_external_services");
+        assert.equal(f.actual, host);
+        assert.match(f.message, new RegExp(`talks to "${host.replace(/\./g, "\\.")}" \\(${key}=`));
+      }
+    },
+  );
 });
