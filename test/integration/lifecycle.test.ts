@@ -100,21 +100,31 @@ suite("cleanup on interruption (real containers)", ["docker"], () => {
     "another run's sweep spares a live run; " + "`clnrm sweep --run-id` removes exactly that run",
     async () => {
       const p = start();
-      await p.up;
-      const before = p.mine();
-      const quick = await runCli(["-c", config, "run", writeTest(dir, "quick.clnrm.toml", QUICK)], {
-        cwd: dir,
-      });
-      assert.equal(quick.code, 0, quick.stdout + quick.stderr);
-      assert.deepEqual(p.mine(), before, "a live run's resources must survive another run's sweep");
-      const runId = runIdOf(before.containers[0]!);
-      assert.match(runId, /^[0-9a-z]+$/);
-      const sw = await runCli(["sweep", "--run-id", runId], { cwd: dir });
-      assert.equal(sw.code, 0, sw.stdout + sw.stderr);
-      assert.match(sw.stdout, /removed [1-9]\d* container\(s\) and [1-9]\d* network\(s\)/);
-      assert.deepEqual(p.mine(), NONE);
-      p.child.kill("SIGINT");
-      await p.done;
+      try {
+        await p.up;
+        const before = p.mine();
+        const quick = await runCli(
+          ["-c", config, "run", writeTest(dir, "quick.clnrm.toml", QUICK)],
+          {
+            cwd: dir,
+          },
+        );
+        assert.equal(quick.code, 0, quick.stdout + quick.stderr);
+        assert.deepEqual(
+          p.mine(),
+          before,
+          "a live run's resources must survive another run's sweep",
+        );
+        const runId = runIdOf(before.containers[0]!);
+        assert.match(runId, /^[0-9a-z]+$/);
+        const sw = await runCli(["sweep", "--run-id", runId], { cwd: dir });
+        assert.equal(sw.code, 0, sw.stdout + sw.stderr);
+        assert.match(sw.stdout, /removed [1-9]\d* container\(s\) and [1-9]\d* network\(s\)/);
+        assert.deepEqual(p.mine(), NONE);
+      } finally {
+        p.child.kill("SIGINT");
+        await p.done;
+      }
     },
   );
 

@@ -137,14 +137,18 @@ async function telemetry() {
   return createTestTelemetry(config, "run", true);
 }
 
-/** Ingests a new span every `everyMs` until `forMs` have passed or stop() is called. */
+/** Ingests a span now and then one every `everyMs` until `forMs` have passed or stop(). */
 function feed(t: Awaited<ReturnType<typeof telemetry>>, everyMs: number, forMs: number) {
   let n = 0;
   const t0 = Date.now();
-  const timer = setInterval(() => {
-    if (Date.now() - t0 >= forMs) return clearInterval(timer);
+  const one = (): void => {
     n++;
     t.store.ingest([spanAt(n.toString(16).padStart(16, "0"), `s${n}`, undefined, 0, 1)]);
+  };
+  one();
+  const timer = setInterval(() => {
+    if (Date.now() - t0 >= forMs) return clearInterval(timer);
+    one();
   }, everyMs);
   return { stop: () => clearInterval(timer), count: () => n };
 }
