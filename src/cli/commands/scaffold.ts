@@ -6,7 +6,7 @@ import { CleanroomError, EXIT } from "../../core/errors.js";
 import { discoverTestFiles } from "../../config/discover.js";
 import { reportError, type GlobalOptions } from "../shared.js";
 import { EXAMPLE_CONFIG, EXAMPLE_TEST, TEMPLATES } from "./scaffold-texts.js";
-import { formatToml } from "./format-toml.js";
+import { assertSameData, formatTomlChecked } from "./format-toml.js";
 
 export function registerScaffold(
   program: Command,
@@ -73,12 +73,15 @@ export function registerScaffold(
         let changed = 0;
         for (const f of discoverTestFiles(paths)) {
           const src = fs.readFileSync(f, "utf8");
-          const out = await formatToml(src, f);
-          if (out === undefined) {
+          const formatted = await formatTomlChecked(src, f);
+          if (formatted === undefined) {
             process.stdout.write(`skipped ${f} (template: format the rendered output instead)\n`);
             continue;
           }
+          if (formatted.note) process.stderr.write(`note: ${f}: ${formatted.note}\n`);
+          const out = formatted.text;
           if (out === src) continue;
+          assertSameData(src, out, f); // never write a text whose data differs
           changed++;
           if (opts.check) process.stdout.write(`would reformat ${f}\n`);
           else {
