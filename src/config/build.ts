@@ -6,6 +6,7 @@ import { TEST_FILE_SCHEMA } from "./test-schema.js";
 import { shellWords } from "./shell-words.js";
 import { locateKeyPath } from "./locate.js";
 import { buildExpectations } from "./build-expect.js";
+import { didYouMean } from "../core/suggest.js";
 import type {
   ConfigIssue,
   HealthCheck,
@@ -61,6 +62,11 @@ export interface BuildResult {
 export function buildTestConfig(raw: Raw, file: string, source: string): BuildResult {
   const issues: ConfigIssue[] = [];
   checkShape(raw, TEST_FILE_SCHEMA, "", issues);
+  const locate = (list: ConfigIssue[]): ConfigIssue[] =>
+    list.map((i) => ({ ...i, line: i.line ?? locateKeyPath(source, i.keyPath) }));
+  // The builders below read only values whose type the schema has checked: a value of the
+  // wrong type (a table where a string is expected) stops here as a located error.
+  if (issues.some((i) => i.severity === "error")) return { issues: locate(issues) };
   const error = (keyPath: string, message: string): void =>
     void issues.push({ severity: "error", keyPath, message });
   const warn = (keyPath: string, message: string): void =>
@@ -84,6 +90,7 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
     }
   }
   const services = new Map<string, ServiceConfig>();
+  const declared = new Set(serviceTables.map(([id]) => id));
   for (const [id, s] of serviceTables) {
     const svc = buildService(
       id,
@@ -93,10 +100,11 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
     );
     if (svc) services.set(id, svc);
   }
-  checkDependencies([...services.values()], error);
+  checkDependencies([...services.values()], declared, error);
 
-  const steps = arr(raw.steps).map((s, i) => buildStep(tbl(s), i, `steps[${i}]`, services, error));
-  const scenarios = arr(raw.scenario).map((s, i) => buildScenario(tbl(s), i, services, error));
+  const known = { built: services, declared };
+  const steps = arr(raw.steps).map((s, i) => buildStep(tbl(s), i, `steps[${i}]`, known, error));
+  const scenarios = arr(raw.scenario).map((s, i) => buildScenario(tbl(s), i, known, error));
   if (steps.length === 0 && scenarios.length === 0)
     error("scenario", "a test needs at least one [[scenario]] or [[steps]] entry");
 
@@ -105,7 +113,7 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
   const det = tbl(raw.determinism);
   const report = tbl(raw.report);
   const timeout = str(legacyMeta.timeout);
-  const located = issues.map((i) => ({ ...i, line: i.line ?? locateKeyPath(source, i.keyPath) }));
+  const located = locate(issues);
   if (located.some((i) => i.severity === "error")) return { issues: located };
 
   const config: TestConfig = {
@@ -262,8 +270,11 @@ function buildHealthCheck(h: Raw, kp: string, error: ErrorFn): HealthCheck {
   return check;
 }
 
-function checkDependencies(services: readonly ServiceConfig[], error: ErrorFn): void {
-  const ids = new Set(services.map((s) => s.id));
+function checkDependencies(
+  services: readonly ServiceConfig[],
+  ids: ReadonlySet<string>,
+  error: ErrorFn,
+): void {
   for (const s of services)
     s.dependsOn.forEach((d, i) => {
       if (!ids.has(d)) error(`service.${s.id}.depends_on[${i}]`, `unknown service "${d}"`);
@@ -290,12 +301,11 @@ function buildStep(
   s: Raw,
   index: number,
   kp: string,
-  services: ReadonlyMap<string, ServiceConfig>,
+  services: KnownServices,
   error: ErrorFn,
 ): StepConfig {
   const service = str(s.service);
-  if (service !== undefined && !services.has(service))
-    error(`${kp}.service`, `unknown service "${service}"${known(services)}`);
+  checkServiceRef(service, `${kp}.service`, services, error);
   for (const key of ["expected_output_regex", "expected_output_regex_not"] as const) {
     const re = str(s[key]);
     if (re === undefined) continue;
@@ -324,14 +334,13 @@ function buildStep(
 function buildScenario(
   s: Raw,
   index: number,
-  services: ReadonlyMap<string, ServiceConfig>,
+  services: KnownServices,
   error: ErrorFn,
 ): ScenarioConfig {
   const kp = `scenario[${index}]`;
   const service = str(s.service);
   const run = str(s.run);
-  if (service !== undefined && !services.has(service))
-    error(`${kp}.service`, `unknown service "${service}"${known(services)}`);
+  checkServiceRef(service, `${kp}.service`, services, error);
   const steps = arr(s.steps).map((st, i) =>
     buildStep(tbl(st), i, `${kp}.steps[${i}]`, services, error),
   );
@@ -360,8 +369,29 @@ function buildScenario(
   };
 }
 
-const known = (services: ReadonlyMap<string, unknown>): string =>
-  services.size ? ` (known: ${[...services.keys()].join(", ")})` : " (no services are defined)";
+interface KnownServices {
+  readonly built: ReadonlyMap<string, ServiceConfig>;
+  /** Every id declared, including services whose own definition has an error. */
+  readonly declared: ReadonlySet<string>;
+}
+
+/** `unknown service` only when the id is not declared at all (an invalid one has its own error). */
+function checkServiceRef(
+  service: string | undefined,
+  kp: string,
+  services: KnownServices,
+  error: ErrorFn,
+): void {
+  if (service === undefined || services.declared.has(service)) return;
+  const ids = [...services.declared];
+  const near = didYouMean(service, ids);
+  error(
+    kp,
+    `unknown service "${service}"${near ? ` (did you mean "${near}"?)` : ""}${
+      ids.length ? ` (known: ${ids.join(", ")})` : " (no services are defined)"
+    }`,
+  );
+}
 
 export function parseDurationMs(text: string): number | undefined {
   const m =
