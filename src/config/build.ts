@@ -36,7 +36,25 @@ export const GENERIC_PLUGIN_ALIASES = new Set([
   "testcontainers",
   "surrealdb",
   "surreal_db",
+  // Upstream's other plugin names (reference-behaviour §5.5): run here as generic containers
+  // of the given image (upstream's LLM plugins are HTTP endpoints; here they need an image).
+  "network_tools",
+  "network_service",
+  "otel_collector",
+  "ollama",
+  "vllm",
+  "tgi",
+  "chaos_engine",
+  "ai_test_generator",
 ]);
+
+/** Upstream plugins that are an HTTP endpoint there, not a container. */
+const ENDPOINT_PLUGINS: Readonly<Record<string, string>> = {
+  ollama: "ollama/ollama",
+  vllm: "vllm/vllm-openai",
+  tgi: "ghcr.io/huggingface/text-generation-inference",
+  network_service: "an image serving it",
+};
 
 const FORBIDDEN_CONTAINER_DIRS = [
   "/etc",
@@ -76,7 +94,12 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
   const legacyMeta = tbl(tbl(raw.test).metadata);
   const name = str(meta.name) ?? str(legacyMeta.name);
   if (raw.meta === undefined && raw.test === undefined)
-    error("meta", "a test needs [meta] with a name (or legacy [test.metadata])");
+    issues.push({
+      severity: "error",
+      keyPath: "meta",
+      message: "a test needs [meta] with a name (or legacy [test.metadata])",
+      line: 1,
+    });
 
   const serviceTables: [string, Raw][] = [];
   for (const key of ["service", "services"] as const) {
@@ -106,7 +129,12 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
   const steps = arr(raw.steps).map((s, i) => buildStep(tbl(s), i, `steps[${i}]`, known, error));
   const scenarios = arr(raw.scenario).map((s, i) => buildScenario(tbl(s), i, known, error));
   if (steps.length === 0 && scenarios.length === 0)
-    error("scenario", "a test needs at least one [[scenario]] or [[steps]] entry");
+    issues.push({
+      severity: "error",
+      keyPath: "scenario",
+      message: "a test needs at least one [[scenario]] or [[steps]] entry (add one at the end)",
+      line: Math.max(1, source.trimEnd().split("\n").length),
+    });
 
   const { expect, hasExpectations } = buildExpectations(tbl(raw.expect));
   const otelRaw = tbl(raw.otel);
@@ -177,15 +205,22 @@ type ErrorFn = (keyPath: string, message: string) => void;
 function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceConfig | undefined {
   const plugin = (str(s.plugin) ?? str(s.type) ?? "generic_container").toLowerCase();
   if (!GENERIC_PLUGIN_ALIASES.has(plugin)) {
+    const near = didYouMean(plugin, GENERIC_PLUGIN_ALIASES);
     error(
       `${kp}.plugin`,
-      `unknown plugin "${plugin}"; use "generic_container" (aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`,
+      `unknown plugin "${plugin}"${near ? ` (did you mean "${near}"?)` : ""}; use "generic_container" (aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`,
     );
     return undefined;
   }
   const image = str(s.image);
   if (!image || image.trim() === "") {
-    error(`${kp}.image`, "is required (the image the service runs)");
+    const endpoint = ENDPOINT_PLUGINS[plugin];
+    error(
+      `${kp}.image`,
+      endpoint
+        ? `is required: plugin "${plugin}" is an HTTP endpoint upstream; here it runs as a container of the image you give (e.g. image = "${endpoint}")`
+        : "is required (the image the service runs)",
+    );
     return undefined;
   }
   if (/\s/.test(image))
@@ -262,7 +297,7 @@ function buildHealthCheck(h: Raw, kp: string, error: ErrorFn): HealthCheck {
     try {
       new RegExp(check.log.regex);
     } catch (e) {
-      error(`${kp}.log`, `invalid regular expression: ${(e as Error).message}`);
+      error(`${kp}.log`, regexMessage(e));
     }
   }
   if (!check.cmd && !check.log && check.tcpPort === undefined && !check.http && !check.docker)
@@ -312,7 +347,7 @@ function buildStep(
     try {
       new RegExp(re);
     } catch (e) {
-      error(`${kp}.${key}`, `invalid regular expression: ${(e as Error).message}`);
+      error(`${kp}.${key}`, regexMessage(e));
     }
   }
   return {
@@ -339,15 +374,17 @@ function buildScenario(
 ): ScenarioConfig {
   const kp = `scenario[${index}]`;
   const service = str(s.service);
-  const run = str(s.run);
+  // `run` is a string (split like a shell splits words) or an exact argv array.
+  const runArgv = Array.isArray(s.run) ? s.run.map(String) : undefined;
+  const run = runArgv ? runArgv.join(" ") : str(s.run);
   checkServiceRef(service, `${kp}.service`, services, error);
   const steps = arr(s.steps).map((st, i) =>
     buildStep(tbl(st), i, `${kp}.steps[${i}]`, services, error),
   );
   if (service === undefined && run === undefined && steps.length === 0)
     error(kp, "a scenario needs `run` (with an optional `service`) or `steps`");
-  let argv: string[] | undefined;
-  if (run !== undefined) {
+  let argv: string[] | undefined = runArgv;
+  if (run !== undefined && argv === undefined) {
     try {
       argv = shellWords(run);
     } catch (e) {
@@ -391,6 +428,12 @@ function checkServiceRef(
       ids.length ? ` (known: ${ids.join(", ")})` : " (no services are defined)"
     }`,
   );
+}
+
+/** "invalid regular expression: …" once (the engine's message starts with the same words). */
+function regexMessage(e: unknown): string {
+  const m = (e as Error).message.replace(/^Invalid regular expression:\s*/i, "");
+  return `invalid regular expression: ${m}`;
 }
 
 export function parseDurationMs(text: string): number | undefined {

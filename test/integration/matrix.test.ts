@@ -1,0 +1,38 @@
+/**
+ * [matrix] with real containers: one run per combination, each its own test in the report
+ * and the cache. Mutation caught: running the file once (only the first combination) — the
+ * report would hold one test and the failing combination would not fail the run.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { aliasConfig, dockerSkip, runCli, tmpDir, writeTest } from "../helpers/env.js";
+
+describe("matrix (real containers)", { skip: dockerSkip }, () => {
+  it("runs each combination as its own test; one failing combination fails the run", async () => {
+    const dir = tmpDir();
+    aliasConfig(dir);
+    writeTest(
+      dir,
+      "m.clnrm.toml.tera",
+      '[meta]\nname = "m"\n[matrix]\nword = ["good", "bad"]\n[service.app]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "app"\nrun = ["sh", "-c", "echo {{ matrix.word }}; test {{ matrix.word }} = good"]\n',
+    );
+    const dry = await runCli(["dry-run", "."], { cwd: dir });
+    assert.match(dry.stdout, /m\[word=good\][\s\S]*m\[word=bad\]/);
+    const r = await runCli(["run", "--report-json", "r.json", "."], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const tests = JSON.parse(fs.readFileSync(path.join(dir, "r.json"), "utf8")).tests as {
+      name: string;
+      verdict: string;
+    }[];
+    assert.deepEqual(
+      tests.map((t) => `${t.name} ${t.verdict}`).sort(),
+      ["m[word=bad] failed", "m[word=good] passed"].sort(),
+    );
+    // The passing combination is cached on its own; the failing one runs again.
+    const again = await runCli(["run", "."], { cwd: dir });
+    assert.match(again.stdout, /PASS m\[word=good\] \(cached/);
+    assert.match(again.stdout, /FAIL m\[word=bad\]/);
+  });
+});
