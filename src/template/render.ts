@@ -316,6 +316,9 @@ export function toTemplateError(
     message = "`{#` opens a template comment that is never closed";
     hint = "a shell `${#VAR}` reads as a comment opener: wrap shell code in {% raw %}…{% endraw %}";
   }
+  if (/expected variable end/.test(message) && !hint)
+    hint =
+      'a literal "{{" (e.g. in shell code) opens a template expression: write {{ "{{" }}, or wrap the code in {% raw %}…{% endraw %}';
   if (/attempted to output null or undefined value/.test(message) && pos.line !== undefined) {
     const name = expressionAt(userText, pos.line, pos.column);
     message = name
