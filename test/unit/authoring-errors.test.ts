@@ -179,3 +179,25 @@ describe("matrix", () => {
     assert.equal(e.context.line, 5);
   });
 });
+
+describe("run as an argv array: lint and fmt", () => {
+  it("lint warns on shell syntax in a run that no shell executes, not in an sh -c argv", async () => {
+    const { lintConfig } = await import("../../src/cli/commands/lint-rules.js");
+    const { config } = await loadTestSource(
+      '[meta]\nname = "t"\n[[scenario]]\nname = "a"\nrun = "echo $HOME && ls"\n[[scenario]]\nname = "b"\nrun = ["sh", "-c", "echo $HOME && ls"]\n',
+      "/tmp/l.clnrm.toml",
+    );
+    const msgs = lintConfig(config).filter((m) => m.rule === "run-shell-syntax");
+    assert.equal(msgs.length, 1);
+    assert.match(msgs[0]!.message, /scenario "a".*\$HOME.*run = \["sh", "-c", "…"\]/);
+  });
+
+  it("fmt keeps an argv array and spaces it", async () => {
+    const { formatTomlChecked } = await import("../../src/cli/commands/format-toml.js");
+    const out = await formatTomlChecked(
+      '[meta]\nname = "t"\n[[scenario]]\nname = "a"\nrun = ["sh","-c",  "echo $X"]\n',
+      "/tmp/f.clnrm.toml",
+    );
+    assert.match(out!.text, /\nrun = \["sh", "-c", "echo \$X"\]\n/);
+  });
+});
