@@ -43,7 +43,7 @@ describe("authoring errors", () => {
       e.message,
       /expect\.span\[0\]\.attrs\.all\.k: expected a string, number or boolean, found table/,
     );
-    assert.equal(e.context.line, 8);
+    assert.equal(e.context.line, 9); // the key inside the multi-line inline table
   });
 
   it("`unknown service` only for undeclared ids, with did-you-mean", async () => {
