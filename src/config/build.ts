@@ -123,7 +123,9 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
     );
     if (svc) services.set(id, svc);
   }
-  checkDependencies([...services.values()], declared, error);
+  const section = (id: string): string =>
+    `${raw.services && tbl(raw.services)[id] ? "services" : "service"}.${id}`;
+  checkDependencies([...services.values()], declared, (kp, m) => error(kp, m), section);
 
   const known = { built: services, declared };
   const steps = arr(raw.steps).map((s, i) => buildStep(tbl(s), i, `steps[${i}]`, known, error));
@@ -309,10 +311,17 @@ function checkDependencies(
   services: readonly ServiceConfig[],
   ids: ReadonlySet<string>,
   error: ErrorFn,
+  section: (id: string) => string,
 ): void {
   for (const s of services)
     s.dependsOn.forEach((d, i) => {
-      if (!ids.has(d)) error(`service.${s.id}.depends_on[${i}]`, `unknown service "${d}"`);
+      if (!ids.has(d)) {
+        const near = didYouMean(d, ids);
+        error(
+          `${section(s.id)}.depends_on[${i}]`,
+          `unknown service "${d}"${near ? ` (did you mean "${near}"?)` : ""}`,
+        );
+      }
     });
   const state = new Map<string, "visiting" | "done">();
   const byId = new Map(services.map((s) => [s.id, s]));
@@ -320,7 +329,7 @@ function checkDependencies(
     if (state.get(id) === "done") return;
     if (state.get(id) === "visiting") {
       error(
-        `service.${id}.depends_on`,
+        `${section(id)}.depends_on`,
         `dependency cycle: ${[...trail.slice(trail.indexOf(id)), id].join(" → ")}`,
       );
       return;

@@ -58,6 +58,14 @@ describe("authoring errors", () => {
     assert.match(typo.message, /unknown service "databse" \(did you mean "database"\?\)/);
   });
 
+  it("a key error inside [services.x] is at that section's own line", async () => {
+    const e = await failure(
+      `${LEGACY}\n[services.web]\nimage = "alpine"\n\n[service.other]\nimage = "alpine"\n\n[services.db]\nimage = "alpine"\ndepends_on = ["nope"]\n[[steps]]\nname = "s"\ncommand = ["true"]\n`,
+    );
+    assert.match(e.message, /^services\.db\.depends_on\[0\]: unknown service "nope"/);
+    assert.equal(e.context.line, 12);
+  });
+
   it("upstream plugin names run as generic containers; without an image the message says why", async () => {
     const ok = await loadTestSource(
       `${LEGACY}[services.llm]\nplugin = "ollama"\nimage = "ollama/ollama"\n[[steps]]\nname = "s"\ncommand = ["true"]\n`,
