@@ -43,7 +43,8 @@ for (const f of files) {
       row.reason = String(e?.message ?? e);
     } else {
       row.outcome = e.context.file && e.context.line ? "fails-located" : "fails-unlocated";
-      row.reason = `${e.kind}: ${e.message.split("\n")[0]}${e.context.line ? ` (${e.location()})` : ""}`;
+      const where = e.context.line ? ` (${e.location()})` : "";
+      row.reason = `${e.kind}: ${e.message.split("\n")[0]}${where}`;
     }
   }
   try {
@@ -71,7 +72,8 @@ if (flags.includes("--json")) console.log(JSON.stringify({ summary, rows }, null
 else {
   for (const r of rows)
     console.log(
-      `${r.outcome.padEnd(16)} fmt=${r.fmt.padEnd(12)} ${r.file}${r.reason ? `\n    ${r.reason}` : ""}`,
+      `${r.outcome.padEnd(16)} fmt=${r.fmt.padEnd(12)} ${r.file}` +
+        (r.reason ? `\n    ${r.reason}` : ""),
     );
   console.log(JSON.stringify(summary));
 }

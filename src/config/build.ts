@@ -212,7 +212,8 @@ function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceCo
     const near = didYouMean(plugin, GENERIC_PLUGIN_ALIASES);
     error(
       `${kp}.plugin`,
-      `unknown plugin "${plugin}"${near ? ` (did you mean "${near}"?)` : ""}; use "generic_container" (aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`,
+      `unknown plugin "${plugin}"${near ? ` (did you mean "${near}"?)` : ""}; ` +
+        `use "generic_container" (aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`,
     );
     return undefined;
   }
@@ -222,7 +223,8 @@ function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceCo
     error(
       `${kp}.image`,
       endpoint
-        ? `is required: plugin "${plugin}" is an HTTP endpoint upstream; here it runs as a container of the image you give (e.g. image = "${endpoint}")`
+        ? `is required: plugin "${plugin}" is an HTTP endpoint upstream; here it runs as ` +
+            `a container of the image you give (e.g. image = "${endpoint}")`
         : "is required (the image the service runs)",
     );
     return undefined;

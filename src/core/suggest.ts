@@ -1,4 +1,4 @@
-/** "Did you mean …?" for misspelt names (services, template functions): closest by edit distance. */
+/** "Did you mean …?" for misspelt names (services, functions, plugins), by edit distance. */
 import { distance } from "fastest-levenshtein";
 
 /** The known name closest to `word`, or undefined when none is close enough to be a typo. */

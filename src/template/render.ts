@@ -309,16 +309,20 @@ export function toTemplateError(
   const call = /Unable to call `(?:__fn_)?([\w.]+)`, which is undefined/.exec(message);
   if (call) {
     const near = didYouMean(call[1]!, templateFunctionNames);
-    message = `unknown template function \`${call[1]}\`${near ? ` (did you mean \`${near}\`?)` : ""}`;
+    const suggestion = near ? ` (did you mean \`${near}\`?)` : "";
+    message = `unknown template function \`${call[1]}\`${suggestion}`;
   }
   if (/expected end of comment/.test(message)) {
     pos = openerAt(userText, "{#") ?? pos;
     message = "`{#` opens a template comment that is never closed";
-    hint = "a shell `${#VAR}` reads as a comment opener: wrap shell code in {% raw %}…{% endraw %}";
+    hint =
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${#VAR}, literally
+      "a shell `${#VAR}` reads as a comment opener: " + "wrap shell code in {% raw %}…{% endraw %}";
   }
   if (/expected variable end/.test(message) && !hint)
     hint =
-      'a literal "{{" (e.g. in shell code) opens a template expression: write {{ "{{" }}, or wrap the code in {% raw %}…{% endraw %}';
+      'a literal "{{" (e.g. in shell code) opens a template expression: ' +
+      'write {{ "{{" }}, or wrap the code in {% raw %}…{% endraw %}';
   if (/attempted to output null or undefined value/.test(message) && pos.line !== undefined) {
     const name = expressionAt(userText, pos.line, pos.column);
     message = name

@@ -16,7 +16,10 @@ describe("matrix (real containers)", { skip: dockerSkip }, () => {
     writeTest(
       dir,
       "m.clnrm.toml.tera",
-      '[meta]\nname = "m"\n[matrix]\nword = ["good", "bad"]\n[service.app]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "app"\nrun = ["sh", "-c", "echo {{ matrix.word }}; test {{ matrix.word }} = good"]\n',
+      '[meta]\nname = "m"\n[matrix]\nword = ["good", "bad"]\n[service.app]\nimage ' +
+        '= "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "app"\nrun' +
+        ' = ["sh", "-c", "echo {{ matrix.word }}; test {{ matrix.word ' +
+        '}} = good"]\n',
     );
     const dry = await runCli(["dry-run", "."], { cwd: dir });
     assert.match(dry.stdout, /m\[word=good\][\s\S]*m\[word=bad\]/);

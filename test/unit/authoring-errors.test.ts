@@ -34,52 +34,64 @@ async function failure(src: string, file = "/tmp/x.clnrm.toml"): Promise<Cleanro
 const LEGACY = '[test.metadata]\nname = "t"\n';
 
 describe("authoring errors", () => {
-  it("a table where a scalar is expected is a located Configuration error, not a crash", async () => {
-    const e = await failure(
-      `${LEGACY}[[steps]]\nname = "s"\ncommand = ["true"]\n[[expect.span]]\nname = "n"\nattrs.all = {\n  "k" = { gte = 1000 },\n}\n`,
-    );
-    assert.equal(e.kind, "Configuration");
-    assert.match(
-      e.message,
-      /expect\.span\[0\]\.attrs\.all\.k: expected a string, number or boolean, found table/,
-    );
-    assert.equal(e.context.line, 9); // the key inside the multi-line inline table
-  });
+  it(
+    "a table where a scalar is expected is a located Configuration" + " error, not a crash",
+    async () => {
+      const e = await failure(
+        `${LEGACY}[[steps]]\nname = "s"\ncommand = ["true"]\n[[expect.span` +
+          `]]\nname = "n"\nattrs.all = {\n  "k" = { gte = 1000 },\n}\n`,
+      );
+      assert.equal(e.kind, "Configuration");
+      assert.match(
+        e.message,
+        /expect\.span\[0\]\.attrs\.all\.k: expected a string, number or boolean, found table/,
+      );
+      assert.equal(e.context.line, 9); // the key inside the multi-line inline table
+    },
+  );
 
   it("`unknown service` only for undeclared ids, with did-you-mean", async () => {
     const bad = await failure(
-      `${LEGACY}[services.db]\nimage = ""\n[[steps]]\nname = "s"\nservice = "db"\ncommand = ["true"]\n`,
+      `${LEGACY}[services.db]\nimage = ""\n[[steps]]\nname = "s"\nservice ` +
+        `= "db"\ncommand = ["true"]\n`,
     );
     assert.match(bad.message, /services\.db\.image: is required/);
     assert.doesNotMatch(bad.message, /unknown service/);
     const typo = await failure(
-      `${LEGACY}[services.database]\nimage = "alpine"\n[[steps]]\nname = "s"\nservice = "databse"\ncommand = ["true"]\n`,
+      `${LEGACY}[services.database]\nimage = "alpine"\n[[steps]]\nn` +
+        `ame = "s"\nservice = "databse"\ncommand = ["true"]\n`,
     );
     assert.match(typo.message, /unknown service "databse" \(did you mean "database"\?\)/);
   });
 
   it("a key error inside [services.x] is at that section's own line", async () => {
     const e = await failure(
-      `${LEGACY}\n[services.web]\nimage = "alpine"\n\n[service.other]\nimage = "alpine"\n\n[services.db]\nimage = "alpine"\ndepends_on = ["nope"]\n[[steps]]\nname = "s"\ncommand = ["true"]\n`,
+      `${LEGACY}\n[services.web]\nimage = "alpine"\n\n[service.other]\nimage ` +
+        `= "alpine"\n\n[services.db]\nimage = "alpine"\ndepends_on = ` +
+        `["nope"]\n[[steps]]\nname = "s"\ncommand = ["true"]\n`,
     );
     assert.match(e.message, /^services\.db\.depends_on\[0\]: unknown service "nope"/);
     assert.equal(e.context.line, 12);
   });
 
-  it("upstream plugin names run as generic containers; without an image the message says why", async () => {
-    const ok = await loadTestSource(
-      `${LEGACY}[services.llm]\nplugin = "ollama"\nimage = "ollama/ollama"\n[[steps]]\nname = "s"\ncommand = ["true"]\n`,
-      "/tmp/o.clnrm.toml",
-    );
-    assert.equal(ok.config.services[0]!.plugin, "generic_container");
-    const e = await failure(
-      `${LEGACY}[services.llm]\nplugin = "ollama"\n[[steps]]\nname = "s"\ncommand = ["true"]\n`,
-    );
-    assert.match(
-      e.message,
-      /plugin "ollama" is an HTTP endpoint upstream.*image = "ollama\/ollama"/,
-    );
-  });
+  it(
+    "upstream plugin names run as generic containers; without an " + "image the message says why",
+    async () => {
+      const ok = await loadTestSource(
+        `${LEGACY}[services.llm]\nplugin = "ollama"\nimage = "ollama/ollama"\n[[steps]]\nn` +
+          `ame = "s"\ncommand = ["true"]\n`,
+        "/tmp/o.clnrm.toml",
+      );
+      assert.equal(ok.config.services[0]!.plugin, "generic_container");
+      const e = await failure(
+        `${LEGACY}[services.llm]\nplugin = "ollama"\n[[steps]]\nname = "s"\ncommand = ["true"]\n`,
+      );
+      assert.match(
+        e.message,
+        /plugin "ollama" is an HTTP endpoint upstream.*image = "ollama\/ollama"/,
+      );
+    },
+  );
 
   it("an invalid regular expression is said once", async () => {
     const e = await failure(
@@ -93,23 +105,32 @@ describe("authoring errors", () => {
     assert.equal((await failure('[meta]\nname = "t"\n')).context.line, 2);
   });
 
-  it("an error inside a template function call is on its own line, excerpt as written", async () => {
-    const e = await failure(
-      `${LEGACY}[[steps]]\nname = "a"\ncommand = ["echo", "{{ uuid_v4() }}"]\n\n[[steps]]\nname = "b"\ncommand = ["echo", "{{ sha256() }}"]\n`,
-    );
-    assert.equal(e.context.line, 9);
-    assert.equal(e.context.column, 30);
-    assert.match(e.context.codeFrame!, /\{\{ sha256\(\) \}\}/);
-  });
+  it(
+    "an error inside a template function call is on its own line," + " excerpt as written",
+    async () => {
+      const e = await failure(
+        `${LEGACY}[[steps]]\nname = "a"\ncommand = ["echo", "{{ uuid_v4() ` +
+          `}}"]\n\n[[steps]]\nname = "b"\ncommand = ["echo", "{{ sha256() ` +
+          `}}"]\n`,
+      );
+      assert.equal(e.context.line, 9);
+      assert.equal(e.context.column, 30);
+      assert.match(e.context.codeFrame!, /\{\{ sha256\(\) \}\}/);
+    },
+  );
 
-  it("an unclosed {# from a shell ${#VAR} is reported where it opens, with the raw hint", async () => {
-    const e = await failure(
-      `${LEGACY}[[steps]]\nname = "a"\ncommand = ["sh", "-c", "U=x; [ \${#U} -eq 1 ] && echo '{{ ulid() }}'"]\n`,
-    );
-    assert.equal(e.context.line, 5);
-    assert.equal(e.context.column, 33);
-    assert.match(e.hint!, /\{% raw %\}…\{% endraw %\}/);
-  });
+  it(
+    "an unclosed {# from a shell $\u007b#VAR} is reported where it " + "opens, with the raw hint",
+    async () => {
+      const e = await failure(
+        `${LEGACY}[[steps]]\nname = "a"\ncommand = ["sh", "-c", "U=x;` +
+          ` [ \${#U} -eq 1 ] && echo '{{ ulid() }}'"]\n`,
+      );
+      assert.equal(e.context.line, 5);
+      assert.equal(e.context.column, 33);
+      assert.match(e.hint!, /\{% raw %\}…\{% endraw %\}/);
+    },
+  );
 
   it("an error in an imported macro file names that file and its line", async () => {
     const dir = tmpDir();
@@ -128,7 +149,8 @@ describe("authoring errors", () => {
     const e = await failure(`${LEGACY}[[steps]]\nname = "a"\ncommand = ["{{ sha265('x') }}"]\n`);
     assert.match(e.message, /unknown template function `sha265` \(did you mean `sha256`\?\)/);
     const r = await new TemplateRenderer().render(
-      '{% set pairs = [["a", ["b", "c"]]] %}{% for pair in pairs %}x = "{{ pair.0 }}{{ pair.1.1 }}"{% endfor %}\n',
+      '{% set pairs = [["a", ["b", "c"]]] %}{% for pair in pairs %}x ' +
+        '= "{{ pair.0 }}{{ pair.1.1 }}"{% endfor %}\n',
       { file: "p.toml.tera" },
     );
     assert.equal(r.text, 'x = "ac"\n');
@@ -136,7 +158,8 @@ describe("authoring errors", () => {
 
   it("[vars] values that are templates are rendered; --map still wins", async () => {
     const src =
-      '[meta]\nname = "t"\n[vars]\na = "{{ svc }}-x"\n[[scenario]]\nname = "s"\nrun = "echo {{ vars.a }} {{ a }}"\n';
+      '[meta]\nname = "t"\n[vars]\na = "{{ svc }}-x"\n[[scenario]]\nn' +
+      'ame = "s"\nrun = "echo {{ vars.a }} {{ a }}"\n';
     const r = new TemplateRenderer();
     assert.match(
       (await r.render(src, { file: "v.toml.tera", env: {} })).text,
@@ -148,21 +171,27 @@ describe("authoring errors", () => {
     );
   });
 
-  it("an undefined matrix.x is an error even inside {% for %}, located and with a hint", async () => {
-    const e = await failure(
-      '[meta]\nname = "t"\n{% for x in matrix.os %}\n# {{ x }}\n{% endfor %}\n[[scenario]]\nname = "s"\nrun = "true"\n',
-      "/tmp/m.clnrm.toml.tera",
-    );
-    assert.match(e.message, /variable `matrix\.os` is not defined/);
-    assert.equal(e.context.line, 3);
-    assert.match(e.hint!, /\[matrix\] os =/);
-  });
+  it(
+    "an undefined matrix.x is an error even inside {% for %}, located " + "and with a hint",
+    async () => {
+      const e = await failure(
+        '[meta]\nname = "t"\n{% for x in matrix.os %}\n# {{ x }}\n{% ' +
+          'endfor %}\n[[scenario]]\nname = "s"\nrun = "true"\n',
+        "/tmp/m.clnrm.toml.tera",
+      );
+      assert.match(e.message, /variable `matrix\.os` is not defined/);
+      assert.equal(e.context.line, 3);
+      assert.match(e.hint!, /\[matrix\] os =/);
+    },
+  );
 });
 
 describe("matrix", () => {
   it("is the cartesian product of the [matrix] arrays, named <name>[k=v,…]", async () => {
     const src =
-      '[meta]\nname = "m"\n[matrix]\nos = ["a", "b"]\nn = [1, 2, 3]\n[[scenario]]\nname = "s"\nrun = ["echo", "{{ matrix.os }}-{{ matrix.n }}"]\n';
+      '[meta]\nname = "m"\n[matrix]\nos = ["a", "b"]\nn = [1, 2, 3]\n[[scen' +
+      'ario]]\nname = "s"\nrun = ["echo", "{{ matrix.os }}-{{ matrix.n' +
+      ' }}"]\n';
     const combos = matrixCombinations(src);
     assert.equal(combos.length, 6);
     assert.deepEqual(combos.map(matrixLabel).slice(0, 4), [
@@ -189,16 +218,21 @@ describe("matrix", () => {
 });
 
 describe("run as an argv array: lint and fmt", () => {
-  it("lint warns on shell syntax in a run that no shell executes, not in an sh -c argv", async () => {
-    const { lintConfig } = await import("../../src/cli/commands/lint-rules.js");
-    const { config } = await loadTestSource(
-      '[meta]\nname = "t"\n[[scenario]]\nname = "a"\nrun = "echo $HOME && ls"\n[[scenario]]\nname = "b"\nrun = ["sh", "-c", "echo $HOME && ls"]\n',
-      "/tmp/l.clnrm.toml",
-    );
-    const msgs = lintConfig(config).filter((m) => m.rule === "run-shell-syntax");
-    assert.equal(msgs.length, 1);
-    assert.match(msgs[0]!.message, /scenario "a".*\$HOME.*run = \["sh", "-c", "…"\]/);
-  });
+  it(
+    "lint warns on shell syntax in a run that no shell executes, " + "not in an sh -c argv",
+    async () => {
+      const { lintConfig } = await import("../../src/cli/commands/lint-rules.js");
+      const { config } = await loadTestSource(
+        '[meta]\nname = "t"\n[[scenario]]\nname = "a"\nrun = "echo $HOME ' +
+          '&& ls"\n[[scenario]]\nname = "b"\nrun = ["sh", "-c", "echo $HOME ' +
+          '&& ls"]\n',
+        "/tmp/l.clnrm.toml",
+      );
+      const msgs = lintConfig(config).filter((m) => m.rule === "run-shell-syntax");
+      assert.equal(msgs.length, 1);
+      assert.match(msgs[0]!.message, /scenario "a".*\$HOME.*run = \["sh", "-c", "…"\]/);
+    },
+  );
 
   it("fmt keeps an argv array and spaces it", async () => {
     const { formatTomlChecked } = await import("../../src/cli/commands/format-toml.js");

@@ -96,7 +96,8 @@ function write(t: { [k: string]: Val }, path: string[], pick: () => number, styl
     else if (Array.isArray(v) && v.length > 0 && v.every((x) => isTbl(x)) && choice === 1)
       for (const x of v)
         sub.push(
-          `\n[[${[...path, k].map(bare).join(".")}]]\n${write(x as { [k: string]: Val }, [...path, k], pick, style)}`,
+          `\n[[${[...path, k].map(bare).join(".")}]]\n` +
+            write(x as { [k: string]: Val }, [...path, k], pick, style),
         );
     else if (isTbl(v) && Object.keys(v).length === 1 && choice === 2) {
       const [k2, v2] = Object.entries(v)[0]!;
@@ -126,35 +127,43 @@ const docTextArb = (style: Style): fc.Arbitrary<string> =>
     });
 
 describe("fmt: parse(fmt(x)) = parse(x)", () => {
-  it("holds for random documents in every TOML spelling, multi-line inline tables included", async () => {
-    await fc.assert(
-      fc.asyncProperty(docTextArb({ ml: true }), async (text) => {
-        const out = await formatTomlChecked(text, "p.clnrm.toml");
-        assert.ok(out);
-        assert.deepStrictEqual(parse(out.text), parse(text));
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it(
+    "holds for random documents in every TOML spelling, multi-lin" + "e inline tables included",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(docTextArb({ ml: true }), async (text) => {
+          const out = await formatTomlChecked(text, "p.clnrm.toml");
+          assert.ok(out);
+          assert.deepStrictEqual(parse(out.text), parse(text));
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 
-  it("Taplo formats plain documents (no multi-line inline tables) without falling back", async () => {
-    let changed = 0;
-    await fc.assert(
-      fc.asyncProperty(docTextArb({ ml: false }), async (text) => {
-        const out = await formatTomlChecked(`${text}\n\n\nzz_last   =   1\n`, "p.clnrm.toml");
-        assert.ok(out);
-        assert.equal(out.note, undefined, out.note);
-        if (out.text !== text) changed++;
-        assert.match(out.text, /\nzz_last = 1\n$/);
-      }),
-      { numRuns: 100 },
-    );
-    assert.ok(changed > 0);
-  });
+  it(
+    "Taplo formats plain documents (no multi-line inline tables) " + "without falling back",
+    async () => {
+      let changed = 0;
+      await fc.assert(
+        fc.asyncProperty(docTextArb({ ml: false }), async (text) => {
+          const out = await formatTomlChecked(`${text}\n\n\nzz_last   =   1\n`, "p.clnrm.toml");
+          assert.ok(out);
+          assert.equal(out.note, undefined, out.note);
+          if (out.text !== text) changed++;
+          assert.match(out.text, /\nzz_last = 1\n$/);
+        }),
+        { numRuns: 100 },
+      );
+      assert.ok(changed > 0);
+    },
+  );
 
   it("a multi-line inline table keeps its keys (upstream chaos layout)", async () => {
     const src =
-      '[otel]\nexporter = "stdout"\nresources = {\n    "service.name" = "x",\n    "env" = "chaos"\n}\n\n\n[limits]   \ncpu_millicores = 1\n';
+      '[otel]\nexporter = "stdout"\nresources = {\n    "service.name" ' +
+      '= "x",\n    "env" = "chaos"\n}\n\n\n[limits]   \ncpu_millicores ' +
+      "= 1\n";
     const out = await formatTomlChecked(src, "c.clnrm.toml");
     assert.ok(out?.note?.includes("otel.resources"), out?.note);
     assert.deepStrictEqual(parse(out!.text), parse(src));

@@ -56,34 +56,37 @@ describe("JSON Schema for editors (through Taplo)", () => {
     assert.ok(shipped.properties.scenario.items.properties.run.anyOf.length === 2);
   });
 
-  it("clnrm init's files carry #:schema and lint clean; a bad file is flagged like validate", async () => {
-    const dir = tmpDir();
-    assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
-    const test = fs.readFileSync(path.join(dir, "tests/example.clnrm.toml"), "utf8");
-    const config = fs.readFileSync(path.join(dir, "cleanroom.toml"), "utf8");
-    const directive = /^#:schema (\S+)\n/.exec(test)?.[1];
-    assert.ok(directive && fs.existsSync(path.resolve(dir, "tests", directive)), directive);
-    assert.match(config, /^#:schema \S+cleanroom\.schema\.json\n/);
-    const t = await taplo();
-    assert.deepEqual(await lintWith(t, test, "clnrm-test.schema.json"), []);
-    assert.deepEqual(await lintWith(t, config, "cleanroom.schema.json"), []);
+  it(
+    "clnrm init's files carry #:schema and lint clean; a bad file " + "is flagged like validate",
+    async () => {
+      const dir = tmpDir();
+      assert.equal((await runCli(["init"], { cwd: dir })).code, 0);
+      const test = fs.readFileSync(path.join(dir, "tests/example.clnrm.toml"), "utf8");
+      const config = fs.readFileSync(path.join(dir, "cleanroom.toml"), "utf8");
+      const directive = /^#:schema (\S+)\n/.exec(test)?.[1];
+      assert.ok(directive && fs.existsSync(path.resolve(dir, "tests", directive)), directive);
+      assert.match(config, /^#:schema \S+cleanroom\.schema\.json\n/);
+      const t = await taplo();
+      assert.deepEqual(await lintWith(t, test, "clnrm-test.schema.json"), []);
+      assert.deepEqual(await lintWith(t, config, "cleanroom.schema.json"), []);
 
-    const bad = '[meta]\nname = "x"\nnmae = "y"\n[[scenario]]\nname = "s"\nrun = 3\n';
-    const errors = await lintWith(t, bad, "clnrm-test.schema.json");
-    assert.ok(
-      errors.some((e) => /'nmae' was unexpected/.test(e)),
-      errors.join("; "),
-    );
-    assert.ok(
-      errors.some((e) => /^3 is not valid/.test(e)),
-      errors.join("; "),
-    );
-    // validate agrees on both: the wrong type is an error, the unknown key is named.
-    await assert.rejects(loadTestSource(bad, "/tmp/b.clnrm.toml"), /scenario\[0\]\.run/);
-    const { config: c } = await loadTestSource(
-      bad.replace("run = 3", 'run = "true"'),
-      "/tmp/b.clnrm.toml",
-    );
-    assert.ok(c.warnings.some((w) => w.keyPath === "meta.nmae"));
-  });
+      const bad = '[meta]\nname = "x"\nnmae = "y"\n[[scenario]]\nname = "s"\nrun = 3\n';
+      const errors = await lintWith(t, bad, "clnrm-test.schema.json");
+      assert.ok(
+        errors.some((e) => /'nmae' was unexpected/.test(e)),
+        errors.join("; "),
+      );
+      assert.ok(
+        errors.some((e) => /^3 is not valid/.test(e)),
+        errors.join("; "),
+      );
+      // validate agrees on both: the wrong type is an error, the unknown key is named.
+      await assert.rejects(loadTestSource(bad, "/tmp/b.clnrm.toml"), /scenario\[0\]\.run/);
+      const { config: c } = await loadTestSource(
+        bad.replace("run = 3", 'run = "true"'),
+        "/tmp/b.clnrm.toml",
+      );
+      assert.ok(c.warnings.some((w) => w.keyPath === "meta.nmae"));
+    },
+  );
 });

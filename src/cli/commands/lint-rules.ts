@@ -39,7 +39,9 @@ export function lintConfig(c: TestConfig): LintMessage[] {
       out.push({
         severity: "warning",
         rule: "run-shell-syntax",
-        message: `scenario "${sc.name}": run has shell syntax (${op}) but no shell runs it; write run = ["sh", "-c", "…"] (an argv array) or \`sh -c '…'\``,
+        message:
+          `scenario "${sc.name}": run has shell syntax (${op}) but no shell runs it; ` +
+          `write run = ["sh", "-c", "…"] (an argv array) or \`sh -c '…'\``,
       });
   }
   const o = c.expect.order;

@@ -177,7 +177,8 @@ run = "sh -c 'echo $CLNRM_SEED $CLNRM_FREEZE_CLOCK'"
 expected_output_regex = "^42 2025-01-01T00:00:00Z$"
 `;
 
-const MATRIX = `# A matrix test: run once per combination of the [matrix] arrays (cartesian product).
+const MATRIX = `# A matrix test: run once per combination of the [matrix] arrays
+# (their cartesian product).
 # Each run is named matrix_example[image=…,greeting=…] and reported and cached on its own.
 [meta]
 name = "matrix_example"
