@@ -51,7 +51,7 @@ export const GENERIC_PLUGIN_ALIASES = new Set([
 ]);
 
 /** Upstream plugins that are an HTTP endpoint there, not a container. */
-const ENDPOINT_PLUGINS: Readonly<Record<string, string>> = {
+export const ENDPOINT_PLUGINS: Readonly<Record<string, string>> = {
   ollama: "ollama/ollama",
   vllm: "vllm/vllm-openai",
   tgi: "ghcr.io/huggingface/text-generation-inference",

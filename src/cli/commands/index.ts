@@ -90,12 +90,19 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
       ),
       c(
         "template [options] <kind>",
-        "print a starter template: otel, macros, full-validation, deterministic, example",
+        "print a starter template: matrix, otel, macros, full-validation, deterministic, example",
       ),
       c(
         "fmt [options] [paths...]",
         "format test files (comments kept, section order kept, [vars] keys sorted)",
       ),
+    ],
+  },
+  {
+    load: async () => (await import("./inspect.js")).registerInspect,
+    commands: [
+      c("plugins [options]", "the service plugins this build runs, with the keys a service takes"),
+      c("health", "engine reachable, local images present, receiver port bindable, disk space"),
     ],
   },
   {
