@@ -39,7 +39,7 @@ describe("health and plugins", () => {
     assert.match(dead.stdout, /❌ engine: Docker engine not reachable/);
   });
 
-  it("plugins: every accepted name, upstream endpoint plugins with an image hint, schema keys", async () => {
+  it("plugins: every accepted name, endpoint plugins with an image hint, schema keys", async () => {
     const r = await runCli(["plugins", "-f", "json"]);
     assert.equal(r.code, 0);
     const out = JSON.parse(r.stdout) as {
