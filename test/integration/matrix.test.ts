@@ -1,7 +1,9 @@
 /**
  * [matrix] with real containers: one run per combination, each its own test in the report
- * and the cache. Mutation caught: running the file once (only the first combination) — the
- * report would hold one test and the failing combination would not fail the run.
+ * and the cache; `clnrm report` renders that run's JSON report. Mutations caught: running the
+ * file once (only the first combination): the report would hold one test and the failing
+ * combination would not fail the run; a report renderer ignoring verdicts (markdown/junit
+ * counts).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -33,6 +35,19 @@ describe("matrix (real containers)", { skip: dockerSkip }, () => {
       tests.map((t) => `${t.name} ${t.verdict}`).sort(),
       ["m[word=bad] fail", "m[word=good] pass"].sort(),
     );
+    // `clnrm report` renders the saved JSON report with the run's own reporters.
+    const md = await runCli(["report", "-i", "r.json", "-f", "markdown"], { cwd: dir });
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /1 passed, 1 failed/);
+    assert.match(md.stdout, /\| m\[word=bad\] \| ❌ fail \|/);
+    const junit = await runCli(["report", "-i", "r.json", "-f", "junit"], { cwd: dir });
+    assert.match(junit.stdout, /<testsuites name="clnrm" tests="\d+" failures="1"/);
+    const html = await runCli(["report", "-i", "r.json", "-o", "r.html"], { cwd: dir });
+    assert.equal(html.code, 0, html.stderr);
+    assert.match(fs.readFileSync(path.join(dir, "r.html"), "utf8"), /m\[word=good\]/);
+    const notReport = await runCli(["report", "-i", "cleanroom.toml"], { cwd: dir });
+    assert.equal(notReport.code, 2);
+    assert.match(notReport.stderr, /Serialization error.*cannot read cleanroom\.toml/);
     // The passing combination is cached on its own; the failing one runs again.
     const again = await runCli(["run", "."], { cwd: dir });
     assert.match(again.stdout, /PASS m\[word=good\] \(cached/);

@@ -103,6 +103,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     commands: [
       c("plugins [options]", "the service plugins this build runs, with the keys a service takes"),
       c("health", "engine reachable, local images present, receiver port bindable, disk space"),
+      c(
+        "report [options]",
+        "render a JSON report (run --report-json) as HTML, JUnit XML or Markdown",
+      ),
     ],
   },
   {
