@@ -20,7 +20,8 @@ export function runFromJson(doc: unknown, file: string): RunResult {
   if (d.schema !== JSON_REPORT_VERSION)
     throw new CleanroomError(
       "Serialization",
-      `${file} is not a clnrm JSON report (schema ${JSON.stringify(d.schema ?? null)}, expected "${JSON_REPORT_VERSION}")`,
+      `${file} is not a clnrm JSON report (schema ${JSON.stringify(d.schema ?? null)}, ` +
+        `expected "${JSON_REPORT_VERSION}")`,
       { context: { file }, hint: "write one with clnrm run --report-json FILE" },
     );
   return {
@@ -83,8 +84,8 @@ export function markdownReport(run: RunResult): string {
   const lines = [
     `# clnrm report ${run.runId}`,
     "",
-    `${passed} passed, ${run.tests.length - passed} failed in ${(run.durationMs / 1000).toFixed(2)}s` +
-      ` (started ${run.startedAt})`,
+    `${passed} passed, ${run.tests.length - passed} failed ` +
+      `in ${(run.durationMs / 1000).toFixed(2)}s (started ${run.startedAt})`,
     "",
     "| test | verdict | time | spans | first failing rule |",
     "|---|---|---|---|---|",
