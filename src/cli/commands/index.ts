@@ -110,6 +110,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     ],
   },
   {
+    load: async () => (await import("./services.js")).registerServices,
+    commands: [c("services", "containers of running or leftover clnrm runs: status, logs")],
+  },
+  {
     load: async () => (await import("./dev.js")).registerDev,
     commands: [
       c(
