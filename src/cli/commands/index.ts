@@ -114,6 +114,19 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     commands: [c("services", "containers of running or leftover clnrm runs: status, logs")],
   },
   {
+    load: async () => (await import("./pull.js")).registerPull,
+    commands: [
+      c(
+        "pull [options] [paths...]",
+        "make the images of the given tests present (after aliasing), -j at a time",
+      ),
+      c(
+        "collector <action>",
+        "an OpenTelemetry Collector container (only if its image is present locally)",
+      ),
+    ],
+  },
+  {
     load: async () => (await import("./dev.js")).registerDev,
     commands: [
       c(
