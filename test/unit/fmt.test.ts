@@ -136,7 +136,7 @@ describe("fmt: parse(fmt(x)) = parse(x)", () => {
           assert.ok(out);
           assert.deepStrictEqual(parse(out.text), parse(text));
         }),
-        { numRuns: 300 },
+        { numRuns: 200 },
       );
     },
   );
@@ -153,7 +153,7 @@ describe("fmt: parse(fmt(x)) = parse(x)", () => {
           if (out.text !== text) changed++;
           assert.match(out.text, /\nzz_last = 1\n$/);
         }),
-        { numRuns: 100 },
+        { numRuns: 60 },
       );
       assert.ok(changed > 0);
     },
