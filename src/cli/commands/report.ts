@@ -9,6 +9,7 @@ import { CleanroomError, EXIT } from "../../core/errors.js";
 import { formatSummary, formatTestDetail } from "../../report/console.js";
 import { htmlReport } from "../../report/html.js";
 import { junitReport } from "../../report/junit.js";
+import { markdownReport, runFromJson } from "../../report/from-json.js";
 import { mergeReports, runFromReport, type MergeInput } from "../../report/merge.js";
 import { loadProjectConfig } from "../../config/project.js";
 import { saveDurations } from "../../runner/shard.js";
@@ -27,7 +28,16 @@ export function registerReport(
   globals: () => GlobalOptions,
   exit: (code: number) => void,
 ): Command {
-  const group = program.command("report").description("work with JSON reports (see: report merge)");
+  const group = program
+    .command("report")
+    .description(
+      "render a JSON report (run --report-json) as HTML, JUnit XML or Markdown " +
+        "(report -i FILE); merge shard reports (report merge)",
+    )
+    .option("-i, --input <file>", "the JSON report to render")
+    .option("-f, --format <format>", "html | junit | markdown", "html")
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .action((opts: RenderOptions) => exit(renderCommand(opts, globals())));
   group
     .command("merge")
     .description(
@@ -45,6 +55,50 @@ export function registerReport(
     )
     .action((files: string[], opts: MergeOptions) => exit(mergeCommand(files, opts, globals())));
   return group;
+}
+
+interface RenderOptions {
+  input?: string;
+  format: string;
+  output?: string;
+}
+
+/** One saved JSON report rendered with the run's own reporters (no spans: no waterfall). */
+function renderCommand(opts: RenderOptions, g: GlobalOptions): number {
+  try {
+    if (!opts.input)
+      throw new CleanroomError("Configuration", "report needs -i FILE (or: report merge FILES…)");
+    const render = {
+      html: (r: ReturnType<typeof runFromJson>) =>
+        htmlReport(
+          r,
+          r.tests.map(() => []),
+        ),
+      junit: junitReport,
+      markdown: markdownReport,
+    }[opts.format];
+    if (!render)
+      throw new CleanroomError(
+        "Configuration",
+        `--format must be html, junit or markdown, got ${opts.format}`,
+      );
+    let doc: unknown;
+    try {
+      doc = JSON.parse(fs.readFileSync(opts.input, "utf8"));
+    } catch (e) {
+      throw new CleanroomError(
+        "Serialization",
+        `cannot read ${opts.input}: ${(e as Error).message}`,
+        { context: { file: opts.input } },
+      );
+    }
+    const out = render(runFromJson(doc, opts.input));
+    if (opts.output) fs.writeFileSync(opts.output, out);
+    else process.stdout.write(out);
+    return EXIT.ok;
+  } catch (e) {
+    return reportError(e, g.verbose);
+  }
 }
 
 function readReport(file: string): MergeInput {
