@@ -86,19 +86,21 @@ export function errorInfo(e: CleanroomError): ErrorInfo {
 /**
  * A test's expectations checked against spans, each finding pointing at its line in the
  * (rendered) file. Peers named by the test's services, by the default/scenario container
- * aliases or by the network gateway (the receiver) count as inside the test.
+ * aliases, by the network gateway (the receiver) or by an address in the test network's subnet
+ * (the test's own containers, as instrumentations name peers by IP) count as inside the test.
  */
 export function checkExpectations(
   config: TestConfig,
   spans: readonly Span[],
-  gateway?: string,
+  network?: { readonly gateway: string; readonly subnet?: string },
 ): Finding[] {
   if (!config.hasExpectations) return [];
   const allowedHosts = new Set([
     ...config.services.map((s) => s.id),
     "default",
     "scenario",
-    ...(gateway ? [gateway] : []),
+    ...(network ? [network.gateway] : []),
+    ...(network?.subnet ? [network.subnet] : []),
   ]);
   return validateExpectations(config.expect, spans, { allowedHosts }).map((f) =>
     f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f,
@@ -138,7 +140,7 @@ export async function runTestConfig(
       },
       { ...tel.hooks, onProgress: deps.onProgress },
     );
-    const gateway = outcome.network?.gateway;
+    const network = outcome.network;
     let completion: { completion: "satisfied" | "quiet" | "timeout" | "none"; waitedMs: number } = {
       completion: "none",
       waitedMs: 0,
@@ -148,7 +150,7 @@ export async function runTestConfig(
         tel,
         () =>
           config.hasExpectations &&
-          checkExpectations(config, tel.store.spans, gateway).length === 0,
+          checkExpectations(config, tel.store.spans, network).length === 0,
         {
           quietMs: deps.quietMs ?? 300,
           timeoutMs: deps.spanTimeoutMs ?? 10_000,
@@ -162,7 +164,7 @@ export async function runTestConfig(
     );
     const findings = [
       ...stepFindings,
-      ...(outcome.error ? [] : checkExpectations(config, spans, gateway)),
+      ...(outcome.error ? [] : checkExpectations(config, spans, network)),
     ];
     const verdict = outcome.error || findings.length > 0 ? "failed" : "passed";
     const sources: Record<string, number> = {};

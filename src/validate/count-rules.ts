@@ -1,6 +1,7 @@
 /** [expect.counts] and [expect.status]. Errors and status come from the span status, not attributes. */
 import type { Finding } from "../core/result.js";
 import type { CountBound, Expectations } from "../config/types.js";
+import type { Span } from "../telemetry/span.js";
 import type { TraceIndex } from "./trace-index.js";
 
 function boundFailure(b: CountBound, n: number): string | undefined {
@@ -12,7 +13,14 @@ function boundFailure(b: CountBound, n: number): string | undefined {
 
 export function validateCounts(c: NonNullable<Expectations["counts"]>, idx: TraceIndex): Finding[] {
   const out: Finding[] = [];
-  const check = (rule: string, what: string, b: CountBound | undefined, n: number): void => {
+  // `spans`, when given, are the spans counted: a failure lists them (e.g. the N+1 queries).
+  const check = (
+    rule: string,
+    what: string,
+    b: CountBound | undefined,
+    n: number,
+    spans?: readonly Span[],
+  ): void => {
     if (!b) return;
     const want = boundFailure(b, n);
     if (want)
@@ -21,6 +29,12 @@ export function validateCounts(c: NonNullable<Expectations["counts"]>, idx: Trac
         message: `${what} is ${n}, expected ${want}`,
         expected: want,
         actual: String(n),
+        ...(spans?.length
+          ? {
+              spanIds: spans.slice(0, 50).map((s) => s.spanId),
+              spanNames: [...new Set(spans.map((s) => s.name))],
+            }
+          : {}),
       });
   };
   check("expect.counts.spans_total", "the number of spans", c.spansTotal, idx.spans.length);
@@ -35,6 +49,7 @@ export function validateCounts(c: NonNullable<Expectations["counts"]>, idx: Trac
     "the number of spans with status ERROR",
     c.errorsTotal,
     idx.spans.filter((s) => s.status.code === "ERROR").length,
+    idx.spans.filter((s) => s.status.code === "ERROR"),
   );
   for (const [pattern, b] of Object.entries(c.byName))
     check(
@@ -42,6 +57,7 @@ export function validateCounts(c: NonNullable<Expectations["counts"]>, idx: Trac
       `the number of spans named "${pattern}"`,
       b,
       idx.matching(pattern).length,
+      idx.matching(pattern),
     );
   for (const [kind, b] of Object.entries(c.byKind))
     check(
