@@ -7,6 +7,7 @@ import { discoverTestFiles } from "../../config/discover.js";
 import { reportError, type GlobalOptions } from "../shared.js";
 import { EXAMPLE_CONFIG, EXAMPLE_TEST, TEMPLATES } from "./scaffold-texts.js";
 import { formatToml } from "./format-toml.js";
+import { EXAMPLES, scaffoldExample } from "./init-example.js";
 
 export function registerScaffold(
   program: Command,
@@ -19,9 +20,20 @@ export function registerScaffold(
       "write an example v0.7 test and a cleanroom.toml (runs offline with the local images)",
     )
     .option("--force", "overwrite existing files")
-    .option("-d, --dir <dir>", "where to write", ".")
-    .action((opts: { force?: boolean; dir: string }) => {
+    .option("-d, --dir <dir>", "where to write (default: . ; with --example: the example's name)")
+    .option("--example <name>", `copy a runnable example: ${Object.keys(EXAMPLES).join(", ")}`)
+    .action((opts: { force?: boolean; dir?: string; example?: string }) => {
       try {
+        if (opts.example !== undefined) {
+          const ex = scaffoldExample(opts.example, opts.dir, opts.force === true);
+          const rel = path.relative(process.cwd(), ex.dir) || ".";
+          process.stdout.write(
+            `wrote ${ex.files} files to ${rel} (npm dependencies: ${ex.dependencies})\n` +
+              `needs: Docker and ${ex.needs}\nnext: clnrm run ${rel}\n`,
+          );
+          return exit(EXIT.ok);
+        }
+        opts.dir ??= ".";
         const files: [string, string][] = [
           [path.join(opts.dir, "cleanroom.toml"), EXAMPLE_CONFIG],
           [path.join(opts.dir, "tests/example.clnrm.toml"), EXAMPLE_TEST],
