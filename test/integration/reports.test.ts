@@ -197,11 +197,11 @@ describe("reports (real run)", { skip: dockerSkip }, () => {
       await page.locator("#test-1 .row", { hasText: "db.query" }).click();
       assert.match(
         (await page.locator("#test-1 .detail").textContent()) ?? "",
-        /"db.system": "postgres"/,
+        /db\.systempostgres/,
       );
       await page.locator("#test-1 .finding.first").click();
       assert.equal(await page.locator("#test-1 .row.hl").count(), 1);
-      assert.equal(await page.locator("#test-1 .row.hl .label").textContent(), "payment");
+      assert.equal(await page.locator("#test-1 .row.hl .name").textContent(), "payment");
       const shot = path.join(dir, "report.png");
       await page.screenshot({ path: shot, fullPage: true });
       assert.ok(fs.statSync(shot).size > 10_000);

@@ -30,7 +30,8 @@ const span = (spanId: string, name: string, attributes: Span["attributes"] = {})
 });
 
 async function load(body: string, file = "/srv/tests/orders/t.clnrm.toml") {
-  const text = `[meta]\nname = "t"\n${body}\n[[scenario]]\nname = "s"\nservice = "app"\nrun = "true"\n`;
+  const scenario = '[[scenario]]\nname = "s"\nservice = "app"\nrun = "true"\n';
+  const text = `[meta]\nname = "t"\n${body}\n${scenario}`;
   return (await loadTestSource(text, file, { env: {} })).config;
 }
 
@@ -73,7 +74,8 @@ describe("examples support", () => {
 
   it("a failing count names the spans it counted (the N+1 queries)", async () => {
     const config = await load(
-      '[service.app]\nimage = "x"\n[expect.counts]\nby_name = { "pg.query:SELECT*" = { lte = 1 } }\n',
+      '[service.app]\nimage = "x"\n[expect.counts]\n' +
+        'by_name = { "pg.query:SELECT*" = { lte = 1 } }\n',
     );
     const spans = [1, 2, 3].map((i) => span(`000000000000000${i}`, "pg.query:SELECT orders"));
     const [f, ...rest] = validateExpectations(config.expect, spans, { allowedHosts: new Set() });
