@@ -1,4 +1,4 @@
-/** Runs every benchmark and rewrites bench/RESULTS.md. Usage: npm run bench [-- authoring telemetry engine reports] */
+/** Runs every benchmark and rewrites bench/RESULTS.md. Usage: npm run bench [-- authoring telemetry engine reports loop examples] */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +8,7 @@ import { benchTelemetry } from "./telemetry.bench.js";
 import { benchEngine } from "./engine.bench.js";
 import { benchReports } from "./reports.bench.js";
 import { benchLoop } from "./loop.bench.js";
+import { benchExamples } from "./examples.bench.js";
 
 const want = new Set(process.argv.slice(2));
 const on = (k: string): boolean => want.size === 0 || want.has(k);
@@ -17,6 +18,7 @@ if (on("telemetry")) rows.push(...(await benchTelemetry()));
 if (on("reports")) rows.push(...(await benchReports()));
 if (on("engine")) rows.push(...(await benchEngine()));
 if (on("loop")) rows.push(...(await benchLoop()));
+if (on("examples")) rows.push(...(await benchExamples()));
 const text = `# Benchmark results
 
 Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${new Date().toISOString().slice(0, 10)}:
