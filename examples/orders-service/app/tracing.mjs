@@ -12,6 +12,10 @@ const { OTLPTraceExporter } =
     ? await import("@opentelemetry/exporter-trace-otlp-grpc")
     : await import("@opentelemetry/exporter-trace-otlp-proto");
 
+// Traces only: the SDK would also start OTLP metrics and logs exporters by default.
+process.env.OTEL_METRICS_EXPORTER ??= "none";
+process.env.OTEL_LOGS_EXPORTER ??= "none";
+
 export const sdk = new NodeSDK({
   traceExporter: new OTLPTraceExporter(),
   instrumentations: [
