@@ -151,7 +151,7 @@ function traceOf(traceId: string, spans: readonly Span[]): HtmlTrace {
     });
     for (const c of [...tree.children(s.spanId)].sort(byStart)) walk(c, depth + 1);
   };
-  [...tree.roots].sort(byStart).forEach((r) => walk(r, 0));
+  for (const r of [...tree.roots].sort(byStart)) walk(r, 0);
   const totalMs = Math.max(0.001, ...out.map((s) => s.startMs + s.durMs));
   return { traceId, totalMs, spans: out };
 }

@@ -7,7 +7,7 @@
  */
 import { RENDER_SPANS, RENDER_TEST } from "./html-script-test.js";
 
-const START = String.raw`
+const START = `
 (() => {
   const data = JSON.parse(document.getElementById("clnrm-data").textContent);
   const el = (tag, attrs, ...kids) => {
@@ -220,7 +220,7 @@ const START = String.raw`
 
 `;
 
-const END = String.raw`
+const END = `
 
   const main = document.querySelector("main");
   const views = data.tests.map(renderTest);

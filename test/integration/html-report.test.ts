@@ -31,7 +31,8 @@ const mk = (
   durMs: number,
   extra: Partial<Span> = {},
 ): Span => {
-  const startNs = (clock += 2_000_000n);
+  clock += 2_000_000n;
+  const startNs = clock;
   return {
     traceId: T,
     spanId: id.padStart(16, "0"),
