@@ -18,7 +18,7 @@ const browser = await chromium.launch({
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1500 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1800 } });
   await page.goto(`file://${html}`);
   await page.locator("#test-0 .row.hl").first().click();
   await page.screenshot({ path: path.join(root, "docs/report-screenshot.png") });

@@ -80,7 +80,7 @@ pre{max-height:260px;overflow:auto;background:#f8f9fb;padding:6px;margin:4px 0;
 .bar.ERROR{background:var(--fail)}
 .row.hl .bar{outline:2px solid var(--fail)}
 .dur{width:74px;text-align:right;color:var(--muted);padding-right:6px}
-.detail{position:sticky;bottom:0;max-height:55vh;overflow:auto;border:1px solid var(--accent);
+.detail{position:sticky;bottom:0;max-height:45vh;overflow:auto;border:1px solid var(--accent);
   border-radius:6px;margin:8px 0;padding:8px 10px;box-shadow:0 -4px 12px rgba(0,0,0,.08);
   background:#fbfcff}
 .detail header{all:unset;display:flex;gap:8px;align-items:center}
