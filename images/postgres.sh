@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds clnrm/postgres:15 offline from Debian's postgresql-15 package (no registry):
-#  - the host's postgres binaries (installed with apt-get when missing; no host cluster is created
-#    or started), the shared libraries `ldd` lists for them, the share files and UTC time zone,
+#  - the host's postgres binaries (installed with apt-get when missing; no host server is
+#    started), the shared libraries `ldd` lists for them, the share files and UTC time zone,
 #  - busybox for a shell (pg_isready is there too, for health checks),
 #  - a cluster initialised at build time (initdb -A trust, UTF8, C locale) owned by the image's
 #    `postgres` user, so a container is ready in about a second.
@@ -15,20 +15,18 @@ PG=/usr/lib/postgresql/15
 say() { printf '[images] %s\n' "$*"; }
 
 if [ ! -x "$PG/bin/postgres" ]; then
-  say "installing postgresql-15 with apt-get (binaries only: no host cluster is created)"
+  say "installing postgresql-15 with apt-get (for its binaries; no host server is started)"
   export DEBIAN_FRONTEND=noninteractive
-  mkdir -p /etc/postgresql-common
-  # postgresql-common reads this before creating the default cluster on install.
-  if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
-    echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf
-  fi
-  # policy-rc.d 101 keeps the package scripts from starting a host server.
+  # policy-rc.d 101 keeps the package scripts from starting a host server (the package may
+  # create its default cluster; it stays stopped and unused).
   had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
   [ "$had_policy" = 1 ] || printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
   chmod +x /usr/sbin/policy-rc.d
-  apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null 2>&1 || {
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null
+  apt_install() {
+    apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef \
+      -o Dpkg::Options::=--force-confold postgresql-15 >/dev/null
   }
+  apt_install 2>/dev/null || { apt-get update -qq && apt_install; }
   [ "$had_policy" = 1 ] || rm -f /usr/sbin/policy-rc.d
 fi
 
