@@ -1,4 +1,4 @@
-/** Runs every benchmark and rewrites bench/RESULTS.md. Usage: npm run bench [-- authoring telemetry engine reports loop examples] */
+/** Runs every benchmark and rewrites bench/RESULTS.md. Usage: npm run bench [-- authoring telemetry engine reports loop verdict examples] */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +8,7 @@ import { benchTelemetry } from "./telemetry.bench.js";
 import { benchEngine } from "./engine.bench.js";
 import { benchReports } from "./reports.bench.js";
 import { benchLoop } from "./loop.bench.js";
+import { benchVerdict } from "./verdict.bench.js";
 import { benchExamples } from "./examples.bench.js";
 
 const want = new Set(process.argv.slice(2));
@@ -18,6 +19,7 @@ if (on("telemetry")) rows.push(...(await benchTelemetry()));
 if (on("reports")) rows.push(...(await benchReports()));
 if (on("engine")) rows.push(...(await benchEngine()));
 if (on("loop")) rows.push(...(await benchLoop()));
+if (on("verdict")) rows.push(...(await benchVerdict()));
 if (on("examples")) rows.push(...(await benchExamples()));
 const text = `# Benchmark results
 

@@ -132,11 +132,10 @@ export async function benchTelemetry(): Promise<string[]> {
     );
     const tel = createTestTelemetry(c, "bench", true);
     const rx = await startReceiver(tel.store);
-    tel.scenarioEndedAt = Date.now();
     const verdict = awaitCompletion(
       tel,
       () => validateExpectations(c.expect, tel.store.spans).length === 0,
-      { quietMs: 5000, timeoutMs: 10_000 },
+      { since: Date.now(), quietMs: 5000, timeoutMs: 10_000 },
     );
     const body = JSON.stringify({
       resourceSpans: [

@@ -6,12 +6,12 @@ import type { ProjectConfig } from "../config/project.js";
 import type { TestConfig } from "../config/types.js";
 import { locateKeyPath } from "../config/locate.js";
 import type { TemplateRenderer } from "../template/render.js";
-import type { Backend } from "../engine/backend.js";
-import { executeTest } from "../engine/environment.js";
+import type { Backend, NetworkInfo } from "../engine/backend.js";
+import { executeTest, type EngineOutcome } from "../engine/environment.js";
 import { traceDigest } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
-import { awaitCompletion, createTestTelemetry } from "./telemetry-hooks.js";
+import { createTestTelemetry, settleTrace } from "./telemetry-hooks.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
 import { Redactor, secretValues, SECRET_KEY } from "../core/redact.js";
 
@@ -26,8 +26,13 @@ export interface RunTestDeps {
   readonly onProgress?: (message: string) => void;
   /** Upper bound for waiting on spans after the last scenario (ms). */
   readonly spanTimeoutMs?: number;
-  /** How long without a new span counts as "the trace is complete" (ms). */
+  /**
+   * How long without a new span, after every container has exited or been stopped and with no
+   * OTLP request in flight, counts as "the trace is complete" (ms, default 100).
+   */
   readonly quietMs?: number;
+  /** Called when the verdict is known (before teardown): for latency measurements. */
+  readonly onVerdict?: (t: { lastSpanAt: number; stoppedAt: number; verdictAt: number }) => void;
   /** clnrm's own run span (clnrm.run); each test becomes a clnrm.test child. */
   readonly runSpan?: TraceSpan;
   /** Extra secrets: names of environment variables (`--secret NAME`) whose values are redacted. */
@@ -107,6 +112,13 @@ export function checkExpectations(
   );
 }
 
+interface Judged {
+  readonly completion: "satisfied" | "quiet" | "timeout" | "none";
+  readonly waitedMs: number;
+  readonly spans: Span[];
+  readonly findings: Finding[];
+}
+
 export async function runTestConfig(
   config: TestConfig,
   deps: RunTestDeps,
@@ -117,16 +129,42 @@ export async function runTestConfig(
     config.hasExpectations ||
     config.services.some((s) => s.waitForSpan);
   const tel = createTestTelemetry(config, deps.runId, telemetryOn);
-  let outcome;
+  let outcome: EngineOutcome;
   const span = (deps.runSpan ?? noopSpan).child("clnrm.test", {
     "test.name": config.name,
     "test.file": config.file,
     "test.hermetic": deps.hermetic === true || config.hermetic,
   });
   let verdictForSpan: string | undefined = "not finished";
+  // Filled by the engine's settle hook: every container has exited or been stopped, the
+  // receiver is still open, nothing is removed yet. The trace is completed and judged there.
+  let judged: Judged | undefined;
   try {
     const reuse = new Map([...(deps.reuse ?? [])].map(([name, r]) => [name, r.result]));
     for (const r of deps.reuse?.values() ?? []) tel.store.ingest(r.spans);
+    const settle = async (info: { stoppedAt: number; network?: NetworkInfo }): Promise<void> => {
+      const network = info.network;
+      const c = telemetryOn
+        ? await settleTrace(
+            tel,
+            config.hasExpectations ? config.expect : undefined,
+            () => checkExpectations(config, tel.store.spans, network).length === 0,
+            {
+              since: info.stoppedAt,
+              quietMs: deps.quietMs ?? 100,
+              timeoutMs: deps.spanTimeoutMs ?? 10_000,
+              signal: deps.signal,
+            },
+          )
+        : { completion: "none" as const, waitedMs: 0 };
+      const spans = [...tel.store.spans];
+      judged = { ...c, spans, findings: checkExpectations(config, spans, network) };
+      deps.onVerdict?.({
+        lastSpanAt: tel.store.lastArrival,
+        stoppedAt: info.stoppedAt,
+        verdictAt: Date.now(),
+      });
+    };
     outcome = await executeTest(
       config,
       {
@@ -138,33 +176,21 @@ export async function runTestConfig(
         span,
         reuse,
       },
-      { ...tel.hooks, onProgress: deps.onProgress },
+      { ...tel.hooks, onProgress: deps.onProgress, settle },
     );
-    const network = outcome.network;
-    let completion: { completion: "satisfied" | "quiet" | "timeout" | "none"; waitedMs: number } = {
-      completion: "none",
-      waitedMs: 0,
-    };
-    if (telemetryOn && !outcome.error) {
-      completion = await awaitCompletion(
-        tel,
-        () =>
-          config.hasExpectations &&
-          checkExpectations(config, tel.store.spans, network).length === 0,
-        {
-          quietMs: deps.quietMs ?? 300,
-          timeoutMs: deps.spanTimeoutMs ?? 10_000,
-          signal: deps.signal,
-        },
-      );
-    }
-    const spans = [...tel.store.spans];
+    const spans = judged?.spans ?? [...tel.store.spans];
+    const completion = judged ?? { completion: "none" as const, waitedMs: 0 };
     const stepFindings = outcome.scenarios.flatMap((s) =>
       s.steps.flatMap((st) => (st.failure ? [st.failure] : [])),
     );
     const findings = [
       ...stepFindings,
-      ...(outcome.error ? [] : checkExpectations(config, spans, network)),
+      ...outcome.findings.map((f) =>
+        f.keyPath && f.line === undefined
+          ? { ...f, line: locateKeyPath(config.source, f.keyPath) }
+          : f,
+      ),
+      ...(outcome.error ? [] : (judged?.findings ?? [])),
     ];
     const verdict = outcome.error || findings.length > 0 ? "failed" : "passed";
     const sources: Record<string, number> = {};

@@ -57,7 +57,9 @@ ${expectations}`;
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.test.counts.spans, 3);
     assert.equal(r.test.telemetry.sources["otlp-http"], 3);
-    assert.equal(r.test.telemetry.completion, "satisfied");
+    // counts eq, status, must_not_cross and hermeticity can be broken by one more span: the wait
+    // ends by quiet after every container stopped, never early.
+    assert.equal(r.test.telemetry.completion, "quiet");
   });
 
   it("the OTel JS SDK (OTLP/JSON) works the same", async () => {
