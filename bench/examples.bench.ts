@@ -85,7 +85,8 @@ export async function benchExamples(): Promise<string[]> {
   const m = (k: (typeof STAGES)[number] | "total"): number => median(runs.map((r) => r[k]));
   const split = STAGES.map((s) => `${s} ${fmt(m(s))}`).join(" · ");
   return [
-    `| orders-service example (PostgreSQL + instrumented service + client), one test, median of 3 | ${fmt(m("total"))} ms | ≤ 60 s |`,
+    "| orders-service example (PostgreSQL + instrumented service + client), one test, " +
+      `median of 3 | ${fmt(m("total"))} ms | ≤ 60 s |`,
     `| … by stage (ms) | ${split} | |`,
   ];
 }

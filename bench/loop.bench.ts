@@ -1,4 +1,7 @@
-/** Issue-6 loop figures: a cached re-run of 100 unchanged tests, and dev --watch save-to-verdict latency. */
+/**
+ * Issue-6 loop figures: a cached re-run of 100 unchanged tests, and dev --watch save-to-verdict
+ * latency.
+ */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -57,7 +60,8 @@ export async function benchLoop(): Promise<string[]> {
     `| re-run of 100 unchanged passing tests (all cached, hit rate ${second.hitRate()}); the cold run took ${fmt(coldMs)} ms at -j 4 | ${fmt(warmMs)} ms | ≤ 1 s |`,
   ];
 
-  // dev --watch: an expectation-only save is re-rendered, re-validated and re-evaluated without containers.
+  // dev --watch: an expectation-only save is re-rendered, re-validated and re-evaluated without
+  // containers.
   const watched = files[0]!;
   const latencies: number[] = [];
   let resolveNext: ((e: DevEvent) => void) | undefined;
@@ -67,7 +71,8 @@ export async function benchLoop(): Promise<string[]> {
   await loop.start([watched], [dir]);
   await initial;
   for (let i = 0; i < 30; i++) {
-    // Editors save seconds apart; chokidar coalesces a second change of the same file within a few ms.
+    // Editors save seconds apart; chokidar coalesces a second change of the same file within a few
+    // ms.
     await new Promise((r) => setTimeout(r, 50));
     const ev = next();
     const t = performance.now();

@@ -1,4 +1,7 @@
-/** Runs every benchmark and rewrites bench/RESULTS.md. Usage: npm run bench [-- authoring telemetry engine reports loop verdict examples] */
+/**
+ * Runs every benchmark and rewrites bench/RESULTS.md.
+ * Usage: npm run bench [-- authoring telemetry engine reports loop verdict cli examples]
+ */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +12,7 @@ import { benchEngine } from "./engine.bench.js";
 import { benchReports } from "./reports.bench.js";
 import { benchLoop } from "./loop.bench.js";
 import { benchVerdict } from "./verdict.bench.js";
+import { benchCliProcess, cliSection } from "./cli-process.bench.js";
 import { benchExamples } from "./examples.bench.js";
 
 const want = new Set(process.argv.slice(2));
@@ -21,6 +25,7 @@ if (on("engine")) rows.push(...(await benchEngine()));
 if (on("loop")) rows.push(...(await benchLoop()));
 if (on("verdict")) rows.push(...(await benchVerdict()));
 if (on("examples")) rows.push(...(await benchExamples()));
+const cli = on("cli") ? cliSection(await benchCliProcess()) : undefined;
 const text = `# Benchmark results
 
 Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${new Date().toISOString().slice(0, 10)}:
@@ -31,5 +36,15 @@ Baselines run in the same process, interleaved with the measured code.
 |---|---|---|
 ${rows.join("\n")}
 `;
-process.stdout.write(text);
-if (want.size === 0) fs.writeFileSync(path.join(PROJECT_ROOT, "bench/RESULTS.md"), text);
+const file = path.join(PROJECT_ROOT, "bench/RESULTS.md");
+const CLI_HEADING = "## Whole process";
+if (want.size === 0) {
+  process.stdout.write(`${text}\n${cli}`);
+  fs.writeFileSync(file, `${text}\n${cli}`);
+} else if (cli && want.size === 1) {
+  // `npm run bench -- cli` replaces (or adds) only the whole-process section.
+  const old = fs.readFileSync(file, "utf8");
+  const at = old.indexOf(CLI_HEADING);
+  process.stdout.write(cli);
+  fs.writeFileSync(file, `${at < 0 ? `${old}\n` : old.slice(0, at)}${cli}`);
+} else process.stdout.write(`${text}${cli ? `\n${cli}` : ""}`);

@@ -1,4 +1,6 @@
-/** Turns a parsed TOML document into the TestConfig model, with schema and cross-reference checks. */
+/**
+ * Turns a parsed TOML document into the TestConfig model, with schema and cross-reference checks.
+ */
 import path from "node:path";
 import { checkShape } from "./schema.js";
 import { arr, num, str, stringMap, tbl } from "./raw.js";

@@ -82,7 +82,10 @@ export interface Backend {
     labels: Readonly<Record<string, string>>,
   ): Promise<NetworkInfo>;
   removeNetwork(id: string): Promise<void>;
-  /** Creates and starts a container; the id is returned even if the start fails (error.context.containerId). */
+  /**
+   * Creates and starts a container; the id is returned even if the start fails
+   * (error.context.containerId).
+   */
   start(spec: ContainerSpec): Promise<string>;
   exec(containerId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   wait(

@@ -1,4 +1,7 @@
-/** JUnit XML: one testsuite per test file, one testcase per step/scenario plus one for the expectations. */
+/**
+ * JUnit XML: one testsuite per test file, one testcase per step/scenario plus one for the
+ * expectations.
+ */
 import type { RunResult, TestResult } from "../core/result.js";
 
 const esc = (s: string): string =>

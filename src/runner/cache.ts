@@ -19,8 +19,9 @@ import { spansToOtlpJson } from "../telemetry/otlp/encode-json.js";
 import { spansFromJson } from "../telemetry/text-input.js";
 import type { Span } from "../telemetry/span.js";
 import type { TestRun } from "./run-test.js";
+import { VERSION } from "../core/version.js";
 
-export const CLNRM_VERSION = "0.7.0";
+export const CLNRM_VERSION = VERSION;
 const FILE_VERSION = 2;
 
 interface ScenarioEntry {
@@ -101,7 +102,9 @@ export class ResultCache {
     }
   }
 
-  /** The cached scenarios of a test (counted in the hit rate), and whether the whole test is cached. */
+  /**
+   * The cached scenarios of a test (counted in the hit rate), and whether the whole test is cached.
+   */
   lookup(keys: CacheKeys): {
     readonly scenarios: Map<string, { result: ScenarioResult; spans: Span[] }>;
     readonly whole?: { spans: Span[] };
@@ -129,7 +132,10 @@ export class ResultCache {
     return { scenarios: found, whole };
   }
 
-  /** Records a passing run: each scenario with the spans it sent (resource clnrm.scenario), the rest under the test. */
+  /**
+   * Records a passing run: each scenario with the spans it sent (resource clnrm.scenario), the rest
+   * under the test.
+   */
   record(keys: CacheKeys, run: TestRun): void {
     if (run.result.verdict !== "passed" || run.result.cached) return;
     const now = new Date().toISOString();
@@ -138,7 +144,7 @@ export class ResultCache {
       const key = keys.scenarios.get(sc.name);
       if (!key || (sc.status !== "passed" && sc.status !== "cached")) continue;
       const mine = run.spans.filter((s) => s.resource["clnrm.scenario"] === sc.name);
-      mine.forEach((s) => claimed.add(s));
+      for (const s of mine) claimed.add(s);
       // A cached scenario's entry is already there; a passing one is (re)written with its spans.
       if (sc.status === "passed")
         this.scenarios[key] = {

@@ -61,7 +61,8 @@ export function secretsOf(
   for (const [k, v] of Object.entries(config.vars))
     if (typeof v === "string" && (SECRET_KEY.test(k) || named.has(k))) values.push(v);
   for (const n of named) if (env[n]) values.push(env[n]!);
-  // Also the URL-encoded form: OTEL_EXPORTER_OTLP_HEADERS and resource attributes carry secrets encoded.
+  // Also the URL-encoded form: OTEL_EXPORTER_OTLP_HEADERS and resource attributes carry secrets
+  // encoded.
   return new Redactor([...values, ...values.map((v) => encodeURIComponent(v))]);
 }
 
@@ -238,7 +239,10 @@ export async function runTestConfig(
   }
 }
 
-/** Runs `items` with at most `limit` in flight; results keep input order. `shouldStop` stops queued work. */
+/**
+ * Runs `items` with at most `limit` in flight; results keep input order. `shouldStop` stops queued
+ * work.
+ */
 export async function mapPool<T, R>(
   items: readonly T[],
   limit: number,
@@ -273,7 +277,10 @@ export function notRunResult(file: string, reason: string): TestResult {
   };
 }
 
-/** The run's spans with secrets redacted in attributes, events, resource and status (timestamps kept). */
+/**
+ * The run's spans with secrets redacted in attributes, events, resource and status (timestamps
+ * kept).
+ */
 export function redactedSpans(run: TestRun): readonly Span[] {
   const r = run.redact;
   if (!r || r.size === 0) return run.spans;
@@ -289,7 +296,10 @@ export function redactedSpans(run: TestRun): readonly Span[] {
   }));
 }
 
-/** A test whose every scenario is cached: no container starts; the current expectations are checked against the cached spans. */
+/**
+ * A test whose every scenario is cached: no container starts; the current expectations are checked
+ * against the cached spans.
+ */
 export function cachedTestRun(
   config: TestConfig,
   scenarios: readonly ScenarioResult[],

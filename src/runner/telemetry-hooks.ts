@@ -8,7 +8,7 @@ import type { CountBound, Expectations, TestConfig } from "../config/types.js";
 import type { EngineHooks } from "../engine/environment.js";
 import type { NetworkInfo } from "../engine/backend.js";
 import { startReceiver, type OtlpReceiver } from "../telemetry/receiver.js";
-import { startGrpcReceiver, type GrpcReceiver } from "../telemetry/grpc-receiver.js";
+import type { GrpcReceiver } from "../telemetry/grpc-receiver.js";
 import { SpanStore } from "../telemetry/store.js";
 import { spansFromText } from "../telemetry/text-input.js";
 
@@ -70,7 +70,10 @@ export function createTestTelemetry(
           OTEL_RESOURCE_ATTRIBUTES: encode(resourceBase),
         };
         if (otel?.protocol === "grpc") {
-          // gRPC on request: the HTTP receiver stays up too, for senders that ignore the protocol variable.
+          // gRPC on request: the HTTP receiver stays up too, for senders that ignore the protocol
+          // variable.
+          // Imported only here: @grpc/grpc-js is loaded by the runs that ask for gRPC.
+          const { startGrpcReceiver } = await import("../telemetry/grpc-receiver.js");
           grpcReceiver = await startGrpcReceiver(store, net.gateway);
           env.OTEL_EXPORTER_OTLP_ENDPOINT = grpcReceiver.endpoint;
           env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = grpcReceiver.endpoint;

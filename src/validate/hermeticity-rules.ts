@@ -1,4 +1,7 @@
-/** [expect.hermeticity]: no peers outside the test's own services, the real resource matches, forbidden keys absent. */
+/**
+ * [expect.hermeticity]: no peers outside the test's own services, the real resource matches,
+ * forbidden keys absent.
+ */
 import { BlockList, isIP } from "node:net";
 import type { Finding } from "../core/result.js";
 import type { Expectations } from "../config/types.js";
@@ -31,7 +34,7 @@ function hostOf(key: string, value: string): string {
   return value.replace(/:\d+$/, "");
 }
 
-/** The CIDR entries of the allowed hosts, as one address list (IPv4-mapped IPv6 addresses unwrapped). */
+/** The CIDR entries of the allowed hosts as one address list (IPv4-mapped IPv6 unwrapped). */
 function allowedRanges(allowed: ReadonlySet<string>): (host: string) => boolean {
   const list = new BlockList();
   let any = false;

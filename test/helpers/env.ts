@@ -86,7 +86,10 @@ export function managedResources(runId?: string): { containers: string[]; networ
   };
 }
 
-/** A folder with an alias config, and a helper that writes a test there, runs it with a JSON report and parses it. */
+/**
+ * A folder with an alias config, and a helper that writes a test there, runs it with a JSON report
+ * and parses it.
+ */
 export function testBench(): {
   readonly dir: string;
   readonly config: string;
@@ -114,7 +117,9 @@ export function testBench(): {
   };
 }
 
-/** The instrumented Node app of test/fixtures/otel-app.mjs as a service, with a `db` peer service. */
+/**
+ * The instrumented Node app of test/fixtures/otel-app.mjs as a service, with a `db` peer service.
+ */
 export function appServices(env = ""): string {
   return `[service.app]
 image = "clnrm/node:20"

@@ -73,7 +73,8 @@ describe("cache, baselines, red/green (real containers)", { skip: dockerSkip }, 
       );
       spawnSync("/usr/bin/docker", ["rmi", "-f", tag]);
     }
-    // Expectations are not part of the key: a changed expectation is checked against the cached spans.
+    // Expectations are not part of the key: a changed expectation is checked against the cached
+    // spans.
     fs.writeFileSync(file, TEST({ expect: "missing" }));
     const reval = await runCli(["-c", config, "run", file], { cwd: dir });
     assert.equal(reval.code, 1);

@@ -1,4 +1,7 @@
-/** The `run` rows of ../shared/conformance/README.md, through the built CLI and a real Docker engine. */
+/**
+ * The `run` rows of ../shared/conformance/README.md, through the built CLI and a real Docker
+ * engine.
+ */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -59,7 +62,8 @@ describe("conformance: run rows (real containers)", { skip }, () => {
       "echo 'Testing command execution' && sleep 1 && echo 'Command completed'",
     ]);
     const otel = report.tests.find((t: { name: string }) => t.name === "basic_otel_validation");
-    // steps ran inside the named service container: every step reports the same container and service
+    // steps ran inside the named service container: every step reports the same container and
+    // service
     const ids = new Set(otel.scenarios[0].steps.map((s: { service: string }) => s.service));
     assert.deepEqual([...ids], ["otel_service"]);
     assert.match(otel.scenarios[0].steps[3].stdout, /OTEL_SERVICE_NAME=validation-test-service/);

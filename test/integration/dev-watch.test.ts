@@ -1,4 +1,7 @@
-/** `clnrm dev --watch` edits: a real run on start, a re-run on a command change, a re-evaluation on an expectation change. */
+/**
+ * `clnrm dev --watch` edits: a real run on start, a re-run on a command change, a re-evaluation on
+ * an expectation change.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";

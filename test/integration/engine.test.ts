@@ -1,4 +1,7 @@
-/** Execution semantics with real containers: where steps run, argv, env, timeouts, readiness, hermetic networks. */
+/**
+ * Execution semantics with real containers: where steps run, argv, env, timeouts, readiness,
+ * hermetic networks.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -175,7 +178,8 @@ expected_output_regex = "hello"
   });
 
   it("a hermetic network has no egress (the same probe reaches the listener from a normal network), while services still reach each other", async () => {
-    // A listener container of our own on another network of ours, published on that network's gateway.
+    // A listener container of our own on another network of ours, published on that network's
+    // gateway.
     const docker = (...args: string[]): string => {
       const r = spawnSync("/usr/bin/docker", args, { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`docker ${args.join(" ")}: ${r.stderr}`);

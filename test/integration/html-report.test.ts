@@ -181,7 +181,7 @@ describe("HTML report in headless Chromium", { skip: browserSkip }, () => {
   });
   after(async () => browser?.close());
 
-  it("renders the run metadata, both tests, evidence and logs, with no errors or network", async () => {
+  it("renders run metadata, both tests, evidence, logs; no errors, no network", async () => {
     assert.deepEqual(errors, []);
     assert.deepEqual(requests, []);
     const meta = (await page.locator("#runmeta").textContent()) ?? "";
@@ -205,7 +205,7 @@ describe("HTML report in headless Chromium", { skip: browserSkip }, () => {
     );
   });
 
-  it("marks the first failing rule's spans in the waterfall; another finding re-marks", async () => {
+  it("marks the first failing rule's spans; another finding re-marks", async () => {
     const first = page.locator("#test-0 .finding.first");
     assert.match((await first.textContent()) ?? "", /first failing rule.*pg\.query:SELECT\*/);
     const marked = page.locator("#test-0 .row.hl .name");

@@ -1,4 +1,7 @@
-/** Real programs in containers send real OTLP to clnrm's receiver; every validator passes and fails on real spans. */
+/**
+ * Real programs in containers send real OTLP to clnrm's receiver; every validator passes and fails
+ * on real spans.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { appServices, dockerSkip, managedResources, testBench } from "../helpers/env.js";

@@ -1,4 +1,7 @@
-/** Every report for a passing and a failing run: JSON (schema), JUnit (XSD), HTML (real browser), bundle, no secrets anywhere. */
+/**
+ * Every report for a passing and a failing run: JSON (schema), JUnit (XSD), HTML (real browser),
+ * bundle, no secrets anywhere.
+ */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -79,10 +82,18 @@ describe("reports (real run)", { skip: dockerSkip }, () => {
   it("console: PASS line with spans and digest, focused failure with expected vs actual and spans", () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, /PASS checkout_ok in \d+\.\d\ds \(spans=3, digest=[0-9a-f]{12}…\)/);
-    assert.match(
-      r.stdout,
-      /FAIL checkout_declined in .*\n  first failing rule:\n    expect\.status\.by_name\[payment\]: 1 span\(s\) matching "payment" do not have status OK: payment=ERROR \(card declined\)\n      expected: OK\n      actual:   ERROR\n      spans:    payment \[[0-9a-f]{16}\]/,
+    const failure = new RegExp(
+      [
+        "FAIL checkout_declined in .*",
+        " {2}first failing rule:",
+        ' {4}expect\\.status\\.by_name\\[payment\\]: 1 span\\(s\\) matching "payment" do not have ' +
+          "status OK: payment=ERROR \\(card declined\\)",
+        " {6}expected: OK",
+        " {6}actual: {3}ERROR",
+        " {6}spans: {4}payment \\[[0-9a-f]{16}\\]",
+      ].join("\n"),
     );
+    assert.match(r.stdout, failure);
     assert.match(r.stdout, /Test results: 1 passed, 1 failed in/);
   });
 

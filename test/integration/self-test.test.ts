@@ -1,4 +1,7 @@
-/** clnrm validates its own spans: an inner clnrm run in a container exports to an outer run on the host. */
+/**
+ * clnrm validates its own spans: an inner clnrm run in a container exports to an outer run on the
+ * host.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

@@ -1,4 +1,7 @@
-/** The built CLI on fixture files, without Docker: authoring and trace commands, exit codes, messages. */
+/**
+ * The built CLI on fixture files, without Docker: authoring and trace commands, exit codes,
+ * messages.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

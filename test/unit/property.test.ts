@@ -1,4 +1,7 @@
-/** Property tests: random and mutated input never crashes validate/render; every failure is a located CleanroomError. */
+/**
+ * Property tests: random and mutated input never crashes validate/render; every failure is a
+ * located CleanroomError.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";

@@ -13,7 +13,10 @@ export interface SelfTestFiles {
   readonly outer: string;
 }
 
-/** Writes the inner test, the inner project config and the outer (validating) test into a fresh folder. */
+/**
+ * Writes the inner test, the inner project config and the outer (validating) test into a fresh
+ * folder.
+ */
 export function writeSelfTest(
   nodeImage = "clnrm/node:20",
   busyboxImage = "clnrm/busybox:local",

@@ -1,5 +1,9 @@
-/** Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket (DOCKER_HOST). */
+/**
+ * Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket
+ * (DOCKER_HOST).
+ */
 import { Writable } from "node:stream";
+import "./lazy-deps.js"; // before dockerode: defers its gRPC (BuildKit) and SSH parts
 import Docker from "dockerode";
 import { CleanroomError } from "../../core/errors.js";
 import type { PullPolicy } from "../../config/project.js";
@@ -190,7 +194,12 @@ export class DockerBackend implements Backend {
     const out = new CappedBuffer(max);
     const err = new CappedBuffer(max);
     const sink = (b: CappedBuffer): Writable =>
-      new Writable({ write: (chunk: Buffer, _e, cb) => (b.push(chunk), cb()) });
+      new Writable({
+        write: (chunk: Buffer, _e, cb) => {
+          b.push(chunk);
+          cb();
+        },
+      });
     this.docker.modem.demuxStream(stream, sink(out), sink(err));
     let timedOut = false;
     const finished = new Promise<void>((resolve) => {
@@ -199,7 +208,8 @@ export class DockerBackend implements Backend {
       stream.on("error", resolve);
     });
     const stop = async (): Promise<void> => {
-      // Kill only the exec'd process when we share its PID namespace (local engine); else the container.
+      // Kill only the exec'd process when we share its PID namespace (local engine); else the
+      // container.
       const pid = (await exec.inspect().catch(() => undefined))?.Pid;
       try {
         if (pid && this.endpoint.startsWith("unix://")) process.kill(pid, "SIGKILL");
@@ -285,7 +295,7 @@ export class DockerBackend implements Backend {
     const info = await this.docker.getContainer(containerId).inspect();
     const hostPorts: Record<number, number> = {};
     for (const [k, v] of Object.entries(info.NetworkSettings?.Ports ?? {}))
-      if (v && v[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
+      if (v?.[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
     const nets = Object.values(info.NetworkSettings?.Networks ?? {});
     return {
       running: info.State.Running,
