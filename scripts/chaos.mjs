@@ -26,13 +26,19 @@ fs.writeFileSync(
   '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n',
 );
 const rows = [];
+const ALREADY_SWEPT = "nothing left to sweep (another clnrm on this engine swept it first)";
+const lossMessage = (out) =>
+  (out.match(/(Container|Network|Internal)[^\n]*error[^\n]*|Docker engine[^\n]*/) ?? [
+    out.trim().split("\n").pop(),
+  ])[0].slice(0, 110);
 const mib = (kb) => `${(kb / 1024).toFixed(0)} MiB`;
 
 function test(name, run, extra = "") {
   const file = path.join(work, `${name}.clnrm.toml`);
   fs.writeFileSync(
     file,
-    `[meta]\nname = "${name}"\n[service.a]\nimage = "alpine:latest"\n${extra}[[scenario]]\nname = "s"\nservice = "a"\nrun = ${JSON.stringify(run)}\n`,
+    `[meta]\nname = "${name}"\n[service.a]\nimage = "alpine:latest"\n${extra}[[scenario]]\nname ` +
+      `= "s"\nservice = "a"\nrun = ${JSON.stringify(run)}\n`,
   );
   return file;
 }
@@ -141,7 +147,9 @@ await kase(
     const grew = (peak - before) / 1048576;
     return {
       held: r.status === 413 && grew < 200,
-      observed: `HTTP ${r.status} "${r.text.trim().slice(0, 70)}…"; RSS +${grew.toFixed(0)} MiB (${(bomb.length / 1048576).toFixed(1)} MiB sent)`,
+      observed:
+        `HTTP ${r.status} "${r.text.trim().slice(0, 70)}…"; RSS +${grew.toFixed(0)} MiB ` +
+        `(${(bomb.length / 1048576).toFixed(1)} MiB sent)`,
     };
   },
 );
@@ -159,7 +167,9 @@ await kase(
     await rcv.close();
     return {
       held: r.status === 413,
-      observed: `HTTP ${r.status} after ${Date.now() - t0} ms, before the body was sent: "${r.text.trim().slice(0, 60)}…"`,
+      observed:
+        `HTTP ${r.status} after ${Date.now() - t0} ms, before the body was sent: ` +
+        `"${r.text.trim().slice(0, 60)}…"`,
     };
   },
 );
@@ -186,7 +196,9 @@ await kase(
     const f = store.limitFinding();
     return {
       held: store.spans.length === 100_000 && /span limit reached/.test(f?.message ?? ""),
-      observed: `kept ${store.spans.length}, dropped ${store.dropped}; finding "${f?.message.slice(0, 50)}…"; RSS +${grew.toFixed(0)} MiB`,
+      observed:
+        `kept ${store.spans.length}, dropped ${store.dropped}; finding ` +
+        `"${f?.message.slice(0, 50)}…"; RSS +${grew.toFixed(0)} MiB`,
     };
   },
 );
@@ -205,7 +217,9 @@ await kase(
     const b = time(30_000);
     return {
       held: !a.m && !b.m && a.ms < 1000 && b.ms < 2000,
-      observed: `no match: ${a.ms.toFixed(1)} ms for 30 a's, ${b.ms.toFixed(1)} ms for 30 000 (JS RegExp: ~2^30 steps for 30)`,
+      observed:
+        `no match: ${a.ms.toFixed(1)} ms for 30 a's, ${b.ms.toFixed(1)} ms for 30 000 ` +
+        `(JS RegExp: ~2^30 steps for 30)`,
     };
   },
 );
@@ -254,7 +268,9 @@ await kase("SIGKILL the CLI mid-test", "kill -9 <clnrm>; clnrm run ok.clnrm.toml
   return {
     // another clnrm on the same engine may sweep the dead run first: leaks 0 is what counts
     held: left >= 2 && after === 0 && next.code === 0,
-    observed: `${left} resources left by the killed run; next run: "${next.out.match(/swept[^\n]*/)?.[0] ?? "nothing left to sweep (swept already by another clnrm on this engine)"}", exit ${next.code}; leaks ${after}`,
+    observed:
+      `${left} resources left by the killed run; next run: ` +
+      `"${next.out.match(/swept[^\n]*/)?.[0] ?? ALREADY_SWEPT}", exit ${next.code}; leaks ${after}`,
   };
 });
 
@@ -265,7 +281,10 @@ await kase(
     const file = path.join(work, "dies.clnrm.toml");
     fs.writeFileSync(
       file,
-      `[meta]\nname = "dies"\n[service.db]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo db starting; sleep 1; echo 'db: fatal: disk on fire' >&2; exit 7"]\n[service.app]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "app"\nrun = "sleep 5"\n`,
+      `[meta]\nname = "dies"\n[service.db]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo ` +
+        `db starting; sleep 1; echo 'db: fatal: disk on fire' >&2; exit ` +
+        `7"]\n[service.app]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = ` +
+        `"app"\nrun = "sleep 5"\n`,
     );
     let pid;
     const json = path.join(work, "dies.json");
@@ -276,7 +295,10 @@ await kase(
     const named = /db/.test(report) && /disk on fire/.test(report + r.out);
     return {
       held: r.code !== 0 && named && leaks(pid) === 0, // service crashes: issue 10a
-      observed: `exit ${r.code}; ${named ? "finding names db with its last log line" : "NOT reported as a service crash"}; peak RSS ${mib(r.peakKb)}; leaks ${leaks(pid)}`,
+      observed:
+        `exit ${r.code}; ` +
+        `${named ? "finding names db with its last log line" : "not reported as a crash"}; ` +
+        `peak RSS ${mib(r.peakKb)}; leaks ${leaks(pid)}`,
     };
   },
 );
@@ -307,7 +329,10 @@ await kase(
           r.code !== 0 &&
           /Io error.*no space left on device/s.test(r.out) &&
           leftovers.length === 0,
-        observed: `exit ${r.code}: "${r.out.match(/Io error[^\n]*/)?.[0] ?? r.out.trim().split("\n").pop()}"; files left: ${leftovers.length ? leftovers.join(", ") : "none"}`,
+        observed:
+          `exit ${r.code}: ` +
+          `"${r.out.match(/Io error[^\n]*/)?.[0] ?? r.out.trim().split("\n").pop()}"; files ` +
+          `left: ${leftovers.length ? leftovers.join(", ") : "none"}`,
       };
     } finally {
       spawnSync("umount", [mnt]);
@@ -347,7 +372,10 @@ await kase(
     const after = leaks(pid);
     return {
       held: r.code === 3 && after === 0,
-      observed: `exit ${r.code}: "${(r.out.match(/(Container|Network|Internal)[^\n]*error[^\n]*|Docker engine[^\n]*/) ?? [r.out.trim().split("\n").pop()])[0].slice(0, 110)}"; ${duringLoss} left while the engine was away; next run swept them: leaks ${after}`,
+      observed:
+        `exit ${r.code}: ` +
+        `"${lossMessage(r.out)}"; ${duringLoss} left while the engine was away; ` +
+        `next run swept them: leaks ${after}`,
     };
   },
 );
@@ -358,7 +386,8 @@ await kase("40 tests at -j 10 (networks bounded)", "clnrm run -j 10 <40 files>",
   for (let i = 0; i < 40; i++)
     fs.writeFileSync(
       path.join(dir, `t${i}.clnrm.toml`),
-      `[meta]\nname = "t${i}"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "a"\nrun = "true"\n`,
+      `[meta]\nname = "t${i}"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = ` +
+        `"s"\nservice = "a"\nrun = "true"\n`,
     );
   let pid;
   const r = await cli(["run", "--no-cache", "-j", "10", dir], {
@@ -367,7 +396,9 @@ await kase("40 tests at -j 10 (networks bounded)", "clnrm run -j 10 <40 files>",
   const pool = /address pool|fully subnetted/.test(r.out);
   return {
     held: r.code === 0 && !pool && leaks(pid) === 0,
-    observed: `exit ${r.code}; ${r.out.match(/Test results:[^\n]*/)?.[0] ?? ""}; pool errors: ${pool ? "yes" : "none"}; peak RSS ${mib(r.peakKb)}; leaks ${leaks(pid)}`,
+    observed:
+      `exit ${r.code}; ${r.out.match(/Test results:[^\n]*/)?.[0] ?? ""}; pool errors: ` +
+      `${pool ? "yes" : "none"}; peak RSS ${mib(r.peakKb)}; leaks ${leaks(pid)}`,
   };
 });
 
@@ -377,19 +408,27 @@ let table = [
   "|---|---|---|---|---|---|",
   ...rows.map(
     (r) =>
-      `| ${r.name} | \`${r.command.replace(/\|/g, "\\|")}\` | ${r.observed.replace(/\|/g, "\\|")} | ${r.load} | ${r.secs} | ${r.held ? "yes" : "**no**"} |`,
+      `| ${r.name} | \`${r.command.replace(/\|/g, "\\|")}\` | ` +
+      `${r.observed.replace(/\|/g, "\\|")} | ${r.load} | ${r.secs} | ` +
+      `${r.held ? "yes" : "**no**"} |`,
   ),
 ].join("\n");
 process.stdout.write(`\n${table}\n`);
 if (writeDoc) {
   const { fuzzAll } = await import(path.join(ROOT, "dist/test/fuzz/targets.js"));
   const fuzz = await fuzzAll(10_000);
-  table += `\n\n## Fuzzing (\`npm run fuzz\`, fast-check, 10 000 random cases per target)\n\n${fuzz.lines.map((l) => `- ${l}`).join("\n")}\n`;
+  table +=
+    `\n\n## Fuzzing (\`npm run fuzz\`, fast-check, 10 000 random cases per ` +
+    `target)\n\n${fuzz.lines.map((l) => `- ${l}`).join("\n")}\n`;
   const doc = path.join(ROOT, "docs/reliability.md");
   const head = fs.readFileSync(doc, "utf8").split("<!-- table -->")[0];
+  const dockerVersion = spawnSync(DOCKER, ["version", "--format", "{{.Server.Version}}"], {
+    encoding: "utf8",
+  }).stdout.trim();
   fs.writeFileSync(
     doc,
-    `${head}<!-- table -->\nGenerated ${new Date().toISOString()} on ${os.cpus().length} cores (shared), Docker ${spawnSync(DOCKER, ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8" }).stdout.trim()}.\n\n${table}\n`,
+    `${head}<!-- table -->\nGenerated ${new Date().toISOString()} on ${os.cpus().length} ` +
+      `cores (shared), Docker ${dockerVersion}.\n\n${table}\n`,
   );
 }
 process.exitCode = rows.every((r) => r.held) ? 0 : 1;

@@ -10,6 +10,7 @@
  *
  * The patch applies to the process-wide nunjucks runtime (clnrm is its only user here).
  */
+import path from "node:path";
 import nunjucks from "nunjucks";
 import { CleanroomError } from "../core/errors.js";
 
@@ -111,4 +112,18 @@ function patchContext(context: unknown): void {
     return lookup.call(this, name);
   };
   contextPatched = true;
+}
+
+/** import/include read only files in the test's directory or below it. */
+export function insideDir(dir: string, full: string): boolean {
+  const rel = path.relative(dir, full);
+  return rel === "" || !(rel.startsWith("..") || path.isAbsolute(rel));
+}
+
+export function outsideDir(name: string, dir: string): CleanroomError {
+  return new CleanroomError(
+    "Template",
+    `template "${name}" is outside the test's directory (${dir}); import/include only ` +
+      "read files next to the test or below it",
+  );
 }

@@ -88,7 +88,8 @@ const anyText = fc.oneof(
 );
 
 const VALID =
-  '[meta]\nname = "t"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "a"\nrun = "echo x"\n';
+  '[meta]\nname = "t"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice ' +
+  '= "a"\nrun = "echo x"\n';
 
 const names = fc.constantFrom("a", "b", "c", "db.*", "a?", "[ab]", "*", "x.y");
 const spanArb: fc.Arbitrary<Span> = fc
@@ -135,10 +136,16 @@ const expectToml = fc
     let t = VALID;
     for (const s of e.span)
       t += `[[expect.span]]\nname = ${q(s.n)}\n${s.p ? `parent = ${q(s.p)}\n` : ""}`;
-    t += `[expect.graph]\nmust_include = [${e.include.map(([a, b]) => `[${q(a)}, ${q(b)}]`).join(", ")}]\n`;
+    t +=
+      `[expect.graph]\nmust_include = ` +
+      `[${e.include.map(([a, b]) => `[${q(a)}, ${q(b)}]`).join(", ")}]\n`;
     t += `must_not_cross = [${e.cross.map(([a, b]) => `[${q(a)}, ${q(b)}]`).join(", ")}]\n`;
-    t += `[expect.order]\nmust_precede = [${e.precede.map(([a, b]) => `[${q(a)}, ${q(b)}]`).join(", ")}]\n`;
-    t += `[expect.counts]\nby_name = { ${e.byName.map(([n, c]) => `${q(n)} = { gte = ${c} }`).join(", ")} }\n`;
+    t +=
+      `[expect.order]\nmust_precede = ` +
+      `[${e.precede.map(([a, b]) => `[${q(a)}, ${q(b)}]`).join(", ")}]\n`;
+    t +=
+      `[expect.counts]\nby_name = { ` +
+      `${e.byName.map(([n, c]) => `${q(n)} = { gte = ${c} }`).join(", ")} }\n`;
     for (const [outer, c] of e.window)
       t += `[[expect.window]]\nouter = ${q(outer)}\ncontains = [${c.map(q).join(", ")}]\n`;
     if (e.status) t += `[expect.status]\nall = ${q(e.status)}\n`;
@@ -232,7 +239,11 @@ export async function fuzzAll(
     const ms = performance.now() - t0;
     if (r.failed) failed = true;
     lines.push(
-      `${t.name}: ${r.numRuns} cases in ${(ms / 1000).toFixed(1)} s, ${r.failed ? `FAILED (seed ${r.seed}, path ${r.counterexamplePath}): ${String(r.errorInstance)} on ${JSON.stringify(r.counterexample)?.slice(0, 300)}` : "all contained"}`,
+      `${t.name}: ${r.numRuns} cases in ${(ms / 1000).toFixed(1)} s, ` +
+        (r.failed
+          ? `FAILED (seed ${r.seed}, path ${r.counterexamplePath}): ${String(r.errorInstance)} ` +
+            `on ${JSON.stringify(r.counterexample)?.slice(0, 300)}`
+          : "all contained"),
     );
   }
   return { lines, failed };

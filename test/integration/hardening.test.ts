@@ -3,7 +3,8 @@
  * Mutations caught: exec timeout through process.kill(hostPid) (the recorded process.kill call
  * fails the test; killing only `sh` leaves `sleep` holding the stream for 30 s); no OOMKilled
  * check (the finding is a plain exit code 137); no span cap (the test passes with 12 spans);
- * JS RegExp for step output (upstream demo's `(?i)` is a SyntaxError and the multi-line cases fail).
+ * JS RegExp for step output (upstream demo's `(?i)` is a SyntaxError and the multi-line cases
+ * fail).
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -71,7 +72,8 @@ memory_mb = 16
     const args = Array.from(
       { length: 12 },
       (_, i) =>
-        `'{"name":"s${i}","trace_id":"${"ab".repeat(16)}","span_id":"${(i + 1).toString(16).padStart(16, "0")}"}'`,
+        `'{"name":"s${i}","trace_id":"${"ab".repeat(16)}",` +
+        `"span_id":"${(i + 1).toString(16).padStart(16, "0")}"}'`,
     ).join(" ");
     const r = await bench.run(
       "cap.clnrm.toml",
@@ -96,62 +98,65 @@ max_spans = 5
 
   it("upstream's regex demo passes (its ten step patterns, rewritten)", async () => {
     const step = (name: string, cmd: string, key: string, re: string): string =>
-      `[[steps]]\nname = "${name}"\ncommand = ["sh", "-c", ${JSON.stringify(cmd)}]\n${key} = ${JSON.stringify(re)}\n`;
+      `[[steps]]\nname = "${name}"\ncommand = ["sh", "-c", ${JSON.stringify(cmd)}]\n${key} = ` +
+      `${JSON.stringify(re)}\n`;
     const re = "expected_output_regex";
     const r = await bench.run(
       "regex-demo.clnrm.toml",
-      `[test.metadata]\nname = "regex_demo"\n[services.regex_test]\ntype = "generic_container"\nplugin = "alpine"\nimage = "alpine:latest"\n${[
-        step(
-          "simple",
-          "echo 'Operation completed successfully'",
-          re,
-          "Operation completed successfully",
-        ),
-        step(
-          "multi",
-          "echo 'Server started on port 8080' && echo 'Database connected' && echo 'Ready to serve requests'",
-          re,
-          "Server started.*Database connected.*Ready to serve",
-        ),
-        step(
-          "quant",
-          "echo 'User 12345 created successfully'",
-          re,
-          "User \\d+ created successfully",
-        ),
-        step("case", "echo 'SUCCESS: Operation completed'", re, "(?i)success"),
-        step(
-          "negative",
-          "echo 'Operation completed without errs'",
-          `${re}_not`,
-          "error|failed|exception",
-        ),
-        step(
-          "groups",
-          `echo 'API Response: {"status":"success","data":{"id":123}}'`,
-          re,
-          'API Response: \\{"status":"success".*"id":\\d+\\}',
-        ),
-        step(
-          "lines",
-          "echo 'Line 1: INFO' && echo 'Line 2: DEBUG' && echo 'Line 3: ERROR'",
-          re,
-          "^Line 3: ERROR$",
-        ),
-        step(
-          "block",
-          "echo 'Start of block' && echo 'Middle content' && echo 'End of block'",
-          re,
-          "Start of block.*End of block",
-        ),
-        step(
-          "special",
-          "echo 'Path: /home/user/file.txt' && echo 'Price: $19.99'",
-          re,
-          "Path: /home/user/.*\\.txt",
-        ),
-        step("unicode", "echo 'Message: Привет мир'", re, "Message: .*мир"),
-      ].join("")}`,
+      `[test.metadata]\nname = "regex_demo"\n[services.regex_test]\ntype = ` +
+        `"generic_container"\nplugin = "alpine"\nimage = "alpine:latest"\n${[
+          step(
+            "simple",
+            "echo 'Operation completed successfully'",
+            re,
+            "Operation completed successfully",
+          ),
+          step(
+            "multi",
+            "echo 'Server started on port 8080' && echo 'Database connected' && echo 'Ready to " +
+              "serve requests'",
+            re,
+            "Server started.*Database connected.*Ready to serve",
+          ),
+          step(
+            "quant",
+            "echo 'User 12345 created successfully'",
+            re,
+            "User \\d+ created successfully",
+          ),
+          step("case", "echo 'SUCCESS: Operation completed'", re, "(?i)success"),
+          step(
+            "negative",
+            "echo 'Operation completed without errs'",
+            `${re}_not`,
+            "error|failed|exception",
+          ),
+          step(
+            "groups",
+            `echo 'API Response: {"status":"success","data":{"id":123}}'`,
+            re,
+            'API Response: \\{"status":"success".*"id":\\d+\\}',
+          ),
+          step(
+            "lines",
+            "echo 'Line 1: INFO' && echo 'Line 2: DEBUG' && echo 'Line 3: ERROR'",
+            re,
+            "^Line 3: ERROR$",
+          ),
+          step(
+            "block",
+            "echo 'Start of block' && echo 'Middle content' && echo 'End of block'",
+            re,
+            "Start of block.*End of block",
+          ),
+          step(
+            "special",
+            "echo 'Path: /home/user/file.txt' && echo 'Price: $19.99'",
+            re,
+            "Path: /home/user/.*\\.txt",
+          ),
+          step("unicode", "echo 'Message: Привет мир'", re, "Message: .*мир"),
+        ].join("")}`,
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.test.scenarios[0].steps.length, 10);

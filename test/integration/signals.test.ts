@@ -31,7 +31,8 @@ describe("signals and crashes clean up", { skip: dockerSkip }, () => {
   const file = writeTest(
     dir,
     "long.clnrm.toml",
-    '[meta]\nname = "long"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "a"\nrun = "sleep 60"\n',
+    '[meta]\nname = "long"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = ' +
+      '"s"\nservice = "a"\nrun = "sleep 60"\n',
   );
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -84,7 +84,8 @@ describe("user regexes run on RE2", () => {
 
   it("an invalid pattern is a Configuration error at file:line:col", async () => {
     const src =
-      '[test.metadata]\nname = "t"\n[[steps]]\nname = "s"\ncommand = ["true"]\nexpected_output_regex = "(?<=x)a"\n';
+      '[test.metadata]\nname = "t"\n[[steps]]\nname = "s"\ncommand = ' +
+      '["true"]\nexpected_output_regex = "(?<=x)a"\n';
     await assert.rejects(loadTestSource(src, "r.clnrm.toml", { env: {} }), (e: unknown) => {
       assert.ok(e instanceof CleanroomError);
       assert.equal(e.kind, "Configuration");
@@ -96,7 +97,8 @@ describe("user regexes run on RE2", () => {
       return true;
     });
     const hc =
-      '[meta]\nname = "t"\n[service.a]\nimage = "x"\nhealth_check = { log = "a(b", timeout_ms = 10 }\n[[scenario]]\nname = "s"\nservice = "a"\nrun = "true"\n';
+      '[meta]\nname = "t"\n[service.a]\nimage = "x"\nhealth_check = { log = "a(b", timeout_ms = ' +
+      '10 }\n[[scenario]]\nname = "s"\nservice = "a"\nrun = "true"\n';
     await assert.rejects(loadTestSource(hc, "h.clnrm.toml", { env: {} }), (e: unknown) => {
       assert.ok(e instanceof CleanroomError);
       assert.match(

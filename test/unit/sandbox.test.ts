@@ -83,7 +83,10 @@ describe("template sandbox", () => {
 
   it("still renders ordinary templates (members, methods, loops, macros, filters)", async () => {
     const out = await r.render(
-      '{% set o = {"a": [1, 2]} %}{% for i in o.a %}{{ i }}{% endfor %}|{{ "a,b".split(",") | join(sep="+") }}|{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m("y") }}|{{ range(end=2) | join(sep="") }}|{{ [{"n":"b"},{"n":"a"}] | sort(attribute="n") | first | get(key="n") }}',
+      '{% set o = {"a": [1, 2]} %}{% for i in o.a %}{{ i }}{% endfor %}|{{ "a,b".split(",") | ' +
+        'join(sep="+") }}|{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m("y") }}|{{ range(end=2) | ' +
+        'join(sep="") }}|{{ [{"n":"b"},{"n":"a"}] | sort(attribute="n") | first | ' +
+        'get(key="n") }}',
       { env: {} },
     );
     assert.equal(out.text, "12|a+b|<y>|01|a");
@@ -130,7 +133,8 @@ describe("template sandbox", () => {
 
 describe("report paths from configuration files", () => {
   const V07 =
-    '[meta]\nname = "t"\n[service.api]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "api"\nrun = "true"\n';
+    '[meta]\nname = "t"\n[service.api]\nimage = "alpine:latest"\n[[scenario]]\nname = ' +
+    '"s"\nservice = "api"\nrun = "true"\n';
   it("refuses [report] paths outside the report directory, with the key and line", async () => {
     for (const p of ["/tmp/clnrm-evil.json", "../../evil.json", "a/../../evil.json"]) {
       await assert.rejects(
