@@ -8,7 +8,7 @@ import path from "node:path";
 import { PROJECT_ROOT } from "../src/core/paths.js";
 import { benchAuthoring } from "./authoring.bench.js";
 import { benchTelemetry } from "./telemetry.bench.js";
-import { benchEngine } from "./engine.bench.js";
+import { benchEngine, dockerVersions } from "./engine.bench.js";
 import { benchReports } from "./reports.bench.js";
 import { benchLoop } from "./loop.bench.js";
 import { benchVerdict } from "./verdict.bench.js";
@@ -26,11 +26,12 @@ if (on("loop")) rows.push(...(await benchLoop()));
 if (on("verdict")) rows.push(...(await benchVerdict()));
 if (on("examples")) rows.push(...(await benchExamples()));
 const cli = on("cli") ? cliSection(await benchCliProcess()) : undefined;
+const docker = await dockerVersions().catch(() => ({ engine: "?", cli: "?" }));
 const text = `# Benchmark results
 
 Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${new Date().toISOString().slice(0, 10)}:
-${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Docker engine 20.10 (overlay2).
-Baselines run in the same process, interleaved with the measured code.
+${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Docker engine ${docker.engine}, docker CLI ${docker.cli} (both measured).
+Baselines do the same work as the measured code and run in the same process, interleaved with it.
 
 | measurement | result | target |
 |---|---|---|

@@ -109,4 +109,8 @@ export interface Backend {
 export interface ManagedResource {
   readonly id: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Containers, when the backend knows them: name, image and state (for `services status`). */
+  readonly name?: string;
+  readonly image?: string;
+  readonly state?: string;
 }

@@ -338,7 +338,13 @@ export class DockerBackend implements Backend {
       this.docker.listNetworks({ filters }),
     ]);
     return {
-      containers: containers.map((c) => ({ id: c.Id, labels: c.Labels ?? {} })),
+      containers: containers.map((c) => ({
+        id: c.Id,
+        labels: c.Labels ?? {},
+        name: c.Names?.[0]?.replace(/^\//, ""),
+        image: c.Image,
+        state: c.State,
+      })),
       networks: networks.map((n) => ({ id: n.Id, labels: n.Labels ?? {} })),
     };
   }
