@@ -145,8 +145,8 @@ describe("--shard and report merge (real containers)", { skip: dockerSkip }, () 
       const data = JSON.parse(
         /<script type="application\/json" id="clnrm-data">(.*?)<\/script>/s.exec(h)![1]!,
       );
-      const head = /<span>(\d+) passed<\/span><span>(\d+) failed<\/span>/.exec(h)!;
-      return { counts: data.report.counts, head: [head[1], head[2]] };
+      const head = /<title>[^<]*: (\d+) passed, (\d+) failed<\/title>/.exec(h)!;
+      return { counts: data.run.counts, head: [head[1], head[2]] };
     };
     assert.deepEqual(htmlCounts("m.html"), htmlCounts("whole.html"));
     assert.equal(fs.readFileSync(at("m.txt"), "utf8"), fs.readFileSync(at("whole.txt"), "utf8"));
