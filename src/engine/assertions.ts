@@ -40,7 +40,9 @@ export function checkOutput(
   if (r.exitCode !== exp.expectedExitCode)
     return {
       rule: `${rulePrefix}.exit_code`,
-      message: `exit code ${r.exitCode}, expected ${exp.expectedExitCode}${r.stderr.trim() ? `; stderr: ${r.stderr.trim().slice(-300)}` : ""}`,
+      message:
+        `exit code ${r.exitCode}, expected ${exp.expectedExitCode}` +
+        (r.stderr.trim() ? `; stderr: ${r.stderr.trim().slice(-300)}` : ""),
       expected: String(exp.expectedExitCode),
       actual: String(r.exitCode),
     };

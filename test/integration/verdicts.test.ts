@@ -3,11 +3,11 @@
  * is complete only after the stop, service crashes, every timeout naming its setting, env
  * precedence. Several test files share one CLI run (-j) to keep CI time down.
  */
-import { describe, it, before } from "node:test";
+import { it, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { dockerSkip, PROJECT_ROOT, runCli, tmpDir, writeTest } from "../helpers/env.js";
+import { PROJECT_ROOT, runCli, suite, tmpDir, writeTest } from "../helpers/env.js";
 
 const ALIASES = '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n';
 
@@ -55,7 +55,7 @@ async function runAll(config: string, files: Record<string, string>): Promise<Ru
   };
 }
 
-describe("honest verdicts (real containers, real OTLP)", { skip: dockerSkip }, () => {
+suite("honest verdicts (real containers, real OTLP)", ["docker"], () => {
   let run: Run;
   before(async () => {
     run = await runAll(ALIASES, {
@@ -149,9 +149,7 @@ expected_output_regex = "^scenario/svc-only$"
   });
 });
 
-describe("every timeout fires and names its setting (real containers)", {
-  skip: dockerSkip,
-}, () => {
+suite("every timeout fires and names its setting (real containers)", ["docker"], () => {
   let run: Run;
   before(async () => {
     run = await runAll(
