@@ -1,8 +1,9 @@
 /**
  * `clnrm services status|logs` find clnrm's containers by their labels on the real engine.
  * The container here is made by the test (labelled as a live run of this test process, so no
- * concurrent clnrm run sweeps it) and removed at the end. Mutations caught: status from an in-process registry (upstream: always "none"):
- * the container is not listed; logs fabricated or from another container: the line is missing.
+ * concurrent clnrm run sweeps it) and removed at the end. Mutations caught: status from an
+ * in-process registry (upstream: always "none"): the container is not listed; logs fabricated
+ * or from another container: the line is missing.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
