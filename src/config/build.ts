@@ -122,6 +122,7 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
       s,
       `${raw.services && tbl(raw.services)[id] ? "services" : "service"}.${id}`,
       error,
+      path.dirname(path.resolve(file)),
     );
     if (svc) services.set(id, svc);
   }
@@ -206,7 +207,13 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
 
 type ErrorFn = (keyPath: string, message: string) => void;
 
-function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceConfig | undefined {
+function buildService(
+  id: string,
+  s: Raw,
+  kp: string,
+  error: ErrorFn,
+  testDir: string,
+): ServiceConfig | undefined {
   const plugin = (str(s.plugin) ?? str(s.type) ?? "generic_container").toLowerCase();
   if (!GENERIC_PLUGIN_ALIASES.has(plugin)) {
     const near = didYouMean(plugin, GENERIC_PLUGIN_ALIASES);
@@ -234,10 +241,11 @@ function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceCo
   const volumes: Volume[] = [];
   arr(s.volumes).forEach((v, i) => {
     const t = tbl(v);
-    const hostPath = str(t.host_path) ?? "";
+    const written = str(t.host_path) ?? "";
+    // A relative host path (`./app`) is relative to the test file's folder, so a test and the
+    // code it mounts can move together (examples/, `clnrm init --example`).
+    const hostPath = written === "" ? "" : path.resolve(testDir, written);
     const containerPath = str(t.container_path) ?? "";
-    if (!path.isAbsolute(hostPath))
-      error(`${kp}.volumes[${i}].host_path`, `must be an absolute path, got "${hostPath}"`);
     if (!path.posix.isAbsolute(containerPath))
       error(
         `${kp}.volumes[${i}].container_path`,

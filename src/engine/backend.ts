@@ -13,6 +13,8 @@ export interface NetworkInfo {
   readonly internal: boolean;
   /** The bridge gateway: the host's address on this network. */
   readonly gateway: string;
+  /** The network's address range (CIDR): every container of the test has its address in it. */
+  readonly subnet?: string;
 }
 
 export interface ContainerSpec {

@@ -13,7 +13,15 @@ const esc = (s: string): string =>
     .replace(/"/g, "&quot;");
 const secs = (ms: number): string => (ms / 1000).toFixed(3);
 
-function suite(t: TestResult): string {
+interface Suite {
+  readonly xml: string;
+  readonly tests: number;
+  readonly failures: number;
+  readonly errors: number;
+  readonly skipped: number;
+}
+
+function suite(t: TestResult): Suite {
   const cases: string[] = [];
   for (const sc of t.scenarios)
     for (const st of sc.steps) {
@@ -40,18 +48,19 @@ function suite(t: TestResult): string {
   const failures = cases.filter((c) => c.includes("<failure")).length;
   const errors = t.error ? 1 : 0;
   const skipped = cases.filter((c) => c.includes("<skipped/>")).length;
-  return `  <testsuite name="${esc(t.name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${secs(t.durationMs)}" file="${esc(t.file)}">\n${cases.join("\n")}\n  </testsuite>`;
+  return {
+    xml: `  <testsuite name="${esc(t.name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${secs(t.durationMs)}" file="${esc(t.file)}">\n${cases.join("\n")}\n  </testsuite>`,
+    tests: cases.length,
+    failures,
+    errors,
+    skipped,
+  };
 }
 
+/** The root counts are the sums of the suites' counts, as JUnit consumers read them. */
 export function junitReport(run: RunResult): string {
-  const tests = run.tests.reduce(
-    (n, t) =>
-      n +
-      t.scenarios.reduce((m, s) => m + s.steps.length, 0) +
-      (t.telemetry ? 1 : 0) +
-      (t.error ? 1 : 0),
-    0,
-  );
-  const failures = run.tests.filter((t) => t.findings.length > 0).length;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clnrm" tests="${tests}" failures="${failures}" time="${secs(run.durationMs)}">\n${run.tests.map(suite).join("\n")}\n</testsuites>\n`;
+  const suites = run.tests.map(suite);
+  const sum = (k: "tests" | "failures" | "errors" | "skipped"): number =>
+    suites.reduce((n, x) => n + x[k], 0);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clnrm" tests="${sum("tests")}" failures="${sum("failures")}" errors="${sum("errors")}" skipped="${sum("skipped")}" time="${secs(run.durationMs)}">\n${suites.map((x) => x.xml).join("\n")}\n</testsuites>\n`;
 }

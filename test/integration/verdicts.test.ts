@@ -3,13 +3,17 @@
  * is complete only after the stop, service crashes, every timeout naming its setting, env
  * precedence. Several test files share one CLI run (-j) to keep CI time down.
  */
-import { describe, it, before } from "node:test";
+import { it, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { dockerSkip, PROJECT_ROOT, runCli, tmpDir, writeTest } from "../helpers/env.js";
+import { PROJECT_ROOT, runCli, suite, tmpDir, writeTest } from "../helpers/env.js";
 
 const ALIASES = '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n';
+
+const mount = (host: string, container: string): string =>
+  `{ host_path = "${path.join(PROJECT_ROOT, host)}", container_path = "${container}", ` +
+  "read_only = true }";
 
 /** The SIGTERM-flushing app as a long-lived service, and a trivial scenario beside it. */
 const sigtermTest = (name: string, mode: string, expectations: string): string => `[meta]
@@ -20,8 +24,8 @@ args = ["node", "/app/fixtures/sigterm-app.mjs"]
 env = { APP_MODE = "${mode}" }
 health_check = { log = "ready" }
 volumes = [
-  { host_path = "${path.join(PROJECT_ROOT, "node_modules")}", container_path = "/app/node_modules", read_only = true },
-  { host_path = "${path.join(PROJECT_ROOT, "test/fixtures")}", container_path = "/app/fixtures", read_only = true },
+  ${mount("node_modules", "/app/node_modules")},
+  ${mount("test/fixtures", "/app/fixtures")},
 ]
 [[scenario]]
 name = "poke"
@@ -51,7 +55,7 @@ async function runAll(config: string, files: Record<string, string>): Promise<Ru
   };
 }
 
-describe("honest verdicts (real containers, real OTLP)", { skip: dockerSkip }, () => {
+suite("honest verdicts (real containers, real OTLP)", ["docker"], () => {
   let run: Run;
   before(async () => {
     run = await runAll(ALIASES, {
@@ -145,9 +149,7 @@ expected_output_regex = "^scenario/svc-only$"
   });
 });
 
-describe("every timeout fires and names its setting (real containers)", {
-  skip: dockerSkip,
-}, () => {
+suite("every timeout fires and names its setting (real containers)", ["docker"], () => {
   let run: Run;
   before(async () => {
     run = await runAll(

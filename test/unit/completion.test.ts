@@ -1,16 +1,28 @@
 /**
  * Trace completion without Docker: which expectations may end the wait early, a late span that
  * breaks a satisfied non-monotone rule, and an OTLP request still in flight (real receiver on
- * loopback, real HTTP).
+ * loopback, real HTTP); and how the wait ends otherwise: by the quiet window after the last span,
+ * or by the timeout while spans keep coming (a real span store fed on a timer, the way a receiver
+ * feeds it). Mutations (by hand in awaitCompletion) the last two were seen to catch:
+ * - the quiet window measured from the start instead of the last arrival → "quiet" while spans
+ *   still arrive (waited < 750 ms).
+ * - the timeout check removed → spans every 100 ms never give a quiet window: it ends only when
+ *   the feeder stops (3 s), as "quiet", not "timeout".
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { loadTestSource } from "../../src/config/load.js";
 import type { TestConfig } from "../../src/config/types.js";
-import { canEndEarly, createTestTelemetry, settleTrace } from "../../src/runner/telemetry-hooks.js";
+import {
+  awaitCompletion,
+  canEndEarly,
+  createTestTelemetry,
+  settleTrace,
+} from "../../src/runner/telemetry-hooks.js";
 import { checkExpectations } from "../../src/runner/run-test.js";
 import type { Span } from "../../src/telemetry/span.js";
+import { span as spanAt } from "../helpers/trace.js";
 
 const HEAD = '[meta]\nname = "c"\n[[scenario]]\nname = "s"\nrun = "true"\n';
 const load = async (expect: string): Promise<TestConfig> =>
@@ -113,5 +125,61 @@ describe("trace completion", () => {
     } finally {
       await tel.close();
     }
+  });
+});
+
+async function telemetry() {
+  const { config } = await loadTestSource(
+    '[meta]\nname = "c"\n[otel]\nexporter = "otlp"\n[[scenario]]\nname = "s"\nrun = "true"\n',
+    "c.clnrm.toml",
+    { env: {} },
+  );
+  return createTestTelemetry(config, "run", true);
+}
+
+/** Ingests a span now and then one every `everyMs` until `forMs` have passed or stop(). */
+function feed(t: Awaited<ReturnType<typeof telemetry>>, everyMs: number, forMs: number) {
+  let n = 0;
+  const t0 = Date.now();
+  const one = (): void => {
+    n++;
+    t.store.ingest([spanAt(n.toString(16).padStart(16, "0"), `s${n}`, undefined, 0, 1)]);
+  };
+  one();
+  const timer = setInterval(() => {
+    if (Date.now() - t0 >= forMs) return clearInterval(timer);
+    one();
+  }, everyMs);
+  return { stop: () => clearInterval(timer), count: () => n };
+}
+
+describe("trace completion: how the wait ends", () => {
+  it("ends by the quiet window: no span for quietMs after the last one", async () => {
+    const t = await telemetry();
+    const f = feed(t, 100, 600);
+    const r = await awaitCompletion(t, () => false, {
+      since: Date.now(),
+      quietMs: 300,
+      timeoutMs: 10_000,
+    });
+    assert.equal(r.completion, "quiet");
+    assert.ok(f.count() >= 4, `only ${f.count()} spans were fed`);
+    // the last span came at ~500-600 ms; the window starts again with each span
+    assert.ok(r.waitedMs >= 750, `ended after ${r.waitedMs}ms, before the spans stopped`);
+    assert.ok(r.waitedMs < 5000, `waited ${r.waitedMs}ms`);
+    assert.ok(Date.now() - t.store.lastArrival >= 300);
+  });
+
+  it("ends by the timeout while spans keep arriving", async () => {
+    const t = await telemetry();
+    const f = feed(t, 100, 3000);
+    const r = await awaitCompletion(t, () => false, {
+      since: Date.now(),
+      quietMs: 300,
+      timeoutMs: 800,
+    });
+    f.stop();
+    assert.equal(r.completion, "timeout");
+    assert.ok(r.waitedMs >= 790 && r.waitedMs < 2000, `waited ${r.waitedMs}ms`);
   });
 });

@@ -103,10 +103,6 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     commands: [
       c("plugins [options]", "the service plugins this build runs, with the keys a service takes"),
       c("health", "engine reachable, local images present, receiver port bindable, disk space"),
-      c(
-        "report [options]",
-        "render a JSON report (run --report-json) as HTML, JUnit XML or Markdown",
-      ),
     ],
   },
   {
@@ -150,6 +146,16 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
         "redgreen|red-green [options] [paths...]",
         "TDD check: with --expect red every test must fail; with --expect green every test must " +
           "pass after having been red",
+      ),
+    ],
+  },
+  {
+    load: async () => (await import("./report.js")).registerReport,
+    commands: [
+      c(
+        "report",
+        "render a JSON report as HTML, JUnit XML or Markdown (-i FILE); " +
+          "merge shard reports (merge)",
       ),
     ],
   },

@@ -10,11 +10,8 @@ import { ENDPOINT_PLUGINS, GENERIC_PLUGIN_ALIASES } from "../../config/build.js"
 import { loadProjectConfig, resolveImage } from "../../config/project.js";
 import type { Shape } from "../../config/schema.js";
 import { TEST_FILE_SCHEMA } from "../../config/test-schema.js";
-import { CleanroomError, EXIT } from "../../core/errors.js";
+import { EXIT } from "../../core/errors.js";
 import { DockerBackend } from "../../engine/docker/docker-backend.js";
-import { markdownReport, runFromJson } from "../../report/from-json.js";
-import { htmlReport } from "../../report/html.js";
-import { junitReport } from "../../report/junit.js";
 import { reportError, type GlobalOptions } from "../shared.js";
 
 /** The keys of `[service.<id>]`, read from the schema the loader checks with. */
@@ -130,49 +127,6 @@ export function registerInspect(
         for (const c of checks)
           process.stdout.write(`${c.ok ? "✅" : "❌"} ${c.name}: ${c.detail}\n`);
         exit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.infrastructure);
-      } catch (e) {
-        exit(reportError(e, globals().verbose));
-      }
-    });
-
-  program
-    .command("report")
-    .description("render a JSON report (run --report-json) as HTML, JUnit XML or Markdown")
-    .requiredOption("-i, --input <file>", "the JSON report")
-    .option("-f, --format <format>", "html | junit | markdown", "html")
-    .option("-o, --output <file>", "write to a file instead of stdout")
-    .action((opts: { input: string; format: string; output?: string }) => {
-      try {
-        const render = {
-          html: (r: ReturnType<typeof runFromJson>) =>
-            htmlReport(
-              r,
-              r.tests.map(() => []),
-            ),
-          junit: junitReport,
-          markdown: markdownReport,
-        }[opts.format];
-        if (!render)
-          throw new CleanroomError(
-            "Configuration",
-            `--format must be html, junit or markdown, got ${opts.format}`,
-          );
-        let doc: unknown;
-        try {
-          doc = JSON.parse(fs.readFileSync(opts.input, "utf8"));
-        } catch (e) {
-          throw new CleanroomError(
-            "Serialization",
-            `cannot read ${opts.input}: ${(e as Error).message}`,
-            {
-              context: { file: opts.input },
-            },
-          );
-        }
-        const out = render(runFromJson(doc, opts.input));
-        if (opts.output) fs.writeFileSync(opts.output, out);
-        else process.stdout.write(out);
-        exit(EXIT.ok);
       } catch (e) {
         exit(reportError(e, globals().verbose));
       }

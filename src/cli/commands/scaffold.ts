@@ -8,6 +8,7 @@ import { reportError, type GlobalOptions } from "../shared.js";
 import { EXAMPLE_CONFIG, EXAMPLE_TEST, TEMPLATES } from "./scaffold-texts.js";
 import { PROJECT_ROOT } from "../../core/paths.js";
 import { assertSameData, formatTomlChecked } from "./format-toml.js";
+import { EXAMPLES, scaffoldExample } from "./init-example.js";
 
 /**
  * `#:schema` (Taplo / Even Better TOML) pointing at the JSON Schema shipped in this package,
@@ -30,9 +31,20 @@ export function registerScaffold(
       "write an example v0.7 test and a cleanroom.toml (runs offline with the local images)",
     )
     .option("--force", "overwrite existing files")
-    .option("-d, --dir <dir>", "where to write", ".")
-    .action((opts: { force?: boolean; dir: string }) => {
+    .option("-d, --dir <dir>", "where to write (default: . ; with --example: the example's name)")
+    .option("--example <name>", `copy a runnable example: ${Object.keys(EXAMPLES).join(", ")}`)
+    .action((opts: { force?: boolean; dir?: string; example?: string }) => {
       try {
+        if (opts.example !== undefined) {
+          const ex = scaffoldExample(opts.example, opts.dir, opts.force === true);
+          const rel = path.relative(process.cwd(), ex.dir) || ".";
+          process.stdout.write(
+            `wrote ${ex.files} files to ${rel} (npm dependencies: ${ex.dependencies})\n` +
+              `needs: Docker and ${ex.needs}\nnext: clnrm run ${rel}\n`,
+          );
+          return exit(EXIT.ok);
+        }
+        opts.dir ??= ".";
         const files: [string, string][] = [
           [
             path.join(opts.dir, "cleanroom.toml"),
