@@ -97,13 +97,15 @@ export function toTemplateError(
       ? `variable \`${name}\` is not defined`
       : "a value in this expression is not defined";
     hint = name
-      ? `define it in [vars], pass --map ${name.replace(/^vars\./, "")}=…, or write {{ ${name} | default(value="…") }}`
+      ? `define it in [vars], pass --map ${name.replace(/^vars\./, "")}=…, ` +
+        `or write {{ ${name} | default(value="…") }}`
       : undefined;
   }
   const lineText = pos.line !== undefined ? userText.split("\n")[pos.line - 1] : undefined;
   const codeFrame =
     lineText !== undefined
-      ? `${pos.line} | ${lineText}\n${" ".repeat(String(pos.line).length)} | ${" ".repeat(Math.max(0, (pos.column ?? 1) - 1))}^`
+      ? `${pos.line} | ${lineText}\n${" ".repeat(String(pos.line).length)} | ` +
+        `${" ".repeat(Math.max(0, (pos.column ?? 1) - 1))}^`
       : undefined;
   return new CleanroomError(kind, message, {
     context: { file: where, ...pos, codeFrame },

@@ -153,9 +153,9 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: async () => (await import("./report.js")).registerReport,
     commands: [
       c(
-        "report",
-        "render a JSON report as HTML, JUnit XML or Markdown (-i FILE); " +
-          "merge shard reports (merge)",
+        "report [options]",
+        "render a JSON report (run --report-json) as HTML, JUnit XML or Markdown " +
+          "(report -i FILE); merge shard reports (report merge)",
       ),
     ],
   },
