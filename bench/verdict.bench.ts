@@ -33,11 +33,19 @@ const span = JSON.stringify({
   ],
 });
 
+// POSTs $SPAN to the receiver and exits (quotes escaped for a TOML basic string).
+const WGET = [
+  "wget -q -O-",
+  '--header \\"Content-Type: application/json\\"',
+  '--post-data \\"$SPAN\\"',
+  '\\"$OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\\"',
+].join(" ");
+
 const testFile = (expect: string): string => `[meta]
 name = "verdict"
 [[scenario]]
 name = "send"
-run = "sh -c 'wget -q -O- --header \\"Content-Type: application/json\\" --post-data \\"$SPAN\\" \\"$OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\\"'"
+run = "sh -c '${WGET}'"
 env = { SPAN = '${span}' }
 ${expect}`;
 
@@ -52,7 +60,10 @@ export async function benchVerdict(): Promise<string[]> {
     (await loadTestSource(testFile(expect), "v.clnrm.toml", { env: {}, renderer })).config!;
   const monotone = await load('[[expect.span]]\nname = "sent"\n');
   const bounded = await load("[expect.counts]\nspans_total = { eq = 1 }\n");
-  const afterStop: number[] = [];
+  const afterStop = new Map<unknown, number[]>([
+    [monotone, []],
+    [bounded, []],
+  ]);
   const delay = async (config: typeof monotone): Promise<number> => {
     let d = Number.NaN;
     const r = await runTestConfig(config, {
@@ -62,7 +73,7 @@ export async function benchVerdict(): Promise<string[]> {
       renderer,
       onVerdict: (t) => {
         d = t.verdictAt - t.lastSpanAt;
-        if (config === bounded) afterStop.push(t.verdictAt - t.stoppedAt);
+        afterStop.get(config)!.push(t.verdictAt - t.stoppedAt);
       },
     });
     if (r.result.verdict !== "passed")
@@ -70,7 +81,7 @@ export async function benchVerdict(): Promise<string[]> {
     return d;
   };
   await delay(monotone); // warm-up
-  afterStop.length = 0;
+  afterStop.get(monotone)!.length = 0;
   const d = { monotone: [] as number[], bounded: [] as number[] };
   for (let i = 0; i < 10; i++) {
     d.monotone.push(await delay(monotone));
@@ -95,14 +106,24 @@ export async function benchVerdict(): Promise<string[]> {
   await graceful();
   await forced();
   const t = { graceful: [] as number[], forced: [] as number[] };
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 20; i++) {
     t.graceful.push(await graceful());
     t.forced.push(await forced());
   }
   const added = median(t.graceful) - median(t.forced);
+  const ms = (xs: readonly number[]): string =>
+    `median ${fmt(median(xs))} ms, max ${fmt(Math.max(...xs))} ms`;
+  const exit = (c: unknown): string =>
+    `of which after Docker reported the exit: median ${fmt(median(afterStop.get(c)!))} ms`;
   return [
-    `| last span → verdict, processes exited, rule more spans cannot break (\`[[expect.span]]\`): OTLP/JSON from a one-shot container, n=10 | median ${fmt(median(d.monotone))} ms, max ${fmt(Math.max(...d.monotone))} ms | ≤ 300 ms |`,
-    `| last span → verdict, processes exited, rule more spans can break (\`spans_total = { eq = 1 }\`, waits for 100 ms without a span and ≥ 25 ms after the exit), n=10 | median ${fmt(median(d.bounded))} ms, max ${fmt(Math.max(...d.bounded))} ms; of which after Docker reported the exit: median ${fmt(median(afterStop))} ms | ≤ 300 ms |`,
-    `| graceful stop (SIGTERM, init as PID 1) + remove vs force remove, running \`sh -c 'sleep 1000'\`, median of 10 | ${fmt(median(t.graceful))} ms vs ${fmt(median(t.forced))} ms: +${fmt(added)} ms per container | ≤ +50 ms |`,
+    `| last span → verdict, processes exited, rule more spans cannot break ` +
+      `(\`[[expect.span]]\`): OTLP/JSON from a one-shot container, n=10 ` +
+      `| ${ms(d.monotone)}; ${exit(monotone)} | ≤ 300 ms |`,
+    `| last span → verdict, processes exited, rule more spans can break ` +
+      `(\`spans_total = { eq = 1 }\`, waits for 100 ms without a span and ≥ 25 ms after the ` +
+      `exit), n=10 | ${ms(d.bounded)}; ${exit(bounded)} | ≤ 300 ms |`,
+    `| graceful stop (SIGTERM, init as PID 1) + remove vs force remove, running ` +
+      `\`sh -c 'sleep 1000'\`, median of 20 | ${fmt(median(t.graceful))} ms vs ` +
+      `${fmt(median(t.forced))} ms: +${fmt(added)} ms per container | ≤ +50 ms |`,
   ];
 }

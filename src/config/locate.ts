@@ -4,9 +4,9 @@
  */
 export function locateKeyPath(source: string, keyPath: string): number | undefined {
   const lines = source.split("\n");
-  const segs = keyPath
-    .replace(/\[(\d+)\]/g, ".#$1")
-    .split(".")
+  // Segments split on dots outside quotes (`attrs.all."cascade.depth"` has three).
+  const segs = (keyPath.replace(/\[(\d+)\]/g, ".#$1").match(/"(?:[^"\\]|\\.)*"|[^.]+/g) ?? [])
+    .map((p) => p.replace(/^"|"$/g, ""))
     .filter(Boolean);
   // Find the innermost table header that is a prefix of the path, honouring array indexes.
   let headerLine = -1;
@@ -37,12 +37,26 @@ export function locateKeyPath(source: string, keyPath: string): number | undefin
   const keyRe = new RegExp(`^\\s*["']?${escapeRe(key)}["']?\\s*(=|\\.)`);
   for (let i = headerLine + 1; i < lines.length; i++) {
     if (i > headerLine + 1 && headerLine >= 0 && /^\s*\[/.test(lines[i]!)) break;
-    if (keyRe.test(lines[i]!)) return i + 1;
+    if (keyRe.test(lines[i]!)) return innerKeyLine(lines, i, rest.slice(1)) + 1;
   }
   // Inline forms such as `env={ "K"="v" }` on the header's key line.
   for (let i = Math.max(0, headerLine); i < lines.length; i++)
     if (lines[i]!.includes(key)) return i + 1;
   return headerLine >= 0 ? headerLine + 1 : undefined;
+}
+
+/**
+ * Inside a value written over several lines (a multi-line inline table), the line of the
+ * innermost key of `inner`, searched until the next table header; else `from`.
+ */
+function innerKeyLine(lines: readonly string[], from: number, inner: readonly string[]): number {
+  const last = inner[inner.length - 1];
+  if (last === undefined) return from;
+  const re = new RegExp(`(^|[{,\\s])["']?${escapeRe(last.replace(/^"|"$/g, ""))}["']?\\s*=`);
+  if (re.test(lines[from]!.slice(lines[from]!.indexOf("=") + 1))) return from;
+  for (let i = from + 1; i < lines.length && !/^\s*\[/.test(lines[i]!); i++)
+    if (re.test(lines[i]!)) return i;
+  return from;
 }
 
 function escapeRe(s: string): string {

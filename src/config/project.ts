@@ -24,7 +24,7 @@ export interface ProjectConfig {
   readonly startupTimeoutMs: number;
   readonly stepTimeoutMs: number;
   readonly testTimeoutMs: number;
-  /** SIGTERM grace before SIGKILL when a test's containers are stopped (`[containers] stop_timeout`). */
+  /** SIGTERM grace before SIGKILL when a test's containers stop (`[containers] stop_timeout`). */
   readonly stopTimeoutMs: number;
   /** Bound on one image pull (`[containers] pull_timeout`). */
   readonly pullTimeoutMs: number;
@@ -38,7 +38,7 @@ export interface ProjectConfig {
 
 const s: Shape = { t: "string" };
 const dur: Shape = { t: "string" };
-const PROJECT_SCHEMA: Shape = {
+export const PROJECT_SCHEMA: Shape = {
   t: "table",
   fields: {
     project: { t: "table", fields: { name: s, version: s, description: s } },

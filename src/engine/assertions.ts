@@ -31,14 +31,18 @@ export function checkOutput(
   if (r.timedOut)
     return {
       rule: `${rulePrefix}.timeout`,
-      message: `${timeout?.what ?? "the command"} timed out after ${timeout?.ms} ms (${timeout?.source ?? "timeout"}); killed after ${r.durationMs} ms`,
+      message:
+        `${timeout?.what ?? "the command"} timed out after ${timeout?.ms} ms ` +
+        `(${timeout?.source ?? "timeout"}); killed after ${r.durationMs} ms`,
       expected: `finish within ${timeout?.ms} ms`,
       actual: `still running after ${r.durationMs} ms`,
     };
   if (r.exitCode !== exp.expectedExitCode)
     return {
       rule: `${rulePrefix}.exit_code`,
-      message: `exit code ${r.exitCode}, expected ${exp.expectedExitCode}${r.stderr.trim() ? `; stderr: ${r.stderr.trim().slice(-300)}` : ""}`,
+      message:
+        `exit code ${r.exitCode}, expected ${exp.expectedExitCode}` +
+        (r.stderr.trim() ? `; stderr: ${r.stderr.trim().slice(-300)}` : ""),
       expected: String(exp.expectedExitCode),
       actual: String(r.exitCode),
     };

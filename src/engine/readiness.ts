@@ -32,7 +32,9 @@ export function probesFor(
         });
         return {
           ok: r.exitCode === 0,
-          observed: `exit ${r.exitCode}${r.stderr.trim() ? `, stderr: ${r.stderr.trim().slice(-200)}` : ""}`,
+          observed:
+            `exit ${r.exitCode}` +
+            (r.stderr.trim() ? `, stderr: ${r.stderr.trim().slice(-200)}` : ""),
         };
       },
     });
@@ -164,7 +166,8 @@ export async function waitUntilReady(
         svc,
         containerId,
         backend,
-        `not ready after ${elapsed}ms; the readiness timeout is ${deadlineMs} ms (${deadline.source})`,
+        `not ready after ${elapsed}ms; ` +
+          `the readiness timeout is ${deadlineMs} ms (${deadline.source})`,
         last,
         true,
       );
@@ -186,7 +189,8 @@ async function notReady(
   const checks = [...observations].map(([d, o]) => `  checked: ${d}; observed: ${o}`).join("\n");
   return new CleanroomError(
     timeout ? "Timeout" : "Service",
-    `service "${svc.id}" (${svc.image}): ${what}\n${checks}\n  last log lines:\n${tail ? tail.replace(/^/gm, "    ") : "    (no output)"}`,
+    `service "${svc.id}" (${svc.image}): ${what}\n${checks}\n  last log lines:\n` +
+      (tail ? tail.replace(/^/gm, "    ") : "    (no output)"),
     {
       context: { service: svc.id, containerId },
     },

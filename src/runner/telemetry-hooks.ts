@@ -162,8 +162,9 @@ export function settleTrace(
 /**
  * Waits until the trace is complete. Called once every container has exited or been stopped
  * (`since`): complete means no OTLP request is in flight, no new span arrived for `quietMs` and
- * at least 25 ms passed since the stop; or, earlier, `satisfied()` (only ever true for expectations more spans cannot break; see
- * canEndEarly) with nothing in flight. `timeoutMs` (`--span-timeout`) bounds the whole wait.
+ * at least 25 ms passed since the stop; or, earlier, `satisfied()` (only ever true for
+ * expectations more spans cannot break; see canEndEarly) with nothing in flight.
+ * `timeoutMs` (`--span-timeout`) bounds the whole wait.
  */
 export async function awaitCompletion(
   t: TestTelemetry,

@@ -11,6 +11,10 @@ import { PROJECT_ROOT, runCli, suite, tmpDir, writeTest } from "../helpers/env.j
 
 const ALIASES = '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n';
 
+const mount = (host: string, container: string): string =>
+  `{ host_path = "${path.join(PROJECT_ROOT, host)}", container_path = "${container}", ` +
+  "read_only = true }";
+
 /** The SIGTERM-flushing app as a long-lived service, and a trivial scenario beside it. */
 const sigtermTest = (name: string, mode: string, expectations: string): string => `[meta]
 name = "${name}"
@@ -20,8 +24,8 @@ args = ["node", "/app/fixtures/sigterm-app.mjs"]
 env = { APP_MODE = "${mode}" }
 health_check = { log = "ready" }
 volumes = [
-  { host_path = "${path.join(PROJECT_ROOT, "node_modules")}", container_path = "/app/node_modules", read_only = true },
-  { host_path = "${path.join(PROJECT_ROOT, "test/fixtures")}", container_path = "/app/fixtures", read_only = true },
+  ${mount("node_modules", "/app/node_modules")},
+  ${mount("test/fixtures", "/app/fixtures")},
 ]
 [[scenario]]
 name = "poke"

@@ -61,7 +61,7 @@ const lifecycle = (fake: FakeBackend): string[] =>
   fake.events.filter((e) => /^(network|start|stop|remove)/.test(e));
 
 describe("orchestration (FakeBackend)", () => {
-  it("order: network, services by depends_on, scenario, graceful stop of dependants first, removal", async () => {
+  it("order: network, services (depends_on), scenario, stop dependants first, remove", async () => {
     const { r, fake } = await run(
       `${SERVICES}[[scenario]]\nname = "s"\nrun = "echo hi"\n`,
       services({ stdout: "hi\n" }),

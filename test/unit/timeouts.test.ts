@@ -37,7 +37,7 @@ describe("stop and timeout settings", () => {
     );
   });
 
-  it("service keys: stop_timeout_ms, allow_exit; a health check without timeout has none", async () => {
+  it("service keys: stop_timeout_ms, allow_exit; no health check timeout by default", async () => {
     const { config } = await loadTestSource(
       `[meta]\nname = "t"\n[service.a]\nimage = "x"\nstop_timeout_ms = 250\nallow_exit = true
 health_check = { log = "up" }\n[service.b]\nimage = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n`,
@@ -68,7 +68,7 @@ health_check = { log = "up" }\n[service.b]\nimage = "x"\n[[scenario]]\nname = "s
 
   // Mutation caught: a pull without a bound (this test would hang until the runner's timeout).
   // The registry is unreachable here, so the engine is a stand-in whose pull never finishes.
-  it("an image pull that does not finish is abandoned after [containers] pull_timeout", async () => {
+  it("a pull that does not finish is abandoned after [containers] pull_timeout", async () => {
     const stream = new PassThrough();
     const docker = {
       getImage: () => ({

@@ -50,6 +50,8 @@ export interface EngineOptions {
 /** The scenario name that stands for a legacy test's [[steps]] (in results, hooks and reuse). */
 export const STEPS_SCENARIO = "steps";
 export const KEEP_ALIVE = ["sleep", "2147483647"];
+const PULL_HINT =
+  'raise [containers] pull_timeout in cleanroom.toml (e.g. "10m"), or pull the image beforehand';
 
 export interface Started {
   readonly name: string;
@@ -86,7 +88,7 @@ export interface TestContext {
   defaultContainer?: Promise<string>;
   /** Stops the test deadline's timer. */
   clearDeadline(): void;
-  /** The local image for a reference (aliases applied, pulled per policy); concurrent calls share. */
+  /** The local image for a reference (aliases applied, pulled per policy); calls share pulls. */
   image(ref: string): Promise<string>;
 }
 
@@ -138,7 +140,7 @@ export function createContext(
           .catch((e: unknown) => {
             throw e instanceof CleanroomError && e.kind === "Timeout"
               ? new CleanroomError("Timeout", `${e.message} ([containers] pull_timeout)`, {
-                  hint: 'raise [containers] pull_timeout in cleanroom.toml (e.g. "10m"), or pull the image beforehand',
+                  hint: PULL_HINT,
                 })
               : e;
           });
@@ -180,7 +182,7 @@ export function interruption(signal: AbortSignal): CleanroomError {
     : new CleanroomError("Internal", "run interrupted");
 }
 
-/** Creates and starts a labelled container on the test network; it is torn down whatever happens. */
+/** Creates and starts a labelled container on the test network; always torn down at the end. */
 export async function startContainer(
   ctx: TestContext,
   name: string,

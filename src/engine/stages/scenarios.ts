@@ -246,7 +246,8 @@ async function containerGone(
       context: { containerId: c.id, service: c.name },
       hint:
         state && !state.running
-          ? "a service used by steps must keep running: give it long-running args, or leave args out (clnrm then keeps it alive)"
+          ? "a service used by steps must keep running: give it long-running args, " +
+            "or leave args out (clnrm then keeps it alive)"
           : undefined,
       cause,
     },

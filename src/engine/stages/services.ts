@@ -73,7 +73,9 @@ export async function exitedServices(ctx: TestContext): Promise<Finding[]> {
     const tail = await logTail(ctx.backend, c.id);
     out.push({
       rule: `service.${c.service.id}.exit`,
-      message: `service "${c.service.id}" (${c.service.image}) exited with code ${state.exitCode} before the test ended\n  last log lines:\n    ${tail}`,
+      message:
+        `service "${c.service.id}" (${c.service.image}) exited with code ${state.exitCode} ` +
+        `before the test ended\n  last log lines:\n    ${tail}`,
       expected: "running until clnrm stops it (or allow_exit = true)",
       actual: `exited with code ${state.exitCode}`,
       keyPath: `${ctx.config.format === "legacy" ? "services" : "service"}.${c.service.id}`,
