@@ -5,15 +5,15 @@
  * in-process registry (upstream: always "none"): the container is not listed; logs fabricated
  * or from another container: the line is missing.
  */
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { hostname } from "node:os";
-import { dockerSkip, runCli } from "../helpers/env.js";
+import { runCli, suite } from "../helpers/env.js";
 
 const DOCKER = "/usr/bin/docker";
 
-describe("services status and logs (real engine)", { skip: dockerSkip }, () => {
+suite("services status and logs (real engine)", ["docker"], () => {
   it("lists a leftover run's container and prints its logs", async () => {
     const runId = `svc-test-${process.pid}-${Date.now()}`;
     const name = `clnrm-${runId}`;
