@@ -17,6 +17,7 @@ import {
   aliasConfig,
   managedResources,
   runCli,
+  suite,
   tmpDir,
   writeTest,
   type CliResult,
