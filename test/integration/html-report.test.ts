@@ -16,7 +16,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import type { RunResult, TestResult } from "../../src/core/result.js";
 import type { Span } from "../../src/telemetry/span.js";
 import { htmlReport } from "../../src/report/html.js";
-import { BROWSER, suite, tmpDir } from "../helpers/env.js";
+import { tmpDir, suite } from "../helpers/env.js";
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736";
 let clock = 1_764_000_000_000_000_000n;
@@ -159,7 +159,7 @@ suite("HTML report in headless Chromium", ["browser"], () => {
   before(async () => {
     fs.writeFileSync(file, htmlReport(run, [failingSpans, passingSpans]));
     browser = await chromium.launch({
-      executablePath: BROWSER,
+      executablePath: "/usr/bin/chromium",
       args: [
         "--headless",
         "--no-sandbox",
