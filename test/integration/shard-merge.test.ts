@@ -21,7 +21,6 @@ import {
   tmpDir,
   writeTest,
   type CliResult,
-  suite,
 } from "../helpers/env.js";
 
 const NAMES = ["alpha", "bravo", "charlie", "delta", "echo"];
