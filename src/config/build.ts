@@ -4,8 +4,11 @@ import { checkShape } from "./schema.js";
 import { arr, num, str, stringMap, tbl } from "./raw.js";
 import { TEST_FILE_SCHEMA } from "./test-schema.js";
 import { shellWords } from "./shell-words.js";
-import { locateKeyPath } from "./locate.js";
+import { locateKey } from "./locate.js";
 import { buildExpectations } from "./build-expect.js";
+import { checkDependencies, parseDurationMs } from "./build-checks.js";
+
+export { parseDurationMs };
 import type {
   ConfigIssue,
   HealthCheck,
@@ -96,16 +99,37 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
   checkDependencies([...services.values()], error);
 
   const steps = arr(raw.steps).map((s, i) => buildStep(tbl(s), i, `steps[${i}]`, services, error));
-  const scenarios = arr(raw.scenario).map((s, i) => buildScenario(tbl(s), i, services, error));
+  const stdoutExporter = str(tbl(raw.otel).exporter)?.toLowerCase() === "stdout";
+  const scenarios = arr(raw.scenario).map((s, i) =>
+    buildScenario(tbl(s), i, services, error, stdoutExporter),
+  );
   if (steps.length === 0 && scenarios.length === 0)
     error("scenario", "a test needs at least one [[scenario]] or [[steps]] entry");
+  // The cache, the span attribution and every report key scenarios by name.
+  scenarios.forEach((sc, i) => {
+    const first = scenarios.findIndex((o) => o.name === sc.name);
+    if (first !== i)
+      error(
+        `scenario[${i}].name`,
+        `duplicate scenario name "${sc.name}" (also scenario[${first}]): names must be unique`,
+      );
+  });
+  for (const [id, s] of serviceTables)
+    if (s.environment !== undefined)
+      warn(
+        `${raw.services && tbl(raw.services)[id] ? "services" : "service"}.${id}.environment`,
+        "`environment` is read as `env` (write `env`)",
+      );
 
   const { expect, hasExpectations } = buildExpectations(tbl(raw.expect));
   const otelRaw = tbl(raw.otel);
   const det = tbl(raw.determinism);
   const report = tbl(raw.report);
   const timeout = str(legacyMeta.timeout);
-  const located = issues.map((i) => ({ ...i, line: i.line ?? locateKeyPath(source, i.keyPath) }));
+  const located = issues.map((i) => {
+    const at = i.line === undefined ? locateKey(source, i.keyPath) : undefined;
+    return at ? { ...i, line: at.line, column: at.column } : i;
+  });
   if (located.some((i) => i.severity === "error")) return { issues: located };
 
   const config: TestConfig = {
@@ -133,6 +157,7 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
     services: [...services.values()],
     scenarios,
     steps,
+    stepsStdoutSpans: stdoutExporter,
     expect,
     hasExpectations,
     limits:
@@ -205,7 +230,7 @@ function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceCo
     plugin: "generic_container",
     image,
     args: s.args === undefined ? undefined : arr(s.args).map(String),
-    env: stringMap(s.env),
+    env: { ...stringMap(s.environment), ...stringMap(s.env) },
     ports: arr(s.ports).map(Number),
     volumes,
     workdir: str(s.workdir),
@@ -262,30 +287,6 @@ function buildHealthCheck(h: Raw, kp: string, error: ErrorFn): HealthCheck {
   return check;
 }
 
-function checkDependencies(services: readonly ServiceConfig[], error: ErrorFn): void {
-  const ids = new Set(services.map((s) => s.id));
-  for (const s of services)
-    s.dependsOn.forEach((d, i) => {
-      if (!ids.has(d)) error(`service.${s.id}.depends_on[${i}]`, `unknown service "${d}"`);
-    });
-  const state = new Map<string, "visiting" | "done">();
-  const byId = new Map(services.map((s) => [s.id, s]));
-  const visit = (id: string, trail: string[]): void => {
-    if (state.get(id) === "done") return;
-    if (state.get(id) === "visiting") {
-      error(
-        `service.${id}.depends_on`,
-        `dependency cycle: ${[...trail.slice(trail.indexOf(id)), id].join(" → ")}`,
-      );
-      return;
-    }
-    state.set(id, "visiting");
-    for (const d of byId.get(id)?.dependsOn ?? []) if (byId.has(d)) visit(d, [...trail, id]);
-    state.set(id, "done");
-  };
-  for (const s of services) visit(s.id, []);
-}
-
 function buildStep(
   s: Raw,
   index: number,
@@ -326,6 +327,7 @@ function buildScenario(
   index: number,
   services: ReadonlyMap<string, ServiceConfig>,
   error: ErrorFn,
+  stdoutExporter: boolean,
 ): ScenarioConfig {
   const kp = `scenario[${index}]`;
   const service = str(s.service);
@@ -337,6 +339,7 @@ function buildScenario(
   );
   if (service === undefined && run === undefined && steps.length === 0)
     error(kp, "a scenario needs `run` (with an optional `service`) or `steps`");
+  const artifacts = arr(tbl(s.artifacts).collect).map(String);
   let argv: string[] | undefined;
   if (run !== undefined) {
     try {
@@ -355,31 +358,11 @@ function buildScenario(
     timeoutMs: num(s.timeout_ms),
     expectedExitCode: num(s.expected_exit_code) ?? 0,
     expectedOutputRegex: str(s.expected_output_regex),
-    artifacts: arr(tbl(s.artifacts).collect).map(String),
+    artifacts,
+    stdoutSpans: stdoutExporter || artifacts.some((a) => a.startsWith("spans:")),
     index,
   };
 }
 
 const known = (services: ReadonlyMap<string, unknown>): string =>
   services.size ? ` (known: ${[...services.keys()].join(", ")})` : " (no services are defined)";
-
-export function parseDurationMs(text: string): number | undefined {
-  const m =
-    /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)?\s*$/.exec(
-      text,
-    );
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  const mult =
-    unit === "ms"
-      ? 1
-      : unit.startsWith("s")
-        ? 1000
-        : unit.startsWith("m")
-          ? 60_000
-          : unit.startsWith("h")
-            ? 3_600_000
-            : 86_400_000;
-  return Math.round(n * mult);
-}

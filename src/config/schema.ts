@@ -1,8 +1,12 @@
 /**
  * A small declarative schema for test files. Written by hand rather than with a schema
- * library because unknown keys must be *warnings* with key paths (kept out of the model),
- * while type and range problems are errors with key paths and lines.
+ * library because unknown keys need two severities with key paths and a did-you-mean:
+ * inside a `strict` table (expectations, scenarios, services, [otel]) an unknown key is an
+ * error, because a misspelt assertion must never be dropped silently; elsewhere (upstream's
+ * extra top-level tables such as `[otel_expectations]`) it is a warning, unless it is a
+ * near-miss of a known name. Type and range problems are errors with key paths and lines.
  */
+import { closestName } from "./suggest.js";
 import type { ConfigIssue } from "./types.js";
 
 export type Shape =
@@ -19,7 +23,12 @@ export type Shape =
   | { readonly t: "scalar" }
   | { readonly t: "array"; readonly of: Shape; readonly len?: number; readonly nonEmpty?: boolean }
   | { readonly t: "map"; readonly of: Shape }
-  | { readonly t: "table"; readonly fields: Readonly<Record<string, Field>> }
+  | {
+      readonly t: "table";
+      readonly fields: Readonly<Record<string, Field>>;
+      /** Unknown keys in this table and everything below it are errors. */
+      readonly strict?: boolean;
+    }
   | { readonly t: "either"; readonly options: readonly Shape[]; readonly describe: string };
 
 export type Field = Shape & { readonly req?: boolean };
@@ -42,6 +51,7 @@ export function checkShape(
   shape: Shape,
   keyPath: string,
   issues: ConfigIssue[],
+  strict = false,
 ): void {
   const err = (message: string): void => void issues.push({ severity: "error", keyPath, message });
   switch (shape.t) {
@@ -79,38 +89,63 @@ export function checkShape(
       if (shape.nonEmpty && value.length === 0) err("must not be empty");
       if (shape.len !== undefined && value.length !== shape.len)
         err(`expected exactly ${shape.len} elements, found ${value.length}`);
-      value.forEach((v, i) => checkShape(v, shape.of, `${keyPath}[${i}]`, issues));
+      value.forEach((v, i) => checkShape(v, shape.of, `${keyPath}[${i}]`, issues, strict));
       return;
     case "map":
       if (!isTable(value)) return err(`expected a table, found ${typeName(value)}`);
-      for (const [k, v] of Object.entries(value)) checkShape(v, shape.of, join(keyPath, k), issues);
+      for (const [k, v] of Object.entries(value))
+        checkShape(v, shape.of, join(keyPath, k), issues, strict);
       return;
     case "either":
       for (const option of shape.options) {
         const sub: ConfigIssue[] = [];
-        checkShape(value, option, keyPath, sub);
+        checkShape(value, option, keyPath, sub, strict);
         if (!sub.some((i) => i.severity === "error")) return void issues.push(...sub);
       }
       return err(`expected ${shape.describe}, found ${typeName(value)}`);
     case "table": {
       if (!isTable(value)) return err(`expected a table, found ${typeName(value)}`);
+      const closed = strict || shape.strict === true;
       for (const [k, field] of Object.entries(shape.fields)) {
         if (field.req && value[k] === undefined)
           issues.push({ severity: "error", keyPath: join(keyPath, k), message: "is required" });
       }
       for (const [k, v] of Object.entries(value)) {
         const field = shape.fields[k];
-        if (!field)
-          issues.push({
-            severity: "warning",
-            keyPath: join(keyPath, k),
-            message: `unknown key \`${k}\` (ignored)`,
-          });
-        else checkShape(v, field, join(keyPath, k), issues);
+        if (!field) issues.push(unknownKey(k, v, keyPath, Object.keys(shape.fields), closed));
+        else checkShape(v, field, join(keyPath, k), issues, closed);
       }
       return;
     }
   }
+}
+
+/**
+ * An unknown key: an error inside a strict table or when it is a near-miss of a known name
+ * (`[[expect.spans]]` → `expect.span`, `atrs.all` → `attrs.all`), else a warning.
+ */
+function unknownKey(
+  k: string,
+  v: unknown,
+  parent: string,
+  known: readonly string[],
+  closed: boolean,
+): ConfigIssue {
+  const keyPath = join(parent, k);
+  const near = closestName(k, known);
+  // Show the suggestion the way it is written: with the first nested key (`attrs.all`), and
+  // with its section for a table header (`expect.span`).
+  const sub = isTable(v) ? Object.keys(v)[0] : undefined;
+  const header = parent !== "" && !parent.includes(".") && !parent.includes("[");
+  const written = near && `${header ? `${parent}.` : ""}${near}${sub ? `.${sub}` : ""}`;
+  const shown = `${header ? `${parent}.` : ""}${k}${sub ? `.${sub}` : ""}`;
+  if (!closed && !near)
+    return { severity: "warning", keyPath, message: `unknown key \`${k}\` (ignored)` };
+  return {
+    severity: "error",
+    keyPath,
+    message: `unknown key \`${shown}\`${written ? `: did you mean \`${written}\`?` : ""}${near ? "" : ` (known keys here: ${known.join(", ")})`}`,
+  };
 }
 
 export function isTable(v: unknown): v is Record<string, unknown> {

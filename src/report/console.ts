@@ -55,8 +55,8 @@ export function formatTestDetail(t: TestResult, verbose = false): string {
         ),
       );
   }
-  if (verbose || t.verdict === "failed")
-    for (const w of t.warnings) out.push(dim(`    warning: ${w}`));
+  // Warnings are shown on PASS too: a passing test with an ignored key is worth knowing about.
+  for (const w of t.warnings) out.push(dim(`    warning: ${w}`));
   if (verbose) for (const a of t.imageAliases) out.push(dim(`    image alias: ${a}`));
   return out.join("\n");
 }
