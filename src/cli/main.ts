@@ -10,6 +10,7 @@ import { registerScaffold } from "./commands/scaffold.js";
 import { registerDev } from "./commands/dev.js";
 import { registerBaseline } from "./commands/baseline.js";
 import type { GlobalOptions } from "./shared.js";
+import { CLNRM_VERSION } from "../core/version.js";
 
 // `clnrm run | head` closes stdout early: keep running (and cleaning up), just stop printing.
 for (const stream of [process.stdout, process.stderr])
@@ -23,7 +24,7 @@ program
   .description(
     "Cleanroom Testing Framework: hermetic container tests proven by OpenTelemetry spans",
   )
-  .version("0.7.0")
+  .version(CLNRM_VERSION)
   .option("-c, --config <file>", "project configuration (default: ./cleanroom.toml)")
   .option(
     "-v, --verbose",

@@ -63,6 +63,18 @@ export interface TelemetrySummary {
   readonly sources: Readonly<Record<string, number>>;
 }
 
+/**
+ * What proved a verdict: `telemetry` = `rules` expectation rules evaluated over `spans` spans
+ * (counted by source: otlp-http, otlp-grpc, stdout, file, cache); `exit-codes` = the test
+ * declares no `[expect…]` block, so only exit codes and output assertions were checked.
+ */
+export interface Evidence {
+  readonly level: "telemetry" | "exit-codes";
+  readonly rules: number;
+  readonly spans: number;
+  readonly bySource: Readonly<Record<string, number>>;
+}
+
 export interface TestResult {
   readonly file: string;
   readonly name: string;
@@ -73,6 +85,7 @@ export interface TestResult {
   readonly firstFailure?: Finding;
   readonly error?: ErrorInfo;
   readonly telemetry?: TelemetrySummary;
+  readonly evidence?: Evidence;
   readonly specHash: string;
   readonly seed?: number;
   readonly freezeClock?: string;

@@ -11,6 +11,7 @@ import { executeTest } from "../engine/environment.js";
 import { traceDigest } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
+import { evidenceOf } from "../validate/rules.js";
 import { awaitCompletion, createTestTelemetry } from "./telemetry-hooks.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
 import { Redactor, secretValues, SECRET_KEY } from "../core/redact.js";
@@ -113,6 +114,8 @@ export async function runTestConfig(
   const telemetryOn =
     config.otel !== undefined ||
     config.hasExpectations ||
+    config.stepsStdoutSpans ||
+    config.scenarios.some((s) => s.stdoutSpans) ||
     config.services.some((s) => s.waitForSpan);
   const tel = createTestTelemetry(config, deps.runId, telemetryOn);
   let outcome;
@@ -186,13 +189,20 @@ export async function runTestConfig(
             sources,
           }
         : undefined,
+      evidence: evidenceOf(config.expect, config.hasExpectations, spans),
       specHash: createHash("sha256").update(config.source).digest("hex"),
       seed: config.determinism?.seed,
       freezeClock: config.determinism?.freezeClock,
       containers: outcome.containers,
-      warnings: config.warnings.map(
-        (w) => `${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}`,
-      ),
+      warnings: [
+        ...config.warnings.map(
+          (w) => `${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}`,
+        ),
+        ...[...tel.undeclaredStdout].map(
+          ([sc, n]) =>
+            `scenario "${sc}" printed ${n} span-like JSON object(s) on stdout, not counted: stdout is not a declared span source (declare it with artifacts.collect = ["spans:default"] or [otel] exporter = "stdout")`,
+        ),
+      ],
       imageAliases: [...new Set(outcome.imageAliases)],
     };
     span.setAttributes({
@@ -288,6 +298,7 @@ export function cachedTestRun(
             sources: { cache: spans.length },
           }
         : undefined,
+    evidence: evidenceOf(config.expect, config.hasExpectations, spans),
     specHash: createHash("sha256").update(config.source).digest("hex"),
     seed: config.determinism?.seed,
     freezeClock: config.determinism?.freezeClock,

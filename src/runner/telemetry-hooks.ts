@@ -19,6 +19,8 @@ export interface TestTelemetry {
   readonly traceId: string;
   receiver(): OtlpReceiver | undefined;
   scenarioEndedAt: number;
+  /** Scenarios whose stdout held span-like JSON although stdout is not a declared span source. */
+  readonly undeclaredStdout: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export function createTestTelemetry(
     traceId,
     receiver: () => receiver,
     scenarioEndedAt: 0,
+    undeclaredStdout: new Map(),
     close: async () => {
       await receiver?.close();
       await grpcReceiver?.close();
@@ -100,6 +103,11 @@ export function createTestTelemetry(
       afterScenario: async (scenario: string, output: { stdout: string; stderr: string }) => {
         state.scenarioEndedAt = Date.now();
         const spans = spansFromText(output.stdout, "stdout");
+        // Stdout is a span source only when the test declares it: any process can print JSON.
+        if (spans.length && !stdoutDeclared(config, scenario)) {
+          state.undeclaredStdout.set(scenario, spans.length);
+          return;
+        }
         if (spans.length)
           store.ingest(
             spans.map((s) => ({ ...s, resource: { "clnrm.scenario": scenario, ...s.resource } })),
@@ -109,6 +117,12 @@ export function createTestTelemetry(
     },
   };
   return state;
+}
+
+/** Whether a scenario's stdout is a declared span source (see ScenarioConfig.stdoutSpans). */
+export function stdoutDeclared(config: TestConfig, scenario: string): boolean {
+  const sc = config.scenarios.find((s) => s.name === scenario);
+  return sc ? sc.stdoutSpans : config.stepsStdoutSpans;
 }
 
 /**

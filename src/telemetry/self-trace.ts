@@ -22,6 +22,7 @@ import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { resourceFromAttributes, defaultResource } from "@opentelemetry/resources";
 import { CleanroomError } from "../core/errors.js";
 import type { TraceAttributes, TraceSpan, Tracer } from "../core/tracing.js";
+import { CLNRM_VERSION } from "../core/version.js";
 
 export type SelfExporter = "none" | "stdout" | "otlp-http" | "otlp-grpc";
 
@@ -131,11 +132,11 @@ export async function createSelfTracer(
     : [];
   const provider = new BasicTracerProvider({
     resource: defaultResource().merge(
-      resourceFromAttributes({ "service.name": "clnrm", "service.version": "0.7.0" }),
+      resourceFromAttributes({ "service.name": "clnrm", "service.version": CLNRM_VERSION }),
     ),
     spanProcessors: processors,
   });
-  const tracer = provider.getTracer("clnrm", "0.7.0");
+  const tracer = provider.getTracer("clnrm", CLNRM_VERSION);
   return {
     root: (name, attributes) => {
       const span = tracer.startSpan(

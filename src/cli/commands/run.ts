@@ -23,6 +23,7 @@ import { htmlReport } from "../../report/html.js";
 import { writeFailureBundle } from "../../report/bundle.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
 import { writeSelfTest } from "./self-test.js";
+import { CLNRM_VERSION } from "../../core/version.js";
 
 export interface RunOptions {
   jobs?: string;
@@ -153,7 +154,7 @@ export async function runCommand(
       );
     const tracer = await createSelfTracer(exporter, opts.otelEndpoint);
     const runSpan = tracer.root("clnrm.run", {
-      "clnrm.version": "0.7.0",
+      "clnrm.version": CLNRM_VERSION,
       "test.count": files.length,
       component: "runner",
       "run.id": runId,
