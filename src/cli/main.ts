@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** clnrm command line: parses arguments and wires the pipeline stages; no logic of its own. */
 import { Command, CommanderError } from "commander";
-import { EXIT } from "../core/errors.js";
+import { EXIT } from "./exit-codes.js";
 import { registerAuthoring } from "./commands/authoring.js";
 import { registerRun } from "./commands/run.js";
 import { registerTrace } from "./commands/trace.js";
@@ -9,7 +9,7 @@ import { registerMaintenance } from "./commands/maintenance.js";
 import { registerScaffold } from "./commands/scaffold.js";
 import { registerDev } from "./commands/dev.js";
 import { registerBaseline } from "./commands/baseline.js";
-import type { GlobalOptions } from "./shared.js";
+import { reportError, type GlobalOptions } from "./shared.js";
 import { CLNRM_VERSION } from "../core/version.js";
 
 // `clnrm run | head` closes stdout early: keep running (and cleaning up), just stop printing.
@@ -52,8 +52,7 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   else {
-    process.stderr.write(`Internal error: ${(e as Error).message}\n`);
-    exitCode = EXIT.infrastructure;
+    exitCode = reportError(e, program.opts<GlobalOptions>().verbose);
   }
 }
 process.exitCode = exitCode ?? EXIT.ok;

@@ -91,6 +91,8 @@ export interface TestResult {
   readonly freezeClock?: string;
   readonly containers: readonly ContainerLog[];
   readonly cached?: boolean;
+  /** Never started (fail-fast stopped the run, or it was interrupted). */
+  readonly notRun?: boolean;
   readonly warnings: readonly string[];
   readonly imageAliases: readonly string[];
 }

@@ -248,6 +248,7 @@ export function notRunResult(file: string, reason: string): TestResult {
     scenarios: [],
     findings: [],
     error: { kind: "Internal", message: reason },
+    notRun: true,
     specHash: "",
     containers: [],
     warnings: [],

@@ -10,6 +10,7 @@ import type { TestConfig } from "../../config/types.js";
 import { TemplateRenderer } from "../../template/render.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
 import { lintConfig, lintIssues, type LintMessage } from "./lint-rules.js";
+import { choiceOption } from "../options.js";
 
 export function registerAuthoring(
   program: Command,
@@ -103,18 +104,11 @@ export function registerAuthoring(
     .command("lint")
     .description("unknown keys, legacy format, contradictory expectations")
     .argument("<paths...>")
-    .option("-f, --format <format>", "human | json | github", "human")
+    .addOption(
+      choiceOption("-f, --format <format>", "output format", ["human", "json", "github"], "human"),
+    )
     .option("--deny-warnings", "exit 1 when there are warnings")
     .action(async (paths: string[], opts: { format: string; denyWarnings?: boolean }) => {
-      if (!["human", "json", "github"].includes(opts.format))
-        return exit(
-          reportError(
-            new CleanroomError(
-              "Configuration",
-              `--format must be human, json or github, got ${opts.format}`,
-            ),
-          ),
-        );
       const all: { file: string; messages: LintMessage[] }[] = [];
       let files: string[];
       try {
@@ -127,13 +121,10 @@ export function registerAuthoring(
         try {
           // The same schema `run` applies: every error and warning, not just the first error.
           const checked = await checkTestSource(readSource(f), f, { renderer });
-          const messages = checked.config
-            ? lintConfig(checked.config)
-            : lintIssues(checked.issues);
+          const messages = checked.config ? lintConfig(checked.config) : lintIssues(checked.issues);
           all.push({ file: f, messages });
         } catch (e) {
-          const err =
-            e instanceof CleanroomError ? e : new CleanroomError("Internal", String(e));
+          const err = e instanceof CleanroomError ? e : new CleanroomError("Internal", String(e));
           const message = err.message.split("\n")[0]!;
           const { line, column } = err.context;
           all.push({

@@ -3,7 +3,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
-import { CleanroomError, EXIT } from "../../core/errors.js";
 import type { RunResult } from "../../core/result.js";
 import { discoverTestFiles } from "../../config/discover.js";
 import { loadProjectConfig, type ProjectConfig } from "../../config/project.js";
@@ -22,11 +21,13 @@ import { junitReport } from "../../report/junit.js";
 import { htmlReport } from "../../report/html.js";
 import { writeFailureBundle } from "../../report/bundle.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
+import { EXIT, exitCodeForRun } from "../exit-codes.js";
+import { choiceOption, wholeNumber } from "../options.js";
 import { writeSelfTest } from "./self-test.js";
 import { CLNRM_VERSION } from "../../core/version.js";
 
 export interface RunOptions {
-  jobs?: string;
+  jobs?: number;
   failFast?: boolean;
   hermetic?: boolean;
   map: Record<string, string>;
@@ -34,7 +35,7 @@ export interface RunOptions {
   reportJunit?: string;
   reportHtml?: string;
   digest?: string;
-  spanTimeout?: string;
+  spanTimeout?: number;
   otelExporter?: string;
   otelEndpoint?: string;
   force?: boolean;
@@ -54,7 +55,11 @@ export function registerRun(
     .command("run")
     .description("run tests in fresh container environments and validate their spans")
     .argument("[paths...]", "test files or directories (default: .)")
-    .option("-j, --jobs <n>", "tests run at once (default: CPU count or [cli] jobs)")
+    .option(
+      "-j, --jobs <n>",
+      "tests run at once (default: CPU count or [cli] jobs)",
+      wholeNumber(1),
+    )
     .option("--fail-fast", "stop starting new tests after the first failure")
     .option("--hermetic", "put every test on an internal network (no egress)")
     .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
@@ -71,11 +76,19 @@ export function registerRun(
       collectList,
       [],
     )
-    .option("--span-timeout <ms>", "longest wait for spans after the last scenario", "10000")
     .option(
-      "--otel-exporter <kind>",
-      "where clnrm's own spans go: none | stdout | otlp-http | otlp-grpc",
-      "none",
+      "--span-timeout <ms>",
+      "longest wait for spans after the last scenario",
+      wholeNumber(1, " of milliseconds"),
+      10000,
+    )
+    .addOption(
+      choiceOption(
+        "--otel-exporter <kind>",
+        "where clnrm's own spans go",
+        ["none", "stdout", "otlp-http", "otlp-grpc"],
+        "none",
+      ),
     )
     .option("--otel-endpoint <url>", "endpoint for --otel-exporter otlp-http / otlp-grpc")
     .action(async (paths: string[], opts: RunOptions) =>
@@ -95,7 +108,7 @@ export function registerRun(
       exit(
         await runCommand(
           [outer],
-          { map: {}, reportJson: opts.reportJson, spanTimeout: "15000", cache: false },
+          { map: {}, reportJson: opts.reportJson, spanTimeout: 15000, cache: false },
           globals(),
         ),
       );
@@ -134,18 +147,8 @@ export async function runCommand(
     for (const w of project.warnings)
       process.stderr.write(`warning: ${project.file}: ${w.keyPath}: ${w.message}\n`);
     const files = discoverTestFiles(paths);
-    const jobs = opts.jobs ? Number(opts.jobs) : project.jobs;
-    if (!Number.isInteger(jobs) || jobs < 1)
-      throw new CleanroomError(
-        "Configuration",
-        `--jobs must be a whole number ≥ 1, got ${opts.jobs}`,
-      );
+    const jobs = opts.jobs ?? project.jobs;
     const exporter = (opts.otelExporter ?? "none") as SelfExporter;
-    if (!["none", "stdout", "otlp-http", "otlp-grpc"].includes(exporter))
-      throw new CleanroomError(
-        "Configuration",
-        `--otel-exporter must be none, stdout, otlp-http or otlp-grpc, got ${exporter}`,
-      );
     await backend.ping();
     const swept = await sweep(backend);
     if (swept.containers || swept.networks)
@@ -173,7 +176,7 @@ export async function runCommand(
       hermetic: opts.hermetic,
       runSpan,
       secrets: new Set(opts.secret ?? []),
-      spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
+      spanTimeoutMs: opts.spanTimeout ?? 10000,
       cache,
       force: opts.force === true,
       onStart: (file) => progress.start(file, path.relative(process.cwd(), file) || file),
@@ -249,15 +252,8 @@ export async function runCommand(
     process.stdout.write(`${formatSummary(run)}\n`);
     const decided = interrupted ? undefined : postRun?.(runs, project);
     if (decided !== undefined) return decided;
-    if (interrupted) {
-      await sweep(backend, runId).catch(() => undefined);
-      return EXIT.interrupted;
-    }
-    if (tests.some((t) => t.error && ["Configuration", "Template"].includes(t.error.kind)))
-      return EXIT.usage;
-    if (tests.some((t) => t.error && ["Container", "Network"].includes(t.error.kind)))
-      return EXIT.infrastructure;
-    return allPassed ? EXIT.ok : EXIT.testFailed;
+    if (interrupted) await sweep(backend, runId).catch(() => undefined);
+    return exitCodeForRun(tests, interrupted);
   } catch (e) {
     await sweep(backend, runId).catch(() => undefined);
     return interrupted ? EXIT.interrupted : reportError(e, g.verbose);
