@@ -75,6 +75,14 @@ export interface Evidence {
   readonly bySource: Readonly<Record<string, number>>;
 }
 
+/** One declared expectation rule (reports give each its own JUnit testcase). */
+export interface DeclaredRule {
+  /** The prefix of every finding's rule id this rule can produce (e.g. `expect.span[checkout]`). */
+  readonly id: string;
+  /** For `[[expect.span]]`: its key path, which tells apart two entries with the same name. */
+  readonly keyPath?: string;
+}
+
 export interface TestResult {
   readonly file: string;
   readonly name: string;
@@ -86,6 +94,8 @@ export interface TestResult {
   readonly error?: ErrorInfo;
   readonly telemetry?: TelemetrySummary;
   readonly evidence?: Evidence;
+  /** The expectation rules that were declared (and evaluated unless set-up failed). */
+  readonly rules?: readonly DeclaredRule[];
   readonly specHash: string;
   readonly seed?: number;
   readonly freezeClock?: string;

@@ -1,6 +1,6 @@
 /** Console output: one line per test, a focused first failure, and a summary. NO_COLOR is honoured. */
 import path from "node:path";
-import type { Finding, RunResult, TestResult } from "../core/result.js";
+import type { Evidence, Finding, RunResult, TestResult } from "../core/result.js";
 
 const useColor = (): boolean => !process.env.NO_COLOR && process.stdout.isTTY === true;
 const paint = (code: string, s: string): string => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -10,7 +10,23 @@ export const dim = (s: string): string => paint("2", s);
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
+/** What proved the verdict, e.g. "3 rules over 5 spans (otlp-http=4, stdout=1)" or "exit codes only". */
+export function formatEvidence(e: Evidence): string {
+  if (e.level === "exit-codes") return "exit codes only (no [expect…] block)";
+  const src = Object.entries(e.bySource)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(", ");
+  return `${e.rules} rule(s) over ${e.spans} span(s)${src ? ` (${src})` : ""}`;
+}
+
 export function formatTestLine(t: TestResult): string {
+  const line = formatVerdictLine(t);
+  return t.verdict === "passed" && t.evidence
+    ? `${line} — proved by ${formatEvidence(t.evidence)}`
+    : line;
+}
+
+function formatVerdictLine(t: TestResult): string {
   const tel = t.telemetry
     ? ` (spans=${t.telemetry.spans}, digest=${t.telemetry.digest?.slice(0, 12)}…)`
     : "";

@@ -85,6 +85,7 @@ data.report.tests.forEach((t, ti) => {
   const verdict = t.scenarios.some((s) => s.status === 'cached') && t.verdict === 'pass' ? ['cached', 'CACHED'] : t.verdict === 'pass' ? ['pass', 'PASS'] : ['fail', 'FAIL'];
   box.append(el('h2', {}, el('span', { class: 'badge ' + verdict[0] }, verdict[1]), t.name));
   box.append(el('div', { class: 'meta' }, t.file + ' · ' + ms(t.duration_ms) + ' · spans ' + t.counts.spans + (t.digest ? ' · digest ' + t.digest.slice(0, 16) + '…' : '')));
+  if (t.evidence) box.append(el('div', { class: 'meta evidence' }, 'evidence: ' + (t.evidence.level === 'exit-codes' ? 'exit codes only (no [expect…] block)' : t.evidence.rules + ' rule(s) over ' + t.evidence.spans + ' span(s)' + (Object.keys(t.evidence.by_source).length ? ' (' + Object.entries(t.evidence.by_source).map(([k, n]) => k + '=' + n).join(', ') + ')' : ''))));
   if (t.error) box.append(el('div', { class: 'finding first' }, t.error.kind + ' error: ' + t.error.message));
   t.findings.forEach((f, fi) => {
     const div = el('div', { class: 'finding' + (fi === 0 ? ' first' : ''), 'data-spans': (f.spanIds || []).join(',') }, el('code', {}, f.rule), ' ' + f.message + (f.expected ? ' — expected ' + f.expected : '') + (f.actual ? ', actual ' + f.actual : ''));

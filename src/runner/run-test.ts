@@ -11,7 +11,7 @@ import { executeTest } from "../engine/environment.js";
 import { traceDigest } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
-import { evidenceOf } from "../validate/rules.js";
+import { declaredRules, evidenceOf } from "../validate/rules.js";
 import { awaitCompletion, createTestTelemetry } from "./telemetry-hooks.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
 import { Redactor, secretValues, SECRET_KEY } from "../core/redact.js";
@@ -189,7 +189,11 @@ export async function runTestConfig(
             sources,
           }
         : undefined,
-      evidence: evidenceOf(config.expect, config.hasExpectations, spans),
+      // Nothing was evaluated when set-up failed: no evidence either way.
+      evidence: outcome.error
+        ? undefined
+        : evidenceOf(config.expect, config.hasExpectations, spans),
+      rules: declaredRules(config.expect),
       specHash: createHash("sha256").update(config.source).digest("hex"),
       seed: config.determinism?.seed,
       freezeClock: config.determinism?.freezeClock,
@@ -300,6 +304,7 @@ export function cachedTestRun(
           }
         : undefined,
     evidence: evidenceOf(config.expect, config.hasExpectations, spans),
+    rules: declaredRules(config.expect),
     specHash: createHash("sha256").update(config.source).digest("hex"),
     seed: config.determinism?.seed,
     freezeClock: config.determinism?.freezeClock,

@@ -3,16 +3,11 @@
  * them. Reports count them (the evidence level: "N rules over M spans") and JUnit gives each
  * one a testcase; a finding belongs to the rule whose id prefixes its own rule id.
  */
-import type { Evidence, Finding } from "../core/result.js";
+import type { DeclaredRule, Evidence, Finding } from "../core/result.js";
 import type { Expectations } from "../config/types.js";
 import type { Span } from "../telemetry/span.js";
 
-export interface DeclaredRule {
-  /** The prefix of every finding's rule id this rule can produce (e.g. `expect.span[checkout]`). */
-  readonly id: string;
-  /** For `[[expect.span]]`: its key path, which tells apart two entries with the same name. */
-  readonly keyPath?: string;
-}
+export type { DeclaredRule };
 
 const pairs = (base: string, list: readonly (readonly [string, string])[]): DeclaredRule[] =>
   list.map(([a, b]) => ({ id: `${base}[${a}→${b}]` }));
