@@ -112,7 +112,7 @@ export function checkShape(
       }
       for (const [k, v] of Object.entries(value)) {
         const field = shape.fields[k];
-        if (!field) issues.push(unknownKey(k, v, keyPath, Object.keys(shape.fields), closed));
+        if (!field) issues.push(unknownKey(k, v, keyPath, shape.fields, closed));
         else checkShape(v, field, join(keyPath, k), issues, closed);
       }
       return;
@@ -128,14 +128,15 @@ function unknownKey(
   k: string,
   v: unknown,
   parent: string,
-  known: readonly string[],
+  fields: Readonly<Record<string, Field>>,
   closed: boolean,
 ): ConfigIssue {
   const keyPath = join(parent, k);
+  const known = Object.keys(fields);
   const near = closestName(k, known);
-  // Show the suggestion the way it is written: with the first nested key (`attrs.all`), and
-  // with its section for a table header (`expect.span`).
-  const sub = isTable(v) ? Object.keys(v)[0] : undefined;
+  // Show the suggestion the way it is written: with the first nested key of a sub-table
+  // (`attrs.all`), and with its section for a table header (`expect.span`).
+  const sub = isTable(v) && near && fields[near]?.t === "table" ? Object.keys(v)[0] : undefined;
   const header = parent !== "" && !parent.includes(".") && !parent.includes("[");
   const written = near && `${header ? `${parent}.` : ""}${near}${sub ? `.${sub}` : ""}`;
   const shown = `${header ? `${parent}.` : ""}${k}${sub ? `.${sub}` : ""}`;

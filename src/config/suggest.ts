@@ -12,8 +12,14 @@ export function closestName(word: string, known: readonly string[]): string | un
   let best: { name: string; d: number } | undefined;
   for (const name of known) {
     const d = distance(w, name.toLowerCase());
-    // A plural or singular of a known name (`spans` for `span`) is always a typo candidate.
-    const near = d <= maxDistance(word) || w === `${name}s` || `${w}s` === name;
+    // A plural or singular of a known name (`spans` for `span`) and swapped letters (`evn` for
+    // `env`, two edits for Levenshtein) are typo candidates too.
+    const near =
+      d <= maxDistance(word) ||
+      w === `${name}s` ||
+      `${w}s` === name ||
+      (w.length === name.length &&
+        [...w].sort().join("") === [...name.toLowerCase()].sort().join(""));
     if (near && (!best || d < best.d)) best = { name, d };
   }
   return best?.name;

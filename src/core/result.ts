@@ -83,6 +83,12 @@ export interface DeclaredRule {
   readonly keyPath?: string;
 }
 
+/** Whether a finding was produced by this rule (`expect.span[x].kind` by `expect.span[x]`). */
+export function findingOfRule(f: Finding, r: DeclaredRule): boolean {
+  if (r.keyPath && f.keyPath) return f.keyPath === r.keyPath;
+  return f.rule === r.id || f.rule.startsWith(`${r.id}.`);
+}
+
 export interface TestResult {
   readonly file: string;
   readonly name: string;

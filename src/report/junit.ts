@@ -1,13 +1,11 @@
 /**
  * JUnit XML, in the form Jenkins and Surefire read (checked against test/fixtures/junit.xsd):
  * one testsuite per test file, with `<properties>` for the evidence level; one testcase per
- * v0.7 scenario (per step for legacy `[[steps]]`) and one per declared expectation rule. When
+ * scenario (per step for legacy `[[steps]]`) and one per declared expectation rule. When
  * set-up failed, a `setup` testcase carries the error and the rule testcases are `skipped`
  * (nothing was evaluated). `tests`, `failures`, `errors` and `skipped` count testcases.
  */
-import type { Finding, RunResult, TestResult } from "../core/result.js";
-import { STEPS_SCENARIO } from "../engine/environment.js";
-import { findingOfRule } from "../validate/rules.js";
+import { findingOfRule, type Finding, type RunResult, type TestResult } from "../core/result.js";
 
 const esc = (s: string): string =>
   s
@@ -37,9 +35,10 @@ const findingText = (fs: readonly Finding[]): string =>
 function scenarioCases(t: TestResult): Case[] {
   const cases: Case[] = [];
   for (const sc of t.scenarios) {
-    // Legacy [[steps]] are each their own unit; a v0.7 scenario is one testcase.
+    // A scenario that runs a container is one testcase; one made only of exec'd steps (legacy
+    // [[steps]]) gives each step its own testcase.
     const units =
-      sc.name === STEPS_SCENARIO && sc.steps.every((s) => s.kind === "step")
+      sc.steps.length > 0 && sc.steps.every((s) => s.kind === "step")
         ? sc.steps.map((st) => ({ name: `${sc.name}/${st.name}`, steps: [st], status: st.status }))
         : [{ name: sc.name, steps: sc.steps, status: sc.status }];
     for (const u of units) {

@@ -3,7 +3,7 @@
  * them. Reports count them (the evidence level: "N rules over M spans") and JUnit gives each
  * one a testcase; a finding belongs to the rule whose id prefixes its own rule id.
  */
-import type { DeclaredRule, Evidence, Finding } from "../core/result.js";
+import type { DeclaredRule, Evidence } from "../core/result.js";
 import type { Expectations } from "../config/types.js";
 import type { Span } from "../telemetry/span.js";
 
@@ -50,12 +50,6 @@ export function declaredRules(e: Expectations): DeclaredRule[] {
       out.push({ id: `expect.hermeticity.span_attrs.forbid_keys[${k}]` });
   }
   return out;
-}
-
-/** Whether a finding was produced by this rule (`expect.span[x].kind` by `expect.span[x]`). */
-export function findingOfRule(f: Finding, r: DeclaredRule): boolean {
-  if (r.keyPath && f.keyPath) return f.keyPath === r.keyPath;
-  return f.rule === r.id || f.rule.startsWith(`${r.id}.`);
 }
 
 /**
