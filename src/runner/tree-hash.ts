@@ -73,8 +73,7 @@ export class TreeHasher {
     }
     this.reads++;
     const now = BigInt(Date.now()) * 1_000_000n;
-    const settled =
-      now - (st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) > RACY_MS * 1_000_000n;
+    const settled = now - st.mtimeNs > RACY_MS * 1_000_000n;
     this.memo[abs] = { stat, sha, settled };
     return sha;
   }
