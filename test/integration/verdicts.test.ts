@@ -5,6 +5,7 @@
  *   `order.placed` line satisfies the expectation and the run passes (exit 0, not 1);
  * - the schema's `strict` flags removed → `[[expect.spans]]` is a warning and the run
  *   passes with zero assertions (exit 0, not 2);
+ * - redgreen counting every failed test as red → the config error is accepted (exit 0);
  * - bind mounts left out of the cache key → the third run replays the cached PASS
  *   although the mounted file now fails the expectation.
  */
@@ -104,6 +105,11 @@ describe("honest verdicts (real containers, real OTLP)", { skip: dockerSkip }, (
       r.stdout,
       /Configuration error in \S*typo\.clnrm\.toml:13:10: expect\.spans: unknown key `expect\.spans`: did you mean `expect\.span`\?/,
     );
+    // redgreen: a test that cannot be judged is not a valid red
+    const red = await runCli(["-c", config, "redgreen", "--expect", "red", file], { cwd: dir });
+    assert.equal(red.code, 2, red.stdout + red.stderr);
+    assert.match(red.stdout, /ERROR \S+: Configuration error, not a valid red/);
+    assert.doesNotMatch(red.stdout, /^RED /m);
     const lint = await runCli(["lint", file], { cwd: dir });
     assert.equal(lint.code, 1);
     assert.match(
