@@ -66,7 +66,7 @@ ${expectations}`;
       appTest("sdk_json", 'APP_MODE = "ok", OTEL_EXPORTER_OTLP_PROTOCOL = "http/json"'),
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.test.telemetry.sources["otlp-json"], 3);
+    assert.equal(r.test.telemetry.sources["otlp-http"], 3);
   });
 
   it('OTLP/gRPC on request ([otel] protocol = "grpc") with the SDK\'s gRPC exporter', async () => {
