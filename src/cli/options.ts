@@ -4,7 +4,10 @@
  */
 import { InvalidArgumentError, Option } from "commander";
 
-/** A whole number ≥ min (`--span-timeout abc` → "error: option '--span-timeout <ms>' argument 'abc' is invalid. …"). */
+/**
+ * A whole number ≥ min: `--span-timeout abc` →
+ * "error: option '--span-timeout <ms>' argument 'abc' is invalid. …".
+ */
 export function wholeNumber(min: number, unit = ""): (v: string) => number {
   return (v: string): number => {
     const n = /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;

@@ -118,7 +118,8 @@ export interface ScenarioConfig {
   readonly expectedExitCode: number;
   readonly expectedOutputRegex?: string;
   readonly artifacts: readonly string[];
-  /** Stdout is a declared span source: `artifacts.collect = ["spans:…"]` or `[otel] exporter = "stdout"`. */
+  /** Stdout is a declared span source: `artifacts.collect = ["spans:…"]` or `[otel] exporter =
+   * "stdout"`. */
   readonly stdoutSpans: boolean;
   readonly index: number;
 }

@@ -10,7 +10,7 @@ export const dim = (s: string): string => paint("2", s);
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
-/** What proved the verdict, e.g. "3 rules over 5 spans (otlp-http=4, stdout=1)" or "exit codes only". */
+/** What proved the verdict: "3 rule(s) over 5 span(s) (otlp-http=4, stdout=1)" or exit codes. */
 export function formatEvidence(e: Evidence): string {
   if (e.level === "exit-codes") return "exit codes only (no [expect…] block)";
   const src = Object.entries(e.bySource)

@@ -29,7 +29,8 @@ export interface Span {
   readonly status: { readonly code: StatusName; readonly message?: string };
   readonly resource: Readonly<Record<string, AttrValue>>;
   readonly scope?: { readonly name?: string; readonly version?: string };
-  /** Where the span came from: `otlp-http` (protobuf or JSON), `otlp-grpc`, `stdout`, `file`, `cache`. */
+  /** Where the span came from: `otlp-http` (protobuf or JSON), `otlp-grpc`, `stdout`, `file`,
+   * `cache`. */
   readonly source: string;
 }
 
