@@ -186,7 +186,7 @@ no_external_services = true
     assert.equal(r.test.counts.spans, 2);
   });
 
-  it("spans printed on stdout (NDJSON, both key casings) are collected too", async () => {
+  it("spans printed on declared stdout (NDJSON, both key casings) are collected too", async () => {
     const snake = JSON.stringify({
       name: "stdout.root",
       trace_id: "ab".repeat(16),
@@ -210,6 +210,7 @@ name = "ndjson"
 name = "print"
 run = "sh -c 'echo not a span; echo \\"$A\\"; echo \\"$B\\"'"
 env = { A = '${snake}', B = '${camel}' }
+artifacts.collect = ["spans:default"]
 [expect.graph]
 must_include = [["stdout.root", "stdout.child"]]
 [expect.status]
