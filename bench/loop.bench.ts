@@ -1,4 +1,7 @@
-/** Issue-6 loop figures: a cached re-run of 100 unchanged tests, and dev --watch save-to-verdict latency. */
+/**
+ * Issue-6 loop figures: a cached re-run of 100 unchanged tests, and dev --watch save-to-verdict
+ * latency.
+ */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,7 +12,7 @@ import { runSuite } from "../src/runner/run-suite.js";
 import { DevLoop, type DevEvent } from "../src/runner/dev-loop.js";
 import { TemplateRenderer } from "../src/template/render.js";
 import { echoSpanScenario, ndjsonSpan } from "../test/helpers/fixtures.js";
-import { fmt, percentile } from "./stats.js";
+import { fmt, median, percentile } from "./stats.js";
 
 const IMAGE = "clnrm/busybox:local";
 const TEST = (i: number, expectName: string): string => `[meta]
@@ -48,16 +51,24 @@ export async function benchLoop(): Promise<string[]> {
   const coldMs = performance.now() - t1;
   if (cold.some((r) => r.result.verdict !== "passed")) throw new Error("the cold run must pass");
   first.save();
-  const second = new ResultCache(project.cacheDir);
-  const t2 = performance.now();
-  const warm = await suite(second);
-  const warmMs = performance.now() - t2;
-  if (!warm.every((r) => r.result.cached)) throw new Error("every test must come from the cache");
+  // Warm re-runs: loading the cache file is part of each timed run (a new process would do it
+  // too); median of 10.
+  const warmTimes: number[] = [];
+  let rate = "";
+  for (let i = 0; i < 10; i++) {
+    const t2 = performance.now();
+    const cache = new ResultCache(project.cacheDir);
+    const warm = await suite(cache);
+    warmTimes.push(performance.now() - t2);
+    if (!warm.every((r) => r.result.cached)) throw new Error("every test must come from the cache");
+    rate = cache.hitRate();
+  }
   const rows = [
-    `| re-run of 100 unchanged passing tests (all cached, hit rate ${second.hitRate()}); the cold run took ${fmt(coldMs)} ms at -j 4 | ${fmt(warmMs)} ms | ≤ 1 s |`,
+    `| re-run of 100 unchanged passing tests in-process (\`runSuite\`, -j 4), cache file loaded inside the timer, all cached (hit rate ${rate}), median of 10 (min ${fmt(Math.min(...warmTimes))} ms, max ${fmt(Math.max(...warmTimes))} ms); the cold run took ${fmt(coldMs)} ms | ${fmt(median(warmTimes))} ms | ≤ 1 s |`,
   ];
 
-  // dev --watch: an expectation-only save is re-rendered, re-validated and re-evaluated without containers.
+  // dev --watch: an expectation-only save is re-rendered, re-validated and re-evaluated without
+  // containers.
   const watched = files[0]!;
   const latencies: number[] = [];
   let resolveNext: ((e: DevEvent) => void) | undefined;
@@ -67,7 +78,8 @@ export async function benchLoop(): Promise<string[]> {
   await loop.start([watched], [dir]);
   await initial;
   for (let i = 0; i < 30; i++) {
-    // Editors save seconds apart; chokidar coalesces a second change of the same file within a few ms.
+    // Editors save seconds apart; chokidar coalesces a second change of the same file within a few
+    // ms.
     await new Promise((r) => setTimeout(r, 50));
     const ev = next();
     const t = performance.now();

@@ -103,8 +103,44 @@ export async function benchTelemetry(): Promise<string[]> {
   const { requestToSpans } = await import("../src/telemetry/otlp/decode.js");
   const spans: Span[] = [];
   for (let b = 0; b < 100; b++) spans.push(...requestToSpans(jsonBatch(b, 1000), "bench"));
+  // Window and order rules that do not succeed on the first candidate: every batch repeats the
+  // same times, and span i of a batch runs [i µs, i µs + 500 ns]. "late.outer" covers only
+  // span 987 (op.7), so the window rule scans op.7 candidates up to the 50th; "late.a" ends
+  // just before span 987 starts, so must_precede scans to the 50th op.7. The worst cases find
+  // no pair at all: op.3 inside op.4 (5,000 × 5,000 pairs) and op.0 after "late.z".
+  const at = (ns: number): string => String(1_700_000_000_000_000_000n + BigInt(ns));
+  const extra = (name: string, id: number, start: number, end: number) => ({
+    traceId: hex(999, 32),
+    spanId: hex(10_000_000 + id, 16),
+    name,
+    kind: 1,
+    startTimeUnixNano: at(start),
+    endTimeUnixNano: at(end),
+    status: { code: 1 },
+  });
+  spans.push(
+    ...requestToSpans(
+      {
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: "service.name", value: { stringValue: "bench" } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  extra("late.outer", 1, 987_000 - 1, 987_500 + 1),
+                  extra("late.a", 2, 986_000, 986_999),
+                  extra("late.z", 3, 2_000_000, 2_000_001),
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      "bench",
+    ),
+  );
   const { config } = await loadTestSource(
-    `[meta]\nname = "v"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "op.3"\nkind = "producer"\nattrs.all = { component = "bench" }\nduration_ms = { max = 1 }\n[[expect.span]]\nname = "op.19"\nparent = "op.0"\n[expect.graph]\nmust_include = [["op.0", "op.5"]]\nmust_not_cross = [["op.5", "op.0"]]\nacyclic = true\n[expect.counts]\nspans_total = { eq = 100000 }\nevents_total = { gte = 1 }\nerrors_total = { eq = 0 }\nby_name = { "op.1*" = { gte = 1 } }\n[[expect.window]]\nouter = "op.0"\ncontains = ["op.0"]\n[expect.order]\nmust_precede = [["op.1", "op.2"]]\n[expect.status]\nall = "OK"\nby_name = { "op.*" = "OK" }\n[expect.hermeticity]\nno_external_services = true\nresource_attrs.must_match = { "service.name" = "bench" }\nspan_attrs.forbid_keys = ["http.url"]\n`,
+    `[meta]\nname = "v"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "op.3"\nkind = "producer"\nattrs.all = { component = "bench" }\nduration_ms = { max = 1 }\n[[expect.span]]\nname = "op.19"\nparent = "op.0"\n[expect.graph]\nmust_include = [["op.0", "op.5"]]\nmust_not_cross = [["op.5", "op.0"]]\nacyclic = true\n[expect.counts]\nspans_total = { eq = 100003 }\nevents_total = { gte = 1 }\nerrors_total = { eq = 0 }\nby_name = { "op.1*" = { gte = 1 } }\n[[expect.window]]\nouter = "late.outer"\ncontains = ["op.7"]\n[[expect.window]]\nouter = "op.4"\ncontains = ["op.3"]\n[expect.order]\nmust_precede = [["late.a", "op.7"], ["late.z", "op.0"]]\n[expect.status]\nall = "OK"\nby_name = { "op.*" = "OK" }\n[expect.hermeticity]\nno_external_services = true\nresource_attrs.must_match = { "service.name" = "bench" }\nspan_attrs.forbid_keys = ["http.url"]\n`,
     "v.toml",
     { env: {} },
   );
@@ -118,8 +154,18 @@ export async function benchTelemetry(): Promise<string[]> {
     }).length;
     times.push(performance.now() - t);
   }
+  const rules = validateExpectations(config.expect, spans, { allowedHosts: new Set(["svc"]) }).map(
+    (f) => f.rule,
+  );
+  for (const r of ["expect.window[op.4].contains[op.3]", "expect.order.must_precede[late.z→op.0]"])
+    if (!rules.includes(r)) throw new Error(`the worst case ${r} must fail: ${rules.join(", ")}`);
+  for (const r of [
+    "expect.window[late.outer].contains[op.7]",
+    "expect.order.must_precede[late.a→op.7]",
+  ])
+    if (rules.includes(r)) throw new Error(`${r} must pass at its 50th candidate`);
   rows.push(
-    `| all seven validators over 100k spans (median of 5, ${findings} findings) | ${fmt(median(times))} ms | ≤ 500 ms |`,
+    `| all seven validators over 100k spans, window/order rules matched at the 50th candidate, plus two that find no pair (5,000 × 5,000 and 1 × 5,000), median of 5, ${findings} findings: ${rules.join(", ")} | ${fmt(median(times))} ms | ≤ 500 ms |`,
   );
 
   // Delay from the last expected span's arrival to the verdict (expectations satisfied).
@@ -132,11 +178,10 @@ export async function benchTelemetry(): Promise<string[]> {
     );
     const tel = createTestTelemetry(c, "bench", true);
     const rx = await startReceiver(tel.store);
-    tel.scenarioEndedAt = Date.now();
     const verdict = awaitCompletion(
       tel,
       () => validateExpectations(c.expect, tel.store.spans).length === 0,
-      { quietMs: 5000, timeoutMs: 10_000 },
+      { since: Date.now(), quietMs: 5000, timeoutMs: 10_000 },
     );
     const body = JSON.stringify({
       resourceSpans: [

@@ -59,13 +59,14 @@ fi
 
 bash images/build.sh
 
-# Test tools from Debian: chromium (the HTML report is checked in a real browser) and xmllint (JUnit XSD).
-if ! command -v chromium >/dev/null 2>&1 || ! command -v xmllint >/dev/null 2>&1; then
-  say "installing chromium and libxml2-utils with apt-get (test tools)"
+# Test tools from Debian: chromium (the HTML report is checked in a real browser), xmllint (JUnit
+# XSD) and GNU time (/usr/bin/time -v: peak RSS in the whole-process benchmark).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v xmllint >/dev/null 2>&1 || [ ! -x /usr/bin/time ]; then
+  say "installing chromium, libxml2-utils and time with apt-get (test tools)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq chromium libxml2-utils >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium libxml2-utils >/dev/null; }
+  apt-get install -y -qq chromium libxml2-utils time >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium libxml2-utils time >/dev/null; }
 else
-  say "chromium and xmllint already installed"
+  say "chromium, xmllint and time already installed"
 fi
 
 if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then

@@ -1,16 +1,15 @@
 #!/usr/bin/env node
-/** clnrm command line: parses arguments and wires the pipeline stages; no logic of its own. */
-import { Command, CommanderError } from "commander";
-import { EXIT } from "./exit-codes.js";
-import { registerAuthoring } from "./commands/authoring.js";
-import { registerRun } from "./commands/run.js";
-import { registerTrace } from "./commands/trace.js";
-import { registerMaintenance } from "./commands/maintenance.js";
-import { registerScaffold } from "./commands/scaffold.js";
-import { registerDev } from "./commands/dev.js";
-import { registerBaseline } from "./commands/baseline.js";
-import { reportError, type GlobalOptions } from "./shared.js";
-import { CLNRM_VERSION } from "../core/version.js";
+/**
+ * clnrm command line: parses arguments and wires the pipeline stages; no logic of its own.
+ * Commands are listed from a table (commands/index.ts) and their module is imported only when
+ * one of them runs: `--version` and `--help` load commander and this file, nothing else.
+ */
+import { Command, CommanderError, Help } from "commander";
+import { CleanroomError } from "../core/errors.js";
+import { EXIT, exitCodeForError } from "../core/exit-codes.js";
+import { VERSION } from "../core/version.js";
+import { COMMAND_GROUPS, groupFor, type CommandGroup } from "./commands/index.js";
+import type { GlobalOptions } from "./shared.js";
 
 // `clnrm run | head` closes stdout early: keep running (and cleaning up), just stop printing.
 for (const stream of [process.stdout, process.stderr])
@@ -18,41 +17,75 @@ for (const stream of [process.stdout, process.stderr])
     if (e.code !== "EPIPE") throw e;
   });
 
-const program = new Command();
-program
-  .name("clnrm")
-  .description(
-    "Cleanroom Testing Framework: hermetic container tests proven by OpenTelemetry spans",
-  )
-  .version(CLNRM_VERSION)
-  .option("-c, --config <file>", "project configuration (default: ./cleanroom.toml)")
-  .option(
-    "-v, --verbose",
-    "more detail; stack traces for errors",
-    (_v: string, prev: number) => prev + 1,
-    0,
-  )
-  .exitOverride();
+const TERMS = new Map(COMMAND_GROUPS.flatMap((g) => g.commands.map((c) => [c.name, c.term])));
 
-const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-let exitCode: number | undefined;
-const exit = (code: number): void => {
-  exitCode = code;
-};
-registerAuthoring(program, globals, exit);
-registerRun(program, globals, exit);
-registerTrace(program, globals, exit);
-registerMaintenance(program, globals, exit);
-registerScaffold(program, globals, exit);
-registerDev(program, globals, exit);
-registerBaseline(program, globals, exit);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  else {
-    exitCode = reportError(e, program.opts<GlobalOptions>().verbose);
-  }
+interface Outcome {
+  exitCode?: number;
+  /** A command of a group that was not loaded ran: load it and parse again. */
+  rerun?: CommandGroup;
 }
-process.exitCode = exitCode ?? EXIT.ok;
+
+/** The program with `loaded`'s commands registered for real and every other one as a stub. */
+async function build(loaded: CommandGroup | undefined, out: Outcome): Promise<Command> {
+  const program = new Command();
+  program
+    .name("clnrm")
+    .description(
+      "Cleanroom Testing Framework: hermetic container tests proven by OpenTelemetry spans",
+    )
+    .version(VERSION)
+    .option("-c, --config <file>", "project configuration (default: ./cleanroom.toml)")
+    .option(
+      "-v, --verbose",
+      "more detail; stack traces for errors",
+      (_v: string, prev: number) => prev + 1,
+      0,
+    )
+    .configureHelp({
+      subcommandTerm: (cmd) => TERMS.get(cmd.name()) ?? new Help().subcommandTerm(cmd),
+    })
+    .exitOverride();
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const exit = (code: number): void => {
+    out.exitCode = code;
+  };
+  for (const group of COMMAND_GROUPS) {
+    if (group === loaded) {
+      (await group.load())(program, globals, exit);
+      continue;
+    }
+    for (const c of group.commands) {
+      const stub = program.command(c.name).description(c.summary);
+      if (c.alias) stub.alias(c.alias);
+      stub
+        .helpOption(false)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .action(() => {
+          out.rerun = group;
+        });
+    }
+  }
+  return program;
+}
+
+let out: Outcome = {};
+let group = groupFor(process.argv.slice(2));
+for (let attempt = 0; attempt < 2; attempt++) {
+  out = {};
+  try {
+    await (await build(group, out)).parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) out.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    else {
+      // The one exit-code policy: a CleanroomError by its kind, anything else is internal (3).
+      const text =
+        e instanceof CleanroomError ? e.format() : `Internal error: ${(e as Error).message}`;
+      process.stderr.write(`${text}\n`);
+      out.exitCode = exitCodeForError(e);
+    }
+  }
+  if (!out.rerun) break;
+  group = out.rerun;
+}
+process.exitCode = out.exitCode ?? EXIT.ok;

@@ -1,7 +1,7 @@
 /** Helpers shared by the CLI commands: error printing, exit codes, option parsing. */
 import { InvalidArgumentError } from "commander";
 import { asCleanroomError } from "../core/errors.js";
-import { exitCodeForError } from "./exit-codes.js";
+import { exitCodeForError } from "../core/exit-codes.js";
 
 export interface GlobalOptions {
   readonly config?: string;

@@ -1,4 +1,6 @@
-/** Turns a parsed TOML document into the TestConfig model, with schema and cross-reference checks. */
+/**
+ * Turns a parsed TOML document into the TestConfig model, with schema and cross-reference checks.
+ */
 import path from "node:path";
 import { checkShape } from "./schema.js";
 import { arr, num, str, stringMap, tbl } from "./raw.js";
@@ -248,12 +250,14 @@ function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceCo
             cpuMillicores: num(tbl(s.limits).cpu_millicores),
             memoryMb: num(tbl(s.limits).memory_mb),
           },
+    stopTimeoutMs: num(s.stop_timeout_ms),
+    allowExit: s.allow_exit === true,
   };
 }
 
 function buildHealthCheck(h: Raw, kp: string, error: ErrorFn): HealthCheck {
   const http = h.http === undefined ? undefined : tbl(h.http);
-  const ms = (msKey: string, strKey: string, dflt: number): number => {
+  const ms = <D extends number | undefined>(msKey: string, strKey: string, dflt: D): number | D => {
     const direct = num(h[msKey]);
     if (direct !== undefined) return direct;
     const text = str(h[strKey]);
@@ -272,7 +276,7 @@ function buildHealthCheck(h: Raw, kp: string, error: ErrorFn): HealthCheck {
       : undefined,
     docker: h.docker === true ? true : undefined,
     intervalMs: ms("interval_ms", "interval", 250),
-    timeoutMs: ms("timeout_ms", "timeout", 30_000),
+    timeoutMs: ms("timeout_ms", "timeout", undefined),
     retries: num(h.retries) ?? 1000,
   };
   if (check.log) {

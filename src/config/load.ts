@@ -1,4 +1,7 @@
-/** The authoring pipeline for one file: read → render (when a template) → parse TOML → build and check the model. */
+/**
+ * The authoring pipeline for one file: read → render (when a template) → parse TOML → build and
+ * check the model.
+ */
 import fs from "node:fs";
 import { CleanroomError } from "../core/errors.js";
 import { TemplateRenderer, type RenderOptions } from "../template/render.js";

@@ -24,6 +24,10 @@ export interface ProjectConfig {
   readonly startupTimeoutMs: number;
   readonly stepTimeoutMs: number;
   readonly testTimeoutMs: number;
+  /** SIGTERM grace before SIGKILL when a test's containers stop (`[containers] stop_timeout`). */
+  readonly stopTimeoutMs: number;
+  /** Bound on one image pull (`[containers] pull_timeout`). */
+  readonly pullTimeoutMs: number;
   readonly jobs: number;
   readonly failFast: boolean;
   readonly reportDir: string;
@@ -55,6 +59,8 @@ const PROJECT_SCHEMA: Shape = {
         default_image: { t: "string", nonEmpty: true },
         pull_policy: { t: "string", oneOf: ["if-not-present", "never", "always"] },
         startup_timeout: dur,
+        stop_timeout: dur,
+        pull_timeout: dur,
         reuse_enabled: { t: "bool" },
         cleanup_policy: s,
         max_containers: { t: "int", min: 1 },
@@ -161,6 +167,8 @@ export function loadProjectConfig(options: LoadProjectOptions = {}): ProjectConf
     startupTimeoutMs: durationOr(containers.startup_timeout, 60_000),
     stepTimeoutMs: durationOr(exec.step_timeout, 60_000),
     testTimeoutMs: durationOr(exec.default_timeout, 300_000),
+    stopTimeoutMs: durationOr(containers.stop_timeout, 10_000),
+    pullTimeoutMs: durationOr(containers.pull_timeout, 300_000),
     jobs,
     failFast: envBool("CLEANROOM_CLI_FAIL_FAST") ?? cli.fail_fast === true,
     reportDir: path.resolve(

@@ -52,8 +52,9 @@ export function checkShape(
   keyPath: string,
   issues: ConfigIssue[],
   strict = false,
-): void {
-  const err = (message: string): void => void issues.push({ severity: "error", keyPath, message });
+): undefined {
+  const err = (message: string): undefined =>
+    void issues.push({ severity: "error", keyPath, message });
   switch (shape.t) {
     case "any":
       return;
@@ -89,7 +90,8 @@ export function checkShape(
       if (shape.nonEmpty && value.length === 0) err("must not be empty");
       if (shape.len !== undefined && value.length !== shape.len)
         err(`expected exactly ${shape.len} elements, found ${value.length}`);
-      value.forEach((v, i) => checkShape(v, shape.of, `${keyPath}[${i}]`, issues, strict));
+      for (const [i, v] of value.entries())
+        checkShape(v, shape.of, `${keyPath}[${i}]`, issues, strict);
       return;
     case "map":
       if (!isTable(value)) return err(`expected a table, found ${typeName(value)}`);
@@ -100,7 +102,10 @@ export function checkShape(
       for (const option of shape.options) {
         const sub: ConfigIssue[] = [];
         checkShape(value, option, keyPath, sub, strict);
-        if (!sub.some((i) => i.severity === "error")) return void issues.push(...sub);
+        if (!sub.some((i) => i.severity === "error")) {
+          issues.push(...sub);
+          return;
+        }
       }
       return err(`expected ${shape.describe}, found ${typeName(value)}`);
     case "table": {

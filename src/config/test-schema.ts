@@ -98,6 +98,8 @@ const service: Shape = {
     password: str,
     strict: { t: "bool" },
     limits,
+    stop_timeout_ms: { t: "int", min: 0 },
+    allow_exit: { t: "bool" },
   },
 };
 

@@ -1,4 +1,6 @@
-/** TOML parsing (smol-toml) with errors a user can act on: file:line:col, the line, a caret, a hint. */
+/**
+ * TOML parsing (smol-toml) with errors a user can act on: file:line:col, the line, a caret, a hint.
+ */
 import { parse, TomlError } from "smol-toml";
 import { CleanroomError } from "../core/errors.js";
 

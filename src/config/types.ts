@@ -66,7 +66,8 @@ export interface HealthCheck {
   readonly http?: { readonly port: number; readonly path: string; readonly status: number };
   readonly docker?: boolean;
   readonly intervalMs: number;
-  readonly timeoutMs: number;
+  /** The readiness deadline when set in the file; else `[containers] startup_timeout` applies. */
+  readonly timeoutMs?: number;
   readonly retries: number;
 }
 
@@ -89,6 +90,10 @@ export interface ServiceConfig {
   readonly waitForSpan?: string;
   readonly waitForSpanTimeoutMs: number;
   readonly limits?: Limits;
+  /** SIGTERM grace before SIGKILL when the test ends; else `[containers] stop_timeout`. */
+  readonly stopTimeoutMs?: number;
+  /** An exit before the stop is not a finding (`allow_exit = true`). */
+  readonly allowExit: boolean;
 }
 
 export interface StepConfig {

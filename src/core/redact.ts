@@ -9,7 +9,8 @@ export const REDACTED = "«redacted»";
 export class Redactor {
   private readonly values: string[];
   constructor(values: Iterable<string>) {
-    // Longest first so a secret containing another is replaced whole; very short values would redact noise.
+    // Longest first so a secret containing another is replaced whole; very short values would
+    // redact noise.
     this.values = [...new Set([...values].filter((v) => v.length >= 4))].sort(
       (a, b) => b.length - a.length,
     );

@@ -2,7 +2,10 @@
 
 export type Verdict = "passed" | "failed";
 
-/** One unmet expectation or failed assertion. `rule` is stable (e.g. `expect.span[clnrm.run].existence`). */
+/**
+ * One unmet expectation or failed assertion. `rule` is stable (e.g.
+ * `expect.span[clnrm.run].existence`).
+ */
 export interface Finding {
   readonly rule: string;
   readonly message: string;

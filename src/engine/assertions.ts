@@ -9,6 +9,15 @@ export interface OutputExpectations {
   readonly expectedOutputContains?: string;
 }
 
+/** Which bound a run had, for the finding when it fires: its value and the setting it came from. */
+export interface TimeoutInfo {
+  /** e.g. `scenario "x"` */
+  readonly what: string;
+  readonly ms: number;
+  /** e.g. `timeout_ms`, `[test_execution] step_timeout` */
+  readonly source: string;
+}
+
 /**
  * The first unmet expectation, or undefined. Regexes are JavaScript RegExp without flags,
  * matched against the trimmed stdout (use `(?s)`-free patterns; `[\s\S]` spans lines).
@@ -17,19 +26,23 @@ export function checkOutput(
   rulePrefix: string,
   exp: OutputExpectations,
   r: ExecResult,
-  timeoutMs?: number,
+  timeout?: TimeoutInfo,
 ): Finding | undefined {
   if (r.timedOut)
     return {
       rule: `${rulePrefix}.timeout`,
-      message: `killed after ${r.durationMs}ms: the timeout is ${timeoutMs}ms`,
-      expected: `finish within ${timeoutMs}ms`,
-      actual: `still running after ${r.durationMs}ms`,
+      message:
+        `${timeout?.what ?? "the command"} timed out after ${timeout?.ms} ms ` +
+        `(${timeout?.source ?? "timeout"}); killed after ${r.durationMs} ms`,
+      expected: `finish within ${timeout?.ms} ms`,
+      actual: `still running after ${r.durationMs} ms`,
     };
   if (r.exitCode !== exp.expectedExitCode)
     return {
       rule: `${rulePrefix}.exit_code`,
-      message: `exit code ${r.exitCode}, expected ${exp.expectedExitCode}${r.stderr.trim() ? `; stderr: ${r.stderr.trim().slice(-300)}` : ""}`,
+      message:
+        `exit code ${r.exitCode}, expected ${exp.expectedExitCode}` +
+        (r.stderr.trim() ? `; stderr: ${r.stderr.trim().slice(-300)}` : ""),
       expected: String(exp.expectedExitCode),
       actual: String(r.exitCode),
     };

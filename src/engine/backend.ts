@@ -69,15 +69,21 @@ export interface Backend {
   readonly name: string;
   /** Throws a Container error naming the endpoint when no engine answers. */
   ping(): Promise<string>;
-  /** Makes sure the image is present according to the pull policy; returns its id. */
-  ensureImage(image: string, policy: PullPolicy): Promise<string>;
+  /**
+   * Makes sure the image is present according to the pull policy; returns its id. A pull that
+   * takes longer than `pullTimeoutMs` is abandoned with a Timeout error.
+   */
+  ensureImage(image: string, policy: PullPolicy, pullTimeoutMs?: number): Promise<string>;
   createNetwork(
     name: string,
     internal: boolean,
     labels: Readonly<Record<string, string>>,
   ): Promise<NetworkInfo>;
   removeNetwork(id: string): Promise<void>;
-  /** Creates and starts a container; the id is returned even if the start fails (error.context.containerId). */
+  /**
+   * Creates and starts a container; the id is returned even if the start fails
+   * (error.context.containerId).
+   */
   start(spec: ContainerSpec): Promise<string>;
   exec(containerId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   wait(
@@ -88,6 +94,11 @@ export interface Backend {
   logs(containerId: string, maxBytes?: number): Promise<{ stdout: string; stderr: string }>;
   state(containerId: string): Promise<ContainerState>;
   kill(containerId: string): Promise<void>;
+  /**
+   * Graceful stop: the image's stop signal (SIGTERM by default), then SIGKILL after `graceMs`.
+   * Resolves once the container has exited; a container that already exited or is gone is fine.
+   */
+  stop(containerId: string, graceMs: number): Promise<void>;
   remove(containerId: string): Promise<void>;
   /** Lists labelled resources: containers and networks with their labels. */
   listManaged(): Promise<{ containers: ManagedResource[]; networks: ManagedResource[] }>;

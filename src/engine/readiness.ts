@@ -28,11 +28,13 @@ export function probesFor(
       description: `command ${JSON.stringify(cmd)} exits 0`,
       check: async () => {
         const r = await backend.exec(containerId, cmd, {
-          timeoutMs: Math.min(hc.timeoutMs, 10_000),
+          timeoutMs: Math.min(hc.timeoutMs ?? 10_000, 10_000),
         });
         return {
           ok: r.exitCode === 0,
-          observed: `exit ${r.exitCode}${r.stderr.trim() ? `, stderr: ${r.stderr.trim().slice(-200)}` : ""}`,
+          observed:
+            `exit ${r.exitCode}` +
+            (r.stderr.trim() ? `, stderr: ${r.stderr.trim().slice(-200)}` : ""),
         };
       },
     });
@@ -125,19 +127,22 @@ export async function waitUntilReady(
   containerId: string,
   backend: Backend,
   probes: readonly ReadinessProbe[],
-  deadlineMs: number,
+  deadline: { readonly ms: number; readonly source: string },
   intervalMs: number,
   signal?: AbortSignal,
 ): Promise<void> {
+  const deadlineMs = deadline.ms;
   const started = Date.now();
   let delay = intervalMs;
   let last = new Map<string, string>();
   for (;;) {
     if (signal?.aborted)
-      throw new CleanroomError(
-        "Service",
-        `service "${svc.id}": interrupted while waiting for readiness`,
-      );
+      throw signal.reason instanceof CleanroomError
+        ? signal.reason
+        : new CleanroomError(
+            "Service",
+            `service "${svc.id}": interrupted while waiting for readiness`,
+          );
     const state = await backend.state(containerId);
     if (!state.running)
       throw await notReady(
@@ -157,7 +162,15 @@ export async function waitUntilReady(
     if (results.every(({ r }) => r.ok)) return;
     const elapsed = Date.now() - started;
     if (elapsed >= deadlineMs)
-      throw await notReady(svc, containerId, backend, `not ready after ${elapsed}ms`, last, true);
+      throw await notReady(
+        svc,
+        containerId,
+        backend,
+        `not ready after ${elapsed}ms; ` +
+          `the readiness timeout is ${deadlineMs} ms (${deadline.source})`,
+        last,
+        true,
+      );
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(10, deadlineMs - elapsed))));
     delay = Math.min(delay * 2, 2000);
   }
@@ -176,7 +189,8 @@ async function notReady(
   const checks = [...observations].map(([d, o]) => `  checked: ${d}; observed: ${o}`).join("\n");
   return new CleanroomError(
     timeout ? "Timeout" : "Service",
-    `service "${svc.id}" (${svc.image}): ${what}\n${checks}\n  last log lines:\n${tail ? tail.replace(/^/gm, "    ") : "    (no output)"}`,
+    `service "${svc.id}" (${svc.image}): ${what}\n${checks}\n  last log lines:\n` +
+      (tail ? tail.replace(/^/gm, "    ") : "    (no output)"),
     {
       context: { service: svc.id, containerId },
     },

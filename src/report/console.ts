@@ -1,4 +1,6 @@
-/** Console output: one line per test, a focused first failure, and a summary. NO_COLOR is honoured. */
+/**
+ * Console output: one line per test, a focused first failure, and a summary. NO_COLOR is honoured.
+ */
 import path from "node:path";
 import type { Evidence, Finding, RunResult, TestResult } from "../core/result.js";
 
@@ -64,7 +66,7 @@ export function formatTestDetail(t: TestResult, verbose = false): string {
     );
     if (t.findings.length > 1)
       out.push(dim(`    (+${t.findings.length - 1} more finding(s); see the JSON report)`));
-    if (t.telemetry && t.telemetry.completion)
+    if (t.telemetry?.completion)
       out.push(
         dim(
           `    spans received: ${t.telemetry.spans} (collection ended: ${t.telemetry.completion} after ${t.telemetry.waitedMs}ms)`,

@@ -52,7 +52,7 @@ export function waterfall(spans: readonly Span[]): WaterfallRow[] {
     });
     for (const c of [...tree.children(s.spanId)].sort(byStart)) walk(c, depth + 1);
   };
-  [...tree.roots].sort(byStart).forEach((r) => walk(r, 0));
+  for (const r of [...tree.roots].sort(byStart)) walk(r, 0);
   return out;
 }
 

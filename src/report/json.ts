@@ -52,6 +52,7 @@ export function jsonReport(run: RunResult): Record<string, unknown> {
           name: st.name,
           kind: st.kind,
           service: st.service ?? null,
+          container_id: st.containerId ?? null,
           argv: st.argv,
           exit_code: st.exitCode ?? null,
           status: st.status,

@@ -81,33 +81,29 @@ function ruleCases(t: TestResult): Case[] {
       outcome: "skipped",
       message: `not evaluated: set-up failed (${t.error!.kind} error)`,
     }));
-  const claimed = new Set<Finding>();
-  const cases: Case[] = rules.map((r) => {
-    const mine = expectFindings.filter((f) => findingOfRule(f, r));
-    mine.forEach((f) => claimed.add(f));
-    const first = mine[0];
-    return first
-      ? {
-          name: r.id,
-          timeMs: 0,
-          outcome: "failure",
-          message: `${first.rule}: ${first.message}`,
-          type: first.rule,
-          detail: findingText(mine),
-        }
-      : { name: r.id, timeMs: 0 };
+  const mine = rules.map((r) => expectFindings.filter((f) => findingOfRule(f, r)));
+  const claimed = new Set(mine.flat());
+  const extra: Finding[] = [];
+  // A finding of no single rule (`expect.span.no_spans_collected`) joins the first rule of its
+  // block; without one it gets a testcase of its own.
+  for (const f of expectFindings.filter((x) => !claimed.has(x))) {
+    const block = `expect.${f.rule.split(".")[1]}`;
+    const i = rules.findIndex((r) => r.id.startsWith(block));
+    if (i >= 0) mine[i]!.push(f);
+    else extra.push(f);
+  }
+  const failing = (name: string, fs: readonly Finding[]): Case => ({
+    name,
+    timeMs: 0,
+    outcome: "failure",
+    message: `${fs[0]!.rule}: ${fs[0]!.message}`,
+    type: fs[0]!.rule,
+    detail: findingText(fs),
   });
-  // Findings of no single rule (e.g. expect.span.no_spans_collected) get a testcase of their own.
-  for (const f of expectFindings.filter((x) => !claimed.has(x)))
-    cases.push({
-      name: f.rule,
-      timeMs: 0,
-      outcome: "failure",
-      message: `${f.rule}: ${f.message}`,
-      type: f.rule,
-      detail: findingText([f]),
-    });
-  return cases;
+  return [
+    ...rules.map((r, i) => (mine[i]!.length ? failing(r.id, mine[i]!) : { name: r.id, timeMs: 0 })),
+    ...extra.map((f) => failing(f.rule, [f])),
+  ];
 }
 
 function caseXml(c: Case, classname: string): string {

@@ -22,13 +22,12 @@ import { parseToml } from "../config/toml.js";
 import type { ServiceConfig, TestConfig } from "../config/types.js";
 import { backgroundServices, STEPS_SCENARIO } from "../engine/environment.js";
 import type { ScenarioResult } from "../core/result.js";
-import { CLNRM_VERSION } from "../core/version.js";
+import { VERSION } from "../core/version.js";
 import { canonicalJson } from "../telemetry/normalize.js";
 import { spanFromStored, spanToStored, type Span } from "../telemetry/span.js";
 import type { TestRun } from "./run-test.js";
 import { TreeHasher, type FileMemo } from "./tree-hash.js";
 
-export { CLNRM_VERSION };
 const FILE_VERSION = 3;
 
 interface ScenarioEntry {
@@ -81,7 +80,7 @@ export function cacheKeys(
   const p = inputs.project;
   const background = backgroundServices(config);
   const shared = {
-    v: CLNRM_VERSION,
+    v: VERSION,
     file: config.file,
     rendered,
     images: imageIds,
@@ -150,7 +149,9 @@ export class ResultCache {
     return cacheKeys(config, imageIds, { ...inputs, hashPath: (p) => this.hasher.hash(p) });
   }
 
-  /** The cached scenarios of a test (counted in the hit rate), and whether the whole test is cached. */
+  /**
+   * The cached scenarios of a test (counted in the hit rate), and whether the whole test is cached.
+   */
   lookup(keys: CacheKeys): {
     readonly scenarios: Map<string, { result: ScenarioResult; spans: Span[] }>;
     readonly whole?: { spans: Span[] };
@@ -178,7 +179,10 @@ export class ResultCache {
     return { scenarios: found, whole };
   }
 
-  /** Records a passing run: each scenario with the spans it sent (resource clnrm.scenario), the rest under the test. */
+  /**
+   * Records a passing run: each scenario with the spans it sent (resource clnrm.scenario), the rest
+   * under the test.
+   */
   record(keys: CacheKeys, run: TestRun): void {
     if (run.result.verdict !== "passed" || run.result.cached) return;
     const now = new Date().toISOString();
@@ -187,7 +191,7 @@ export class ResultCache {
       const key = keys.scenarios.get(sc.name);
       if (!key || (sc.status !== "passed" && sc.status !== "cached")) continue;
       const mine = run.spans.filter((s) => s.resource["clnrm.scenario"] === sc.name);
-      mine.forEach((s) => claimed.add(s));
+      for (const s of mine) claimed.add(s);
       // A cached scenario's entry is already there; a passing one is (re)written with its spans.
       if (sc.status === "passed")
         this.scenarios[key] = {

@@ -6,13 +6,13 @@ import type { ProjectConfig } from "../config/project.js";
 import type { TestConfig } from "../config/types.js";
 import { locateKeyPath } from "../config/locate.js";
 import type { TemplateRenderer } from "../template/render.js";
-import type { Backend } from "../engine/backend.js";
-import { executeTest } from "../engine/environment.js";
+import type { Backend, NetworkInfo } from "../engine/backend.js";
+import { executeTest, type EngineOutcome } from "../engine/environment.js";
 import { traceDigest } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
 import { declaredRules, evidenceOf } from "../validate/rules.js";
-import { awaitCompletion, createTestTelemetry } from "./telemetry-hooks.js";
+import { createTestTelemetry, settleTrace } from "./telemetry-hooks.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
 import { Redactor, secretValues, SECRET_KEY } from "../core/redact.js";
 
@@ -27,8 +27,13 @@ export interface RunTestDeps {
   readonly onProgress?: (message: string) => void;
   /** Upper bound for waiting on spans after the last scenario (ms). */
   readonly spanTimeoutMs?: number;
-  /** How long without a new span counts as "the trace is complete" (ms). */
+  /**
+   * How long without a new span, after every container has exited or been stopped and with no
+   * OTLP request in flight, counts as "the trace is complete" (ms, default 100).
+   */
   readonly quietMs?: number;
+  /** Called when the verdict is known (before teardown): for latency measurements. */
+  readonly onVerdict?: (t: { lastSpanAt: number; stoppedAt: number; verdictAt: number }) => void;
   /** clnrm's own run span (clnrm.run); each test becomes a clnrm.test child. */
   readonly runSpan?: TraceSpan;
   /** Extra secrets: names of environment variables (`--secret NAME`) whose values are redacted. */
@@ -57,7 +62,8 @@ export function secretsOf(
   for (const [k, v] of Object.entries(config.vars))
     if (typeof v === "string" && (SECRET_KEY.test(k) || named.has(k))) values.push(v);
   for (const n of named) if (env[n]) values.push(env[n]!);
-  // Also the URL-encoded form: OTEL_EXPORTER_OTLP_HEADERS and resource attributes carry secrets encoded.
+  // Also the URL-encoded form: OTEL_EXPORTER_OTLP_HEADERS and resource attributes carry secrets
+  // encoded.
   return new Redactor([...values, ...values.map((v) => encodeURIComponent(v))]);
 }
 
@@ -106,6 +112,13 @@ export function checkExpectations(
   );
 }
 
+interface Judged {
+  readonly completion: "satisfied" | "quiet" | "timeout" | "none";
+  readonly waitedMs: number;
+  readonly spans: Span[];
+  readonly findings: Finding[];
+}
+
 export async function runTestConfig(
   config: TestConfig,
   deps: RunTestDeps,
@@ -118,16 +131,42 @@ export async function runTestConfig(
     config.scenarios.some((s) => s.stdoutSpans) ||
     config.services.some((s) => s.waitForSpan);
   const tel = createTestTelemetry(config, deps.runId, telemetryOn);
-  let outcome;
+  let outcome: EngineOutcome;
   const span = (deps.runSpan ?? noopSpan).child("clnrm.test", {
     "test.name": config.name,
     "test.file": config.file,
     "test.hermetic": deps.hermetic === true || config.hermetic,
   });
   let verdictForSpan: string | undefined = "not finished";
+  // Filled by the engine's settle hook: every container has exited or been stopped, the
+  // receiver is still open, nothing is removed yet. The trace is completed and judged there.
+  let judged: Judged | undefined;
   try {
     const reuse = new Map([...(deps.reuse ?? [])].map(([name, r]) => [name, r.result]));
     for (const r of deps.reuse?.values() ?? []) tel.store.ingest(r.spans);
+    const settle = async (info: { stoppedAt: number; network?: NetworkInfo }): Promise<void> => {
+      const gateway = info.network?.gateway;
+      const c = telemetryOn
+        ? await settleTrace(
+            tel,
+            config.hasExpectations ? config.expect : undefined,
+            () => checkExpectations(config, tel.store.spans, gateway).length === 0,
+            {
+              since: info.stoppedAt,
+              quietMs: deps.quietMs ?? 100,
+              timeoutMs: deps.spanTimeoutMs ?? 10_000,
+              signal: deps.signal,
+            },
+          )
+        : { completion: "none" as const, waitedMs: 0 };
+      const spans = [...tel.store.spans];
+      judged = { ...c, spans, findings: checkExpectations(config, spans, gateway) };
+      deps.onVerdict?.({
+        lastSpanAt: tel.store.lastArrival,
+        stoppedAt: info.stoppedAt,
+        verdictAt: Date.now(),
+      });
+    };
     outcome = await executeTest(
       config,
       {
@@ -139,33 +178,21 @@ export async function runTestConfig(
         span,
         reuse,
       },
-      { ...tel.hooks, onProgress: deps.onProgress },
+      { ...tel.hooks, onProgress: deps.onProgress, settle },
     );
-    const gateway = outcome.network?.gateway;
-    let completion: { completion: "satisfied" | "quiet" | "timeout" | "none"; waitedMs: number } = {
-      completion: "none",
-      waitedMs: 0,
-    };
-    if (telemetryOn && !outcome.error) {
-      completion = await awaitCompletion(
-        tel,
-        () =>
-          config.hasExpectations &&
-          checkExpectations(config, tel.store.spans, gateway).length === 0,
-        {
-          quietMs: deps.quietMs ?? 300,
-          timeoutMs: deps.spanTimeoutMs ?? 10_000,
-          signal: deps.signal,
-        },
-      );
-    }
-    const spans = [...tel.store.spans];
+    const spans = judged?.spans ?? [...tel.store.spans];
+    const completion = judged ?? { completion: "none" as const, waitedMs: 0 };
     const stepFindings = outcome.scenarios.flatMap((s) =>
       s.steps.flatMap((st) => (st.failure ? [st.failure] : [])),
     );
     const findings = [
       ...stepFindings,
-      ...(outcome.error ? [] : checkExpectations(config, spans, gateway)),
+      ...outcome.findings.map((f) =>
+        f.keyPath && f.line === undefined
+          ? { ...f, line: locateKeyPath(config.source, f.keyPath) }
+          : f,
+      ),
+      ...(outcome.error ? [] : (judged?.findings ?? [])),
     ];
     const verdict = outcome.error || findings.length > 0 ? "failed" : "passed";
     const sources: Record<string, number> = {};
@@ -224,7 +251,10 @@ export async function runTestConfig(
   }
 }
 
-/** Runs `items` with at most `limit` in flight; results keep input order. `shouldStop` stops queued work. */
+/**
+ * Runs `items` with at most `limit` in flight; results keep input order. `shouldStop` stops queued
+ * work.
+ */
 export async function mapPool<T, R>(
   items: readonly T[],
   limit: number,
@@ -260,7 +290,10 @@ export function notRunResult(file: string, reason: string): TestResult {
   };
 }
 
-/** The run's spans with secrets redacted in attributes, events, resource and status (timestamps kept). */
+/**
+ * The run's spans with secrets redacted in attributes, events, resource and status (timestamps
+ * kept).
+ */
 export function redactedSpans(run: TestRun): readonly Span[] {
   const r = run.redact;
   if (!r || r.size === 0) return run.spans;
@@ -276,7 +309,10 @@ export function redactedSpans(run: TestRun): readonly Span[] {
   }));
 }
 
-/** A test whose every scenario is cached: no container starts; the current expectations are checked against the cached spans. */
+/**
+ * A test whose every scenario is cached: no container starts; the current expectations are checked
+ * against the cached spans.
+ */
 export function cachedTestRun(
   config: TestConfig,
   scenarios: readonly ScenarioResult[],

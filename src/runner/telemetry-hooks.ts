@@ -4,11 +4,11 @@
  * clnrm's own spans never reach this store: only the software under test talks to it.
  */
 import { randomBytes } from "node:crypto";
-import type { TestConfig } from "../config/types.js";
+import type { CountBound, Expectations, TestConfig } from "../config/types.js";
 import type { EngineHooks } from "../engine/environment.js";
 import type { NetworkInfo } from "../engine/backend.js";
 import { startReceiver, type OtlpReceiver } from "../telemetry/receiver.js";
-import { startGrpcReceiver, type GrpcReceiver } from "../telemetry/grpc-receiver.js";
+import type { GrpcReceiver } from "../telemetry/grpc-receiver.js";
 import { SpanStore } from "../telemetry/store.js";
 import { spansFromText } from "../telemetry/text-input.js";
 
@@ -18,7 +18,8 @@ export interface TestTelemetry {
   /** The trace every scenario's TRACEPARENT belongs to. */
   readonly traceId: string;
   receiver(): OtlpReceiver | undefined;
-  scenarioEndedAt: number;
+  /** OTLP export requests received but not answered yet, over both receivers. */
+  inFlight(): number;
   /** Scenarios whose stdout held span-like JSON although stdout is not a declared span source. */
   readonly undeclaredStdout: Map<string, number>;
   close(): Promise<void>;
@@ -49,7 +50,7 @@ export function createTestTelemetry(
     store,
     traceId,
     receiver: () => receiver,
-    scenarioEndedAt: 0,
+    inFlight: () => (receiver?.inFlight ?? 0) + (grpcReceiver?.inFlight ?? 0),
     undeclaredStdout: new Map(),
     close: async () => {
       await receiver?.close();
@@ -72,7 +73,10 @@ export function createTestTelemetry(
           OTEL_RESOURCE_ATTRIBUTES: encode(resourceBase),
         };
         if (otel?.protocol === "grpc") {
-          // gRPC on request: the HTTP receiver stays up too, for senders that ignore the protocol variable.
+          // gRPC on request: the HTTP receiver stays up too, for senders that ignore the protocol
+          // variable.
+          // Imported only here: @grpc/grpc-js is loaded by the runs that ask for gRPC.
+          const { startGrpcReceiver } = await import("../telemetry/grpc-receiver.js");
           grpcReceiver = await startGrpcReceiver(store, net.gateway);
           env.OTEL_EXPORTER_OTLP_ENDPOINT = grpcReceiver.endpoint;
           env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = grpcReceiver.endpoint;
@@ -101,7 +105,6 @@ export function createTestTelemetry(
         };
       },
       afterScenario: async (scenario: string, output: { stdout: string; stderr: string }) => {
-        state.scenarioEndedAt = Date.now();
         const spans = spansFromText(output.stdout, "stdout");
         // Stdout is a span source only when the test declares it: any process can print JSON.
         if (spans.length && !stdoutDeclared(config, scenario)) {
@@ -126,35 +129,95 @@ export function stdoutDeclared(config: TestConfig, scenario: string): boolean {
 }
 
 /**
- * Waits until the trace is complete: every expectation satisfied, or no new span for
- * `quietMs` after the last scenario ended, bounded by `timeoutMs`.
+ * True when no span that may still arrive can change the verdict of these expectations: each
+ * rule only asks for something to exist (a span, an edge, a containing window, a lower bound).
+ * `counts` with lte/eq, `errors_total`, `status`, `must_not_cross`, `acyclic`, `order` and
+ * hermeticity can all be broken by one more span, so a test with any of them waits until the
+ * trace is complete.
+ */
+export function canEndEarly(e: Expectations): boolean {
+  const c = e.counts;
+  const lowerOnly = (b?: CountBound): boolean =>
+    b === undefined || (b.eq === undefined && b.lte === undefined);
+  return (
+    !e.graph?.mustNotCross.length &&
+    !e.graph?.acyclic &&
+    (c === undefined ||
+      (lowerOnly(c.spansTotal) &&
+        lowerOnly(c.eventsTotal) &&
+        c.errorsTotal === undefined &&
+        Object.values(c.byName).every(lowerOnly) &&
+        Object.values(c.byKind).every(lowerOnly))) &&
+    e.order === undefined &&
+    e.status === undefined &&
+    e.hermeticity === undefined
+  );
+}
+
+export type Completion = "satisfied" | "quiet" | "timeout";
+
+/** The least wait after every container stopped, for bytes already sent to be read (ms). */
+const AFTER_STOP_MS = 25;
+
+/**
+ * A test's trace-completion wait: `met()` (its expectations hold on the spans so far) may end it
+ * early only when canEndEarly says no later span can change that.
+ */
+export function settleTrace(
+  t: TestTelemetry,
+  expect: Expectations | undefined,
+  met: () => boolean,
+  opts: { since?: number; quietMs: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<{ completion: Completion; waitedMs: number }> {
+  const early = expect !== undefined && canEndEarly(expect);
+  return awaitCompletion(t, () => early && met(), opts);
+}
+
+/**
+ * Waits until the trace is complete. Called once every container has exited or been stopped
+ * (`since`): complete means no OTLP request is in flight, no new span arrived for `quietMs` and
+ * at least 25 ms passed since the stop; or, earlier, `satisfied()` (only ever true for
+ * expectations more spans cannot break; see canEndEarly) with nothing in flight.
+ * `timeoutMs` (`--span-timeout`) bounds the whole wait.
  */
 export async function awaitCompletion(
   t: TestTelemetry,
   satisfied: () => boolean,
-  opts: { quietMs: number; timeoutMs: number; signal?: AbortSignal },
-): Promise<{ completion: "satisfied" | "quiet" | "timeout"; waitedMs: number }> {
+  opts: { since?: number; quietMs: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<{ completion: Completion; waitedMs: number }> {
   const started = Date.now();
+  const since = opts.since ?? started;
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let soon: NodeJS.Timeout | undefined;
-    const finish = (completion: "satisfied" | "quiet" | "timeout"): void => {
+    const finish = (completion: Completion): void => {
       unsubscribe();
       if (timer) clearTimeout(timer);
       if (soon) clearTimeout(soon);
       resolve({ completion, waitedMs: Date.now() - started });
     };
     const evaluate = (): void => {
-      if (satisfied()) return finish("satisfied");
+      const busy = t.inFlight() > 0;
+      if (!busy && satisfied()) {
+        finish("satisfied");
+        return;
+      }
       const now = Date.now();
-      if (now - started >= opts.timeoutMs || opts.signal?.aborted) return finish("timeout");
-      const quietSince = Math.max(t.store.lastArrival, t.scenarioEndedAt, started - opts.quietMs);
-      if (now - quietSince >= opts.quietMs) return finish("quiet");
+      // Quiet: no span for quietMs, and a few event-loop turns since the stop, so that whatever
+      // the exited processes wrote to their sockets has been read.
+      const quietSince = Math.max(t.store.lastArrival, since - opts.quietMs + AFTER_STOP_MS);
+      if (!busy && now - quietSince >= opts.quietMs) {
+        finish("quiet");
+        return;
+      }
+      if (now - started >= opts.timeoutMs || opts.signal?.aborted) {
+        finish("timeout");
+        return;
+      }
       if (timer) clearTimeout(timer);
-      timer = setTimeout(
-        evaluate,
-        Math.min(opts.quietMs - (now - quietSince), opts.timeoutMs - (now - started)) + 1,
-      );
+      // A request in flight is polled for (it may end without adding a span).
+      const next = busy ? 10 : opts.quietMs - (now - quietSince);
+      timer = setTimeout(evaluate, Math.min(next, opts.timeoutMs - (now - started)) + 1);
     };
     // Spans can arrive in many small batches: re-check at most every 20 ms, not on every batch,
     // so a large trace is not re-validated once per export request.

@@ -64,7 +64,7 @@ export class TreeHasher {
   private fileSha(abs: string, st: fs.BigIntStats): string {
     const stat = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
     const m = this.memo[abs];
-    if (m && m.settled && m.stat === stat) return m.sha;
+    if (m?.settled && m.stat === stat) return m.sha;
     let sha: string;
     try {
       sha = createHash("sha256").update(fs.readFileSync(abs)).digest("hex");

@@ -1,4 +1,7 @@
-/** Structural diff of two traces: spans matched by their name path from the root; attributes, kind and status compared. */
+/**
+ * Structural diff of two traces: spans matched by their name path from the root; attributes, kind
+ * and status compared.
+ */
 import { normalizeTrace, type NormalizedSpan } from "./normalize.js";
 import type { Span } from "./span.js";
 

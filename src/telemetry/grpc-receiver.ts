@@ -11,6 +11,11 @@ import type { SpanSink } from "./store.js";
 
 export interface GrpcReceiver {
   readonly endpoint: string;
+  /**
+   * Export calls being handled. grpc-js calls the handler once the whole message is in, and the
+   * spans are stored synchronously, so this is 0 between calls; kept for one completion check.
+   */
+  readonly inFlight: number;
   close(): Promise<void>;
 }
 
@@ -18,6 +23,7 @@ const EXPORT_PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export
 
 export async function startGrpcReceiver(sink: SpanSink, host: string): Promise<GrpcReceiver> {
   const server = new grpc.Server();
+  let inFlight = 0;
   const service: grpc.ServiceDefinition = {
     Export: {
       path: EXPORT_PATH,
@@ -35,11 +41,14 @@ export async function startGrpcReceiver(sink: SpanSink, host: string): Promise<G
       call: grpc.ServerUnaryCall<unknown, unknown>,
       callback: grpc.sendUnaryData<unknown>,
     ) => {
+      inFlight++;
       try {
         sink.ingest(requestToSpans(call.request, "otlp-grpc"));
         callback(null, {});
       } catch (e) {
         callback({ code: grpc.status.INVALID_ARGUMENT, details: (e as Error).message });
+      } finally {
+        inFlight--;
       }
     },
   });
@@ -58,6 +67,9 @@ export async function startGrpcReceiver(sink: SpanSink, host: string): Promise<G
   );
   return {
     endpoint: `http://${host}:${port}`,
+    get inFlight() {
+      return inFlight;
+    },
     close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
 }

@@ -36,7 +36,10 @@ function mask(attrs: Readonly<Record<string, AttrValue>>): Record<string, AttrVa
 const orderKey = (s: Span): string =>
   `${s.name}\u0000${(s.startNs ?? 0n).toString().padStart(24, "0")}\u0000${s.spanId}`;
 
-/** Canonical order: roots (spans whose parent was not received) by name then start, each followed by its subtree. */
+/**
+ * Canonical order: roots (spans whose parent was not received) by name then start, each followed by
+ * its subtree.
+ */
 export function normalizeTrace(spans: readonly Span[]): NormalizedSpan[] {
   const tree = spanTree(spans);
   const byKey = (a: Span, b: Span): number => (orderKey(a) < orderKey(b) ? -1 : 1);

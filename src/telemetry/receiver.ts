@@ -22,6 +22,8 @@ export interface OtlpReceiver {
   readonly endpoint: string;
   requests: number;
   rejected: number;
+  /** Export requests received but not yet answered (their spans may not be in the store yet). */
+  readonly inFlight: number;
   close(): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ export async function startReceiver(
   host = "127.0.0.1",
   port = 0,
 ): Promise<OtlpReceiver> {
-  const state = { requests: 0, rejected: 0 };
+  const state = { requests: 0, rejected: 0, inFlight: 0 };
   const server = http.createServer((req, res) => {
     if (req.method !== "POST" || !(req.url ?? "").startsWith("/v1/traces")) {
       res
@@ -38,6 +40,14 @@ export async function startReceiver(
         .end("clnrm receives OTLP traces at POST /v1/traces\n");
       return;
     }
+    state.inFlight++;
+    let counted = true;
+    const settle = (): void => {
+      if (counted) state.inFlight--;
+      counted = false;
+    };
+    res.once("finish", settle);
+    res.once("close", settle);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
@@ -90,6 +100,9 @@ export async function startReceiver(
     },
     get rejected() {
       return state.rejected;
+    },
+    get inFlight() {
+      return state.inFlight;
     },
     close: () =>
       new Promise<void>((resolve) => {

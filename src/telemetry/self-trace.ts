@@ -21,8 +21,8 @@ import {
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { resourceFromAttributes, defaultResource } from "@opentelemetry/resources";
 import { CleanroomError } from "../core/errors.js";
+import { VERSION } from "../core/version.js";
 import type { TraceAttributes, TraceSpan, Tracer } from "../core/tracing.js";
-import { CLNRM_VERSION } from "../core/version.js";
 
 export type SelfExporter = "none" | "stdout" | "otlp-http" | "otlp-grpc";
 
@@ -132,11 +132,11 @@ export async function createSelfTracer(
     : [];
   const provider = new BasicTracerProvider({
     resource: defaultResource().merge(
-      resourceFromAttributes({ "service.name": "clnrm", "service.version": CLNRM_VERSION }),
+      resourceFromAttributes({ "service.name": "clnrm", "service.version": VERSION }),
     ),
     spanProcessors: processors,
   });
-  const tracer = provider.getTracer("clnrm", CLNRM_VERSION);
+  const tracer = provider.getTracer("clnrm", VERSION);
   return {
     root: (name, attributes) => {
       const span = tracer.startSpan(

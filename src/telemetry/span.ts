@@ -1,4 +1,7 @@
-/** The domain span model: what validators and reporters see. Wire formats are converted in telemetry/otlp and telemetry/text-input. */
+/**
+ * The domain span model: what validators and reporters see. Wire formats are converted in
+ * telemetry/otlp and telemetry/text-input.
+ */
 import type { SpanKindName, StatusName } from "../config/types.js";
 
 export type AttrValue =

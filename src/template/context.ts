@@ -5,7 +5,10 @@
  */
 import { parse as parseToml } from "smol-toml";
 
-/** The seven defaults of reference-behaviour.md §3.3, with the environment variable that overrides each. */
+/**
+ * The seven defaults of reference-behaviour.md §3.3, with the environment variable that overrides
+ * each.
+ */
 export const TEMPLATE_DEFAULTS: ReadonlyArray<{ key: string; envVar: string; value: string }> = [
   { key: "svc", envVar: "SERVICE_NAME", value: "clnrm" },
   { key: "env", envVar: "ENV", value: "ci" },

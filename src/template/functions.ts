@@ -36,7 +36,9 @@ export function nowMs(rt: TemplateRuntime): number {
   return rt.frozenClockMs ?? Date.now();
 }
 
-/** The RNG for one call: `seed=` wins, then the run seed mixed with the call index, then entropy. */
+/**
+ * The RNG for one call: `seed=` wins, then the run seed mixed with the call index, then entropy.
+ */
 export function rngFor(args: Record<string, unknown>, rt: TemplateRuntime): Rng {
   const call = rt.callIndex++;
   if (args.seed !== undefined && args.seed !== null) return mulberry32(toInt(args.seed, "seed"));
@@ -138,7 +140,10 @@ const core: Record<string, TemplateFunction> = {
     const pairs = list(a.pairs, "weighted") as [unknown, number][];
     const total = pairs.reduce((s, p) => s + Number(p[1]), 0);
     let r = rngFor(a, rt)() * total;
-    for (const [v, w] of pairs) if ((r -= Number(w)) < 0) return v;
+    for (const [v, w] of pairs) {
+      r -= Number(w);
+      if (r < 0) return v;
+    }
     return pairs[pairs.length - 1]?.[0];
   },
   shuffle: (a, rt) => shuffle([...list(a.list, "shuffle")], rngFor(a, rt)),

@@ -192,7 +192,10 @@ function stringOrUndefined(v: unknown): string | undefined {
   return typeof v === "string" && v.length > 0 ? v : undefined;
 }
 
-/** Maps a nunjucks error to a CleanroomError with file:line:col and, for undefined values, the variable name. */
+/**
+ * Maps a nunjucks error to a CleanroomError with file:line:col and, for undefined values, the
+ * variable name.
+ */
 export function toTemplateError(
   e: unknown,
   source: string,

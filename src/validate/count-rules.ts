@@ -1,4 +1,6 @@
-/** [expect.counts] and [expect.status]. Errors and status come from the span status, not attributes. */
+/**
+ * [expect.counts] and [expect.status]. Errors and status come from the span status, not attributes.
+ */
 import type { Finding } from "../core/result.js";
 import type { CountBound, Expectations } from "../config/types.js";
 import type { TraceIndex } from "./trace-index.js";

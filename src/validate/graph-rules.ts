@@ -86,7 +86,7 @@ function findCycle(idx: TraceIndex): Span[] | undefined {
       trail.push(cur);
       cur = idx.parentOf(cur);
     }
-    trail.forEach((t) => done.add(t.spanId));
+    for (const t of trail) done.add(t.spanId);
   }
   return undefined;
 }

@@ -1,4 +1,7 @@
-/** [expect.hermeticity]: no peers outside the test's own services, the real resource matches, forbidden keys absent. */
+/**
+ * [expect.hermeticity]: no peers outside the test's own services, the real resource matches,
+ * forbidden keys absent.
+ */
 import type { Finding } from "../core/result.js";
 import type { Expectations } from "../config/types.js";
 import { attrString } from "../telemetry/span.js";

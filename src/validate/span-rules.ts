@@ -1,4 +1,7 @@
-/** [[expect.span]]: a span with this name exists and satisfies every declared constraint (any matching span counts). */
+/**
+ * [[expect.span]]: a span with this name exists and satisfies every declared constraint (any
+ * matching span counts).
+ */
 import type { Finding } from "../core/result.js";
 import type { SpanExpectation } from "../config/types.js";
 import { attrString, durationMs, type Span } from "../telemetry/span.js";

@@ -18,7 +18,9 @@ export class TraceIndex {
   parentOf(s: Span): Span | undefined {
     return s.parentSpanId ? this.byId.get(s.parentSpanId) : undefined;
   }
-  /** Spans whose name matches a glob (`*`, `?`, `[…]`); an exact name is a glob without wildcards. */
+  /**
+   * Spans whose name matches a glob (`*`, `?`, `[…]`); an exact name is a glob without wildcards.
+   */
   matching(pattern: string): readonly Span[] {
     if (!/[*?[]/.test(pattern)) return this.named(pattern);
     const re = globToRegExp(pattern);

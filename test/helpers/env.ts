@@ -1,28 +1,77 @@
 /** Shared test helpers: where things are, how to run the built CLI, whether Docker answers. */
 import { spawn, spawnSync } from "node:child_process";
+import { before, describe, it } from "node:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../src/core/paths.js";
+import { IN_CI, probeDocker } from "./probe.js";
+
+export { IN_CI };
 
 export { PROJECT_ROOT };
 export const CONFORMANCE = path.resolve(PROJECT_ROOT, "../shared/conformance/clnrm");
 export const HAS_CONFORMANCE = fs.existsSync(CONFORMANCE);
 export const CLI = path.join(PROJECT_ROOT, "dist/src/cli/main.js");
-export const conformanceSkip = HAS_CONFORMANCE
-  ? false
-  : `conformance fixtures not found at ${CONFORMANCE}`;
+export const BROWSER = "/usr/bin/chromium";
 
-export function dockerAvailable(): boolean {
-  const r = spawnSync("/usr/bin/docker", ["version", "--format", "{{.Server.Version}}"], {
-    encoding: "utf8",
-    timeout: 5000,
-  });
-  return r.status === 0;
+// One probe per `npm test` (scripts/run-tests.mjs sets CLNRM_TEST_DOCKER); a file run on its
+// own probes here.
+const dockerState = process.env.CLNRM_TEST_DOCKER ?? (await probeDocker());
+
+export type Need = "docker" | "browser" | "shared";
+
+/** Why a dependency is missing, or undefined when it is there. */
+export function missing(need: Need): string | undefined {
+  if (need === "docker") return dockerState === "ok" ? undefined : dockerState;
+  if (need === "browser")
+    return fs.existsSync(BROWSER)
+      ? undefined
+      : `chromium is not installed at ${BROWSER} (npm run setup installs it)`;
+  return HAS_CONFORMANCE ? undefined : `conformance fixtures not found at ${CONFORMANCE}`;
 }
-export const dockerSkip = dockerAvailable()
-  ? false
-  : "no Docker engine answers (run `npm run setup`)";
+
+function reasons(needs: readonly Need[]): string | undefined {
+  const r = needs.map(missing).filter((x): x is string => x !== undefined);
+  return r.length ? r.join("; ") : undefined;
+}
+
+/**
+ * A describe() whose tests need Docker, a browser or ../shared. Outside CI a missing dependency
+ * skips the suite (and the run's summary counts it); with CI=true it fails every test in it,
+ * naming what is missing, so a CI run cannot go green without running them.
+ */
+export function suite(name: string, needs: readonly Need[], fn: () => void): void {
+  const why = reasons(needs);
+  if (!why) describe(name, fn);
+  else if (!IN_CI) describe(name, { skip: why }, fn);
+  else
+    describe(name, () => {
+      before(() => {
+        throw new Error(`CI=true, so this is a failure, not a skip: ${why}`);
+      });
+      fn();
+    });
+}
+
+/** One it() that needs a dependency, with the same policy as suite(). */
+export function itNeeding(
+  needs: readonly Need[],
+  name: string,
+  fn: () => Promise<void> | void,
+): void {
+  const why = reasons(needs);
+  if (!why) it(name, fn);
+  else if (!IN_CI) it(name, { skip: why }, fn);
+  else
+    it(name, () => {
+      throw new Error(`CI=true, so this is a failure, not a skip: ${why}`);
+    });
+}
+
+/** Skip reasons for `{ skip }` options (kept for other callers; with CI=true any skip fails). */
+export const conformanceSkip: string | false = missing("shared") ?? false;
+export const dockerSkip: string | false = missing("docker") ?? false;
 
 export function tmpDir(prefix = "clnrm-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -86,7 +135,30 @@ export function managedResources(runId?: string): { containers: string[]; networ
   };
 }
 
-/** A folder with an alias config, and a helper that writes a test there, runs it with a JSON report and parses it. */
+/** Containers and networks of one clnrm process (label clnrm.pid), whatever else runs there. */
+export function resourcesOfPid(pid: number): { containers: string[]; networks: string[] } {
+  const filter = ["--filter", "label=clnrm.managed=true", "--filter", `label=clnrm.pid=${pid}`];
+  const ids = (args: string[]): string[] =>
+    spawnSync("/usr/bin/docker", args, { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  return {
+    containers: ids(["ps", "-aq", ...filter]),
+    networks: ids(["network", "ls", "-q", ...filter]),
+  };
+}
+
+/** The clnrm.run-id label of a container. */
+export function runIdOf(containerId: string): string {
+  return spawnSync(
+    "/usr/bin/docker",
+    ["inspect", "-f", '{{ index .Config.Labels "clnrm.run-id" }}', containerId],
+    { encoding: "utf8" },
+  ).stdout.trim();
+}
+
+/**
+ * A folder with an alias config, and a helper that writes a test there, runs it with a JSON report
+ * and parses it.
+ */
 export function testBench(): {
   readonly dir: string;
   readonly config: string;
@@ -114,7 +186,9 @@ export function testBench(): {
   };
 }
 
-/** The instrumented Node app of test/fixtures/otel-app.mjs as a service, with a `db` peer service. */
+/**
+ * The instrumented Node app of test/fixtures/otel-app.mjs as a service, with a `db` peer service.
+ */
 export function appServices(env = ""): string {
   return `[service.app]
 image = "clnrm/node:20"

@@ -1,4 +1,7 @@
-/** Test-file fragments shared by the integration tests and the benchmarks (no side effects, no Docker). */
+/**
+ * Test-file fragments shared by the integration tests and the benchmarks (no side effects, no
+ * Docker).
+ */
 
 /** One span as an NDJSON line, the form clnrm reads from a scenario's stdout. */
 export function ndjsonSpan(name: string, extra: Readonly<Record<string, unknown>> = {}): string {

@@ -1,17 +1,13 @@
-/** `clnrm dev --watch` edits: a real run on start, a re-run on a command change, a re-evaluation on an expectation change. */
-import { describe, it } from "node:test";
+/**
+ * `clnrm dev --watch` edits: a real run on start, a re-run on a command change, a re-evaluation on
+ * an expectation change.
+ */
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
-import {
-  aliasConfig,
-  CLI,
-  dockerSkip,
-  managedResources,
-  tmpDir,
-  writeTest,
-} from "../helpers/env.js";
+import { aliasConfig, CLI, managedResources, tmpDir, writeTest, suite } from "../helpers/env.js";
 
 const TEST = (word: string, expectName: string): string => `[meta]
 name = "watched"
@@ -19,7 +15,7 @@ ${echoSpanScenario("emit", ndjsonSpan(word))}[[expect.span]]
 name = "${expectName}"
 `;
 
-describe("dev --watch (real containers)", { skip: dockerSkip }, () => {
+suite("dev --watch (real containers)", ["docker"], () => {
   it("observes the new verdict after each save and cleans up on Ctrl-C", async () => {
     const dir = tmpDir();
     const config = aliasConfig(dir);

@@ -1,19 +1,36 @@
-/** Execution semantics with real containers: where steps run, argv, env, timeouts, readiness, hermetic networks. */
-import { describe, it } from "node:test";
+/**
+ * Execution semantics with real containers: where steps run, argv, env, timeouts, readiness,
+ * hermetic networks.
+ * Mutations (by hand) each check was seen to catch:
+ * - depends_on: startOrder() returning declaration order → checker never sees "hello".
+ * - wait_for_span probe dropped / HTTP probe dropped (src/engine/readiness.ts) → the scenario
+ *   fetches before the service serves (with the 3 s delays; 1 s was not enough on a loaded
+ *   machine).
+ * - Docker healthcheck not set on the container (docker = true ignored) → the run count stops
+ *   growing after readiness.
+ * - NanoCpus not passed → cpu quota "-1 100000".
+ * - step containerId reported wrong → the ids differ from the container's hostname.
+ * - readiness.txt written with a constant text (src/report/bundle.ts) → the diagnostics check.
+ * - (the hung-command check uses the test's own duration, not the wall time of a CLI start-up)
+ */
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { dockerSkip, managedResources, runCli, testBench, writeTest } from "../helpers/env.js";
+import { managedResources, runCli, testBench, writeTest, suite } from "../helpers/env.js";
 
-describe("engine (real containers)", { skip: dockerSkip }, () => {
+suite("engine (real containers)", ["docker"], () => {
   const bench = testBench();
   const { dir, run } = bench;
 
-  it("steps run in the named service's container (state persists), with argv exactly as written and merged env", async () => {
-    const r = await run(
-      "svc.clnrm.toml",
-      `[test.metadata]
+  it(
+    "steps run in the named service's container (state " +
+      "persists), with argv exactly as written and merged env",
+    async () => {
+      const r = await run(
+        "svc.clnrm.toml",
+        `[test.metadata]
 name = "svc"
 [services.app]
 image = "alpine:latest"
@@ -39,17 +56,26 @@ command = ["sh", "-c", "echo $FROM_SERVICE/$SHARED/$FROM_STEP"]
 env = { SHARED = "step", FROM_STEP = "yes" }
 expected_output_regex = "^svc/step/yes$"
 `,
-    );
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    const steps = r.test.scenarios[0].steps;
-    assert.equal(new Set(steps.map((s: { service: string }) => s.service)).size, 1);
-    assert.equal(steps[2].stdout, "[a b]['c'][$HOME][x;y]");
-  });
+      );
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const steps = r.test.scenarios[0].steps as { container_id: string; stdout: string }[];
+      // one container for every step: the same id in the report, and it is the container the
+      // first step ran in (a container's hostname is the first 12 hex digits of its id)
+      const ids = [...new Set(steps.map((s) => s.container_id))];
+      assert.equal(ids.length, 1, JSON.stringify(ids));
+      assert.match(ids[0]!, /^[0-9a-f]{64}$/);
+      assert.equal(steps[0]!.stdout.trim(), ids[0]!.slice(0, 12));
+      assert.equal(steps[2]!.stdout, "[a b]['c'][$HOME][x;y]");
+    },
+  );
 
-  it("a failing step reports expected vs actual; continue_on_failure and expected_exit_code are honoured", async () => {
-    const r = await run(
-      "fail.clnrm.toml",
-      `[test.metadata]
+  it(
+    "a failing step reports expected vs actual; " +
+      "continue_on_failure and expected_exit_code are honoured",
+    async () => {
+      const r = await run(
+        "fail.clnrm.toml",
+        `[test.metadata]
 name = "fail"
 [[steps]]
 name = "nonzero_expected"
@@ -70,17 +96,18 @@ command = ["sh", "-c", "echo oops >&2; exit 2"]
 name = "skipped"
 command = ["echo", "never"]
 `,
-    );
-    assert.equal(r.code, 1, r.stdout);
-    const [a, b, c, d, e] = r.test.scenarios[0].steps;
-    assert.deepEqual(
-      [a.status, b.status, c.status, d.status, e.status],
-      ["passed", "failed", "passed", "failed", "skipped"],
-    );
-    assert.equal(r.test.first_failure.rule, "steps.step[wrong_output].expected_output_regex");
-    assert.equal(b.failure.actual, "actual text");
-    assert.match(d.failure.message, /exit code 2, expected 0; stderr: oops/);
-  });
+      );
+      assert.equal(r.code, 1, r.stdout);
+      const [a, b, c, d, e] = r.test.scenarios[0].steps;
+      assert.deepEqual(
+        [a.status, b.status, c.status, d.status, e.status],
+        ["passed", "failed", "passed", "failed", "skipped"],
+      );
+      assert.equal(r.test.first_failure.rule, "steps.step[wrong_output].expected_output_regex");
+      assert.equal(b.failure.actual, "actual text");
+      assert.match(d.failure.message, /exit code 2, expected 0; stderr: oops/);
+    },
+  );
 
   it("a service container that dies is reported with its exit code and last logs", async () => {
     const r = await run(
@@ -96,7 +123,6 @@ command = ["echo", "never"]
   });
 
   it("a hung command is killed at its timeout and reported as such", async () => {
-    const t0 = Date.now();
     const r = await run(
       "hang.clnrm.toml",
       `[meta]
@@ -115,16 +141,23 @@ steps = [{ name = "nap", command = ["sleep", "60"], timeout_ms = 1000 }]
 `,
     );
     assert.equal(r.code, 1);
-    assert.ok(Date.now() - t0 < 20_000, "the run must not wait for sleep 60");
+    // the test's own duration (the CLI's start-up on a loaded machine is not the point here)
+    assert.ok(
+      r.test.duration_ms < 20_000,
+      `the run must not wait for sleep 60: ${r.test.duration_ms}ms`,
+    );
     assert.equal(r.test.findings[0].rule, "scenario[sleeper].timeout");
     assert.equal(r.test.findings[1].rule, "scenario[step_sleeper].step[nap].timeout");
     assert.ok(r.test.scenarios[0].steps[0].timed_out);
   });
 
-  it("a failing health check reports what it checked, what it saw, and the container's last log lines", async () => {
-    const r = await run(
-      "health.clnrm.toml",
-      `[meta]
+  it(
+    "a failing health check reports what it " +
+      "checked, what it saw, and the container's last log lines",
+    async () => {
+      const r = await run(
+        "health.clnrm.toml",
+        `[meta]
 name = "health"
 [service.db]
 image = "alpine:latest"
@@ -138,71 +171,95 @@ name = "s"
 service = "client"
 run = "true"
 `,
-    );
-    assert.equal(r.code, 1, r.stdout);
-    assert.equal(r.test.error.kind, "Timeout");
-    assert.match(r.test.error.message, /service "db" \(alpine:latest\): not ready after \d+ms/);
-    assert.match(
-      r.test.error.message,
-      /checked: log line \/ready to accept\/ seen 1×; observed: seen 0×/,
-    );
-    assert.match(r.test.error.message, /last log lines:\n\s+booting\n\s+still-booting/);
-    const db = r.report.tests[0];
-    assert.equal(db.scenarios.length, 0);
-  });
+      );
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.test.error.kind, "Timeout");
+      assert.match(r.test.error.message, /service "db" \(alpine:latest\): not ready after \d+ms/);
+      assert.match(
+        r.test.error.message,
+        /checked: log line \/ready to accept\/ seen 1×; observed: seen 0×/,
+      );
+      assert.match(r.test.error.message, /last log lines:\n\s+booting\n\s+still-booting/);
+      const db = r.report.tests[0];
+      assert.equal(db.scenarios.length, 0);
+      // the failure bundle's readiness.txt carries the same diagnostics (not a placeholder)
+      const bundle = /failure bundle: (\S+)/.exec(r.stdout);
+      assert.ok(bundle, r.stdout);
+      const readiness = fs.readFileSync(
+        path.join(path.resolve(dir, bundle[1]!), "readiness.txt"),
+        "utf8",
+      );
+      assert.match(readiness, /service "db" \(alpine:latest\): not ready after \d+ms/);
+      assert.match(readiness, /checked: log line \/ready to accept\/ seen 1×; observed: seen 0×/);
+      assert.match(readiness, /last log lines:\n\s+booting\n\s+still-booting/);
+    },
+  );
 
-  it("services start in depends_on order and pass command and TCP health checks", async () => {
-    const r = await run(
-      "deps.clnrm.toml",
-      `[meta]
+  it(
+    "services start in depends_on order (not " +
+      "declaration order) and pass command and TCP health checks",
+    async () => {
+      // checker is declared first and depends on web. At its start it fetches web's page and
+      // only then serves what it fetched: if checker started before web was ready (declaration
+      // order, or no wait for web's TCP check), the fetch fails, checker's command health check
+      // times out and the scenario never sees "hello".
+      const r = await run(
+        "deps.clnrm.toml",
+        `[meta]
 name = "deps"
-[service.web]
-image = "alpine:latest"
-args = ["sh", "-c", "mkdir -p /www && echo hello > /www/index.html && httpd -f -p 8080 -h /www"]
-health_check = { tcp_port = 8080, timeout_ms = 10000 }
 [service.checker]
 image = "alpine:latest"
-args = ["sh", "-c", "touch /tmp/up; sleep 60"]
+args = ["sh", "-c", "mkdir -p /w && wget -q -O /w/seen http://web:8080/index.html && httpd -f -p 8081 -h /w"]
 depends_on = ["web"]
-health_check = { cmd = ["test", "-f", "/tmp/up"], timeout_ms = 10000 }
+health_check = { cmd = ["wget", "-q", "-O", "-", "http://127.0.0.1:8081/seen"], timeout_ms = 4000 }
+[service.web]
+image = "alpine:latest"
+args = ["sh", "-c", "sleep 0.5; mkdir -p /www && echo hello > /www/index.html && httpd -f -p 8080 -h /www"]
+health_check = { tcp_port = 8080, timeout_ms = 10000 }
 [[scenario]]
-name = "fetch"
-run = "wget -q -O - http://web:8080/index.html"
-expected_output_regex = "hello"
+name = "seen_at_start"
+run = "wget -q -O - http://checker:8081/seen"
+expected_output_regex = "^hello$"
 `,
-    );
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-  });
-
-  it("a hermetic network has no egress (the same probe reaches the listener from a normal network), while services still reach each other", async () => {
-    // A listener container of our own on another network of ours, published on that network's gateway.
-    const docker = (...args: string[]): string => {
-      const r = spawnSync("/usr/bin/docker", args, { encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`docker ${args.join(" ")}: ${r.stderr}`);
-      return r.stdout.trim();
-    };
-    const tag = `clnrm-egress-${process.pid}`;
-    const port = 20000 + (process.pid % 10000);
-    docker("network", "create", "--label", "clnrm.egress-test=true", tag);
-    try {
-      const gw = docker("network", "inspect", "-f", "{{ (index .IPAM.Config 0).Gateway }}", tag);
-      docker(
-        "run",
-        "-d",
-        "--name",
-        tag,
-        "--network",
-        tag,
-        "-p",
-        `${gw}:${port}:8080`,
-        "--label",
-        "clnrm.egress-test=true",
-        "clnrm/busybox:local",
-        "sh",
-        "-c",
-        "mkdir -p /w && echo outside > /w/i && httpd -f -p 8080 -h /w",
       );
-      const toml = `[meta]
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(r.test.scenarios[0].steps[0].stdout.trim(), "hello");
+    },
+  );
+
+  it(
+    "a hermetic network has no egress (the same probe reaches the " +
+      "listener from a normal network), while services still reach each other",
+    async () => {
+      // A listener container of our own on another network of ours, published on that network's
+      // gateway.
+      const docker = (...args: string[]): string => {
+        const r = spawnSync("/usr/bin/docker", args, { encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`docker ${args.join(" ")}: ${r.stderr}`);
+        return r.stdout.trim();
+      };
+      const tag = `clnrm-egress-${process.pid}`;
+      const port = 20000 + (process.pid % 10000);
+      docker("network", "create", "--label", "clnrm.egress-test=true", tag);
+      try {
+        const gw = docker("network", "inspect", "-f", "{{ (index .IPAM.Config 0).Gateway }}", tag);
+        docker(
+          "run",
+          "-d",
+          "--name",
+          tag,
+          "--network",
+          tag,
+          "-p",
+          `${gw}:${port}:8080`,
+          "--label",
+          "clnrm.egress-test=true",
+          "clnrm/busybox:local",
+          "sh",
+          "-c",
+          "mkdir -p /w && echo outside > /w/i && httpd -f -p 8080 -h /w",
+        );
+        const toml = `[meta]
 name = "egress"
 [service.inner]
 image = "alpine:latest"
@@ -216,72 +273,118 @@ expected_output_regex = "inside"
 name = "probe"
 run = "sh -c 'sleep 0.5; if timeout 3 wget -q -O - http://{{ target }}/i; then echo REACHED; else echo BLOCKED; fi'"
 `;
-      const open = await run("egress.clnrm.toml", toml, ["--map", `target=${gw}:${port}`]);
-      assert.equal(open.code, 0, open.stdout + open.stderr);
-      assert.match(open.test.scenarios[1].steps[0].stdout, /outside\nREACHED/);
-      const sealed = await run("egress-hermetic.clnrm.toml", toml, [
-        "--hermetic",
-        "--map",
-        `target=${gw}:${port}`,
-      ]);
-      assert.equal(sealed.code, 0, sealed.stdout + sealed.stderr);
-      assert.equal(sealed.test.scenarios[1].steps[0].stdout.trim(), "BLOCKED");
-      assert.equal(sealed.test.scenarios[0].steps[0].stdout.trim(), "inside");
-    } finally {
-      spawnSync("/usr/bin/docker", ["rm", "-f", tag]);
-      spawnSync("/usr/bin/docker", ["network", "rm", tag]);
-    }
-  });
+        const open = await run("egress.clnrm.toml", toml, ["--map", `target=${gw}:${port}`]);
+        assert.equal(open.code, 0, open.stdout + open.stderr);
+        assert.match(open.test.scenarios[1].steps[0].stdout, /outside\nREACHED/);
+        const sealed = await run("egress-hermetic.clnrm.toml", toml, [
+          "--hermetic",
+          "--map",
+          `target=${gw}:${port}`,
+        ]);
+        assert.equal(sealed.code, 0, sealed.stdout + sealed.stderr);
+        assert.equal(sealed.test.scenarios[1].steps[0].stdout.trim(), "BLOCKED");
+        assert.equal(sealed.test.scenarios[0].steps[0].stdout.trim(), "inside");
+      } finally {
+        spawnSync("/usr/bin/docker", ["rm", "-f", tag]);
+        spawnSync("/usr/bin/docker", ["network", "rm", tag]);
+      }
+    },
+  );
 
-  it("readiness: wait_for_span, HTTP status and Docker healthcheck gate the scenario", async () => {
-    const body = JSON.stringify({
-      resourceSpans: [
-        {
-          scopeSpans: [
-            {
-              spans: [
-                {
-                  traceId: "ab".repeat(16),
-                  spanId: "cd".repeat(8),
-                  name: "api.ready",
-                  startTimeUnixNano: "1",
-                  endTimeUnixNano: "2",
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    });
-    const r = await run(
-      "ready.clnrm.toml",
-      `[meta]
-name = "ready"
+  it(
+    "readiness: wait_for_span, HTTP status and " +
+      "Docker's own healthcheck each gate the scenario",
+    async () => {
+      // Three tests, one gate each, run with -j 3. Each background service serves nothing for
+      // 3 s (longer than starting a container on a loaded machine); each scenario (a container
+      // of its own) fetches from it first thing, so it passes only if it waited for that gate.
+      // For docker = true the health command also appends a line per run: the scenario sees the
+      // count grow while it runs, which only Docker's HEALTHCHECK (still running after
+      // readiness) does, not clnrm's own exec probe.
+      const body = JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: "ab".repeat(16),
+                    spanId: "cd".repeat(8),
+                    name: "api.ready",
+                    startTimeUnixNano: "1",
+                    endTimeUnixNano: "2",
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+      const span = writeTest(
+        dir,
+        "ready-span.clnrm.toml",
+        `[meta]
+name = "ready_span"
 [otel]
 exporter = "otlp"
 [service.api]
 image = "alpine:latest"
-args = ["sh", "-c", "sleep 1; wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; touch /tmp/ready; sleep 60"]
+args = ["sh", "-c", "sleep 3; mkdir -p /w && echo span-sent > /w/ready && httpd -p 8080 -h /w; wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; sleep 60"]
 env = { BODY = '${body}' }
 wait_for_span = "api.ready"
-[service.web]
-image = "alpine:latest"
-args = ["sh", "-c", "sleep 1; mkdir -p /w && echo ok > /w/health && httpd -f -p 8080 -h /w"]
-health_check = { http = { port = 8080, path = "/health", status = 200 }, timeout_ms = 15000 }
-[service.dockerhc]
-image = "alpine:latest"
-args = ["sh", "-c", "sleep 1; touch /tmp/up; sleep 60"]
-health_check = { cmd = ["test", "-f", "/tmp/up"], docker = true, interval_ms = 200, timeout_ms = 15000 }
 [[scenario]]
-name = "after_ready"
-run = "wget -q -O - http://web:8080/health"
-expected_output_regex = "^ok$"
+name = "after_span"
+run = "wget -q -O - http://api:8080/ready"
+expected_output_regex = "^span-sent$"
 [[expect.span]]
 name = "api.ready"
 `,
-    );
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-  });
+      );
+      const http = writeTest(
+        dir,
+        "ready-http.clnrm.toml",
+        `[meta]
+name = "ready_http"
+[service.web]
+image = "alpine:latest"
+args = ["sh", "-c", "sleep 3; mkdir -p /w && echo ok > /w/health && httpd -f -p 8080 -h /w"]
+health_check = { http = { port = 8080, path = "/health", status = 200 }, timeout_ms = 15000 }
+[[scenario]]
+name = "after_http"
+run = "wget -q -O - http://web:8080/health"
+expected_output_regex = "^ok$"
+`,
+      );
+      const hc = writeTest(
+        dir,
+        "ready-dockerhc.clnrm.toml",
+        `[meta]
+name = "ready_dockerhc"
+[service.dockerhc]
+image = "alpine:latest"
+args = ["sh", "-c", "sleep 3; mkdir -p /w && touch /w/up && httpd -f -p 8080 -h /w"]
+health_check = { cmd = ["sh", "-c", "echo run >> /w/hc-runs; test -f /w/up"], docker = true, interval_ms = 200, timeout_ms = 15000 }
+[[scenario]]
+name = "after_healthy"
+run = "sh -c 'get() { wget -q -O - http://dockerhc:8080/$1; }; get up || exit 7; a=$(get hc-runs | wc -l); sleep 1.2; b=$(get hc-runs | wc -l); [ $b -gt $a ] && echo docker-healthcheck-still-running'"
+expected_output_regex = "^docker-healthcheck-still-running$"
+`,
+      );
+      const json = path.join(dir, "ready.json");
+      const r = await runCli(
+        ["-c", bench.config, "run", "-j", "3", "--no-cache", "--report-json", json, span, http, hc],
+        { cwd: dir },
+      );
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const tests = JSON.parse(fs.readFileSync(json, "utf8")).tests;
+      assert.deepEqual(
+        tests.map((t: { scenarios: { steps: { stdout: string }[] }[] }) =>
+          t.scenarios[0]!.steps[0]!.stdout.trim(),
+        ),
+        ["span-sent", "ok", "docker-healthcheck-still-running"],
+      );
+    },
+  );
 
   it("limits are applied to the container", async () => {
     const r = await run(
@@ -295,46 +398,58 @@ cpu_millicores = 500
 name = "mem"
 run = "sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'"
 expected_output_regex = "^67108864$"
+[[scenario]]
+name = "cpu"
+run = "sh -c 'cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)'"
+expected_output_regex = "^50000 100000$"
 `,
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    // cgroup v1 and v2 both show the CFS quota over the period: 500 millicores = 50000/100000
+    assert.equal(r.test.scenarios[1].steps[0].stdout.trim(), "50000 100000");
   });
 
-  it("pull_policy never: a missing image is one clear error naming the image, not a hang", async () => {
-    const cfg = path.join(dir, "never.toml");
-    fs.writeFileSync(cfg, '[containers]\npull_policy = "never"\n');
-    const file = writeTest(
-      dir,
-      "never.clnrm.toml",
-      '[meta]\nname = "never"\n[service.x]\nimage = "clnrm/does-not-exist:1"\n[[scenario]]\nname = "s"\nservice = "x"\nrun = "true"\n',
-    );
-    const r = await runCli(["-c", cfg, "run", file], { cwd: dir });
-    assert.equal(r.code, 3, r.stdout + r.stderr);
-    assert.match(
-      r.stdout,
-      /image clnrm\/does-not-exist:1 is not present locally and cannot be pulled \(pull_policy is "never"\)/,
-    );
-  });
-
-  it("-j 1 --fail-fast stops starting tests after the first failure; results keep input order", async () => {
-    const files = ["a", "b", "c"].map((n, i) =>
-      writeTest(
+  it(
+    "pull_policy never: a missing image is " + "one clear error naming the image, not a hang",
+    async () => {
+      const cfg = path.join(dir, "never.toml");
+      fs.writeFileSync(cfg, '[containers]\npull_policy = "never"\n');
+      const file = writeTest(
         dir,
-        `ff-${n}.clnrm.toml`,
-        `[meta]\nname = "ff_${n}"\n[[scenario]]\nname = "s"\nrun = "${i === 0 ? "false" : "true"}"\n`,
-      ),
-    );
-    const r = await runCli(
-      ["-c", bench.config, "run", "-j", "1", "--fail-fast", "--no-cache", ...files],
-      { cwd: dir },
-    );
-    assert.equal(r.code, 1);
-    assert.match(
-      r.stdout,
-      /FAIL ff_a in[\s\S]*FAIL .*ff-b\.clnrm\.toml[\s\S]*not run: --fail-fast stopped after a failure[\s\S]*FAIL .*ff-c\.clnrm\.toml/,
-    );
-    assert.doesNotMatch(r.stdout, /RUN .*ff-b/);
-  });
+        "never.clnrm.toml",
+        '[meta]\nname = "never"\n[service.x]\nimage = "clnrm/does-not-exist:1"\n[[scenario]]\nname = "s"\nservice = "x"\nrun = "true"\n',
+      );
+      const r = await runCli(["-c", cfg, "run", file], { cwd: dir });
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(
+        r.stdout,
+        /image clnrm\/does-not-exist:1 is not present locally and cannot be pulled \(pull_policy is "never"\)/,
+      );
+    },
+  );
+
+  it(
+    "-j 1 --fail-fast stops starting tests " + "after the first failure; results keep input order",
+    async () => {
+      const files = ["a", "b", "c"].map((n, i) =>
+        writeTest(
+          dir,
+          `ff-${n}.clnrm.toml`,
+          `[meta]\nname = "ff_${n}"\n[[scenario]]\nname = "s"\nrun = "${i === 0 ? "false" : "true"}"\n`,
+        ),
+      );
+      const r = await runCli(
+        ["-c", bench.config, "run", "-j", "1", "--fail-fast", "--no-cache", ...files],
+        { cwd: dir },
+      );
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stdout,
+        /FAIL ff_a in[\s\S]*FAIL .*ff-b\.clnrm\.toml[\s\S]*not run: --fail-fast stopped after a failure[\s\S]*FAIL .*ff-c\.clnrm\.toml/,
+      );
+      assert.doesNotMatch(r.stdout, /RUN .*ff-b/);
+    },
+  );
 
   it("leaves no labelled container or network behind", () => {
     assert.deepEqual(managedResources(), { containers: [], networks: [] });

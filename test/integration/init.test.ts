@@ -1,10 +1,10 @@
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { dockerSkip, runCli, tmpDir } from "../helpers/env.js";
+import { runCli, tmpDir, suite } from "../helpers/env.js";
 
-describe("init (real containers)", { skip: dockerSkip }, () => {
+suite("init (real containers)", ["docker"], () => {
   it("writes a v0.7 example that passes `clnrm run` offline, proven by its OTLP span", async () => {
     const dir = tmpDir();
     assert.equal((await runCli(["init"], { cwd: dir })).code, 0);

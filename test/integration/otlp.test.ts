@@ -1,7 +1,10 @@
-/** Real programs in containers send real OTLP to clnrm's receiver; every validator passes and fails on real spans. */
-import { describe, it } from "node:test";
+/**
+ * Real programs in containers send real OTLP to clnrm's receiver; every validator passes and fails
+ * on real spans.
+ */
+import { it } from "node:test";
 import assert from "node:assert/strict";
-import { appServices, dockerSkip, managedResources, testBench } from "../helpers/env.js";
+import { appServices, managedResources, testBench, suite } from "../helpers/env.js";
 
 const APP_SERVICE = appServices();
 
@@ -37,7 +40,7 @@ resource_attrs.must_match = { "service.name" = "app", "team" = "payments" }
 span_attrs.forbid_keys = ["http.url"]
 `;
 
-describe("OTLP from real programs (real containers, real spans)", { skip: dockerSkip }, () => {
+suite("OTLP from real programs (real containers, real spans)", ["docker"], () => {
   const bench = testBench();
   const { run } = bench;
   const appTest = (name: string, env: string, expectations = FULL_EXPECTATIONS) => `[meta]
@@ -57,7 +60,9 @@ ${expectations}`;
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.test.counts.spans, 3);
     assert.equal(r.test.telemetry.sources["otlp-http"], 3);
-    assert.equal(r.test.telemetry.completion, "satisfied");
+    // counts eq, status, must_not_cross and hermeticity can be broken by one more span: the wait
+    // ends by quiet after every container stopped, never early.
+    assert.equal(r.test.telemetry.completion, "quiet");
   });
 
   it("the OTel JS SDK (OTLP/JSON) works the same", async () => {
@@ -81,22 +86,26 @@ ${expectations}`;
     assert.equal(r.test.telemetry.sources["otlp-grpc"], 3);
   });
 
-  it("a failing payment breaks status and errors_total; an external peer breaks hermeticity (rule ids)", async () => {
-    const failing = await run("sdk-fail.clnrm.toml", appTest("sdk_fail", 'APP_MODE = "fail"'));
-    assert.equal(failing.code, 1);
-    const rules = failing.test.findings.map((f: { rule: string }) => f.rule);
-    assert.deepEqual(rules, ["expect.counts.errors_total", "expect.status.by_name[payment]"]);
-    assert.match(
-      failing.stdout,
-      /expect\.counts\.errors_total: the number of spans with status ERROR is 1, expected = 0/,
-    );
-    const external = await run("sdk-ext.clnrm.toml", appTest("sdk_ext", 'APP_MODE = "external"'));
-    assert.equal(external.code, 1);
-    assert.deepEqual(
-      external.test.findings.map((f: { rule: string }) => f.rule),
-      ["expect.hermeticity.no_external_services"],
-    );
-  });
+  it(
+    "a failing payment breaks status and " +
+      "errors_total; an external peer breaks hermeticity (rule ids)",
+    async () => {
+      const failing = await run("sdk-fail.clnrm.toml", appTest("sdk_fail", 'APP_MODE = "fail"'));
+      assert.equal(failing.code, 1);
+      const rules = failing.test.findings.map((f: { rule: string }) => f.rule);
+      assert.deepEqual(rules, ["expect.counts.errors_total", "expect.status.by_name[payment]"]);
+      assert.match(
+        failing.stdout,
+        /expect\.counts\.errors_total: the number of spans with status ERROR is 1, expected = 0/,
+      );
+      const external = await run("sdk-ext.clnrm.toml", appTest("sdk_ext", 'APP_MODE = "external"'));
+      assert.equal(external.code, 1);
+      assert.deepEqual(
+        external.test.findings.map((f: { rule: string }) => f.rule),
+        ["expect.hermeticity.no_external_services"],
+      );
+    },
+  );
 
   it("structural and timing rules fail by rule id on real spans", async () => {
     const wrong = `[[expect.span]]
@@ -133,39 +142,41 @@ span_attrs.forbid_keys = ["db.system"]
     );
   });
 
-  it("plain HTTP from busybox (OTLP/JSON via wget) is received, on a hermetic network too", async () => {
-    const body = JSON.stringify({
-      resourceSpans: [
-        {
-          resource: { attributes: [{ key: "service.name", value: { stringValue: "shell" } }] },
-          scopeSpans: [
-            {
-              spans: [
-                {
-                  traceId: "5b8efff798038103d269b633813fc60c",
-                  spanId: "00f067aa0ba902b7",
-                  name: "shell.job",
-                  kind: 1,
-                  startTimeUnixNano: "1000000000",
-                  endTimeUnixNano: "3000000000",
-                  status: { code: 1 },
-                },
-                {
-                  traceId: "5b8efff798038103d269b633813fc60c",
-                  spanId: "00f067aa0ba902b8",
-                  parentSpanId: "00f067aa0ba902b7",
-                  name: "shell.step",
-                  kind: 1,
-                  startTimeUnixNano: "1500000000",
-                  endTimeUnixNano: "2000000000",
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    });
-    const toml = `[meta]
+  it(
+    "plain HTTP from busybox (OTLP/JSON via " + "wget) is received, on a hermetic network too",
+    async () => {
+      const body = JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: "service.name", value: { stringValue: "shell" } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: "5b8efff798038103d269b633813fc60c",
+                    spanId: "00f067aa0ba902b7",
+                    name: "shell.job",
+                    kind: 1,
+                    startTimeUnixNano: "1000000000",
+                    endTimeUnixNano: "3000000000",
+                    status: { code: 1 },
+                  },
+                  {
+                    traceId: "5b8efff798038103d269b633813fc60c",
+                    spanId: "00f067aa0ba902b8",
+                    parentSpanId: "00f067aa0ba902b7",
+                    name: "shell.step",
+                    kind: 1,
+                    startTimeUnixNano: "1500000000",
+                    endTimeUnixNano: "2000000000",
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+      const toml = `[meta]
 name = "busybox_otlp"
 [service.sh]
 image = "alpine:latest"
@@ -181,10 +192,11 @@ duration_ms = { min = 499, max = 501 }
 [expect.hermeticity]
 no_external_services = true
 `;
-    const r = await run("busybox.clnrm.toml", toml, ["--hermetic"]);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.test.counts.spans, 2);
-  });
+      const r = await run("busybox.clnrm.toml", toml, ["--hermetic"]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(r.test.counts.spans, 2);
+    },
+  );
 
   it("spans printed on declared stdout (NDJSON, both key casings) are collected too", async () => {
     const snake = JSON.stringify({
@@ -221,14 +233,49 @@ by_name = { "stdout.child" = "OK" }
     assert.equal(r.test.telemetry.sources.stdout, 2);
   });
 
-  it("a deterministic scenario run twice yields the same digest; a changed span changes it", async () => {
-    const a = await run("det-a.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
-    const b = await run("det-b.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
-    const c = await run("det-c.clnrm.toml", appTest("det", 'APP_MODE = "external"', ""));
-    assert.equal(a.test.digest, b.test.digest);
-    assert.notEqual(a.test.digest, c.test.digest);
-    assert.match(a.test.digest, /^[0-9a-f]{64}$/);
+  it('a {"spans":[…]} document on stdout is collected when the test declares [otel] exporter = "stdout"', async () => {
+    // Mutation caught: the `doc.spans` branch removed from spansFromJson
+    // (src/telemetry/text-input.ts) → 0 spans, expect.graph and counts fail.
+    const wrapped = JSON.stringify({
+      spans: [
+        { name: "wrapped.root", trace_id: "ab".repeat(16), span_id: "cd".repeat(8) },
+        {
+          name: "wrapped.child",
+          traceId: "ab".repeat(16),
+          spanId: "ef".repeat(8),
+          parentSpanId: "cd".repeat(8),
+        },
+      ],
+    });
+    const toml = `[meta]
+name = "wrapped"
+[otel]
+exporter = "stdout"
+[[scenario]]
+name = "print"
+run = "sh -c 'echo \\"$DOC\\"'"
+env = { DOC = '${wrapped}' }
+[expect.graph]
+must_include = [["wrapped.root", "wrapped.child"]]
+[expect.counts]
+spans_total = { eq = 2 }
+`;
+    const r = await run("wrapped.clnrm.toml", toml);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.test.telemetry.sources.stdout, 2);
   });
+
+  it(
+    "a deterministic scenario run twice yields " + "the same digest; a changed span changes it",
+    async () => {
+      const a = await run("det-a.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
+      const b = await run("det-b.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
+      const c = await run("det-c.clnrm.toml", appTest("det", 'APP_MODE = "external"', ""));
+      assert.equal(a.test.digest, b.test.digest);
+      assert.notEqual(a.test.digest, c.test.digest);
+      assert.match(a.test.digest, /^[0-9a-f]{64}$/);
+    },
+  );
 
   it("leaves no labelled container or network behind", () => {
     assert.deepEqual(managedResources(), { containers: [], networks: [] });

@@ -1,18 +1,26 @@
-/** clnrm validates its own spans: an inner clnrm run in a container exports to an outer run on the host. */
-import { describe, it } from "node:test";
+/**
+ * clnrm validates its own spans: an inner clnrm run in a container exports to an outer run on the
+ * host.
+ * Mutation caught: `self-test` ignoring --report-json (writing nowhere) → the fresh path does
+ * not exist (the old fixed /tmp path could hold a report of an earlier run and pass).
+ */
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { writeSelfTest } from "../../src/cli/commands/self-test.js";
-import { dockerSkip, managedResources, runCli, tmpDir } from "../helpers/env.js";
+import { managedResources, runCli, tmpDir, suite } from "../helpers/env.js";
 
-describe("self-test (real containers, clnrm's own OTLP spans)", { skip: dockerSkip }, () => {
+suite("self-test (real containers, clnrm's own OTLP spans)", ["docker"], () => {
   it("passes only because the inner run's spans prove the work", async () => {
-    const r = await runCli(["self-test", "--report-json", "/tmp/clnrm-self-test.json"], {
-      cwd: tmpDir(),
-    });
+    // a report path in a fresh directory: a report left by an earlier run cannot satisfy this
+    const json = path.join(tmpDir(), "self-test.json");
+    const r = await runCli(["self-test", "--report-json", json], { cwd: tmpDir() });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const t = JSON.parse(fs.readFileSync("/tmp/clnrm-self-test.json", "utf8")).tests[0];
+    const report = JSON.parse(fs.readFileSync(json, "utf8"));
+    assert.equal(report.verdict, "pass");
+    assert.equal(report.tests.length, 1);
+    const t = report.tests[0];
     assert.ok(t.counts.spans >= 7);
     assert.equal(t.telemetry.sources["otlp-http"], t.counts.spans);
   });

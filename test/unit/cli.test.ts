@@ -1,9 +1,12 @@
-/** The built CLI on fixture files, without Docker: authoring and trace commands, exit codes, messages. */
+/**
+ * The built CLI on fixture files, without Docker: authoring and trace commands, exit codes,
+ * messages.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { CONFORMANCE, conformanceSkip, runCli, tmpDir, writeTest } from "../helpers/env.js";
+import { CONFORMANCE, runCli, tmpDir, writeTest, suite } from "../helpers/env.js";
 
 const f = (p: string): string => path.join(CONFORMANCE, p);
 const TRACE = (): string => f("docs/example-otel-trace.json");
@@ -103,7 +106,7 @@ describe("CLI: authoring commands", () => {
   });
 });
 
-describe("CLI: conformance rows for lint, spans, graph, analyze", { skip: conformanceSkip }, () => {
+suite("CLI: conformance rows for lint, spans, graph, analyze", ["shared"], () => {
   it("lint legitimate.clnrm.toml warns that [otel_expectations] is an unknown table", async () => {
     const r = await runCli(["lint", f("tests/fake_green/legitimate.clnrm.toml")]);
     assert.match(

@@ -6,7 +6,7 @@ import { shellWords } from "../../src/config/shell-words.js";
 import { loadProjectConfig, resolveImage } from "../../src/config/project.js";
 import { discoverTestFiles } from "../../src/config/discover.js";
 import { CleanroomError } from "../../src/core/errors.js";
-import { CONFORMANCE, conformanceSkip, tmpDir, writeTest } from "../helpers/env.js";
+import { CONFORMANCE, tmpDir, writeTest, suite } from "../helpers/env.js";
 
 const load = (src: string) =>
   loadTestSource(src, "t.clnrm.toml", { env: {} }).then((l) => l.config);
@@ -159,7 +159,7 @@ describe("config: project cleanroom.toml", () => {
   });
 });
 
-describe("conformance: validate rows", { skip: conformanceSkip }, () => {
+suite("conformance: validate rows", ["shared"], () => {
   const fuzz = (f: string): string =>
     path.join(CONFORMANCE, "tests/fuzz/corpus/fuzz_toml_parser", f);
   for (const f of [

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { LiveProgress, type ProgressStream } from "../../src/report/progress.js";
 
 function stream(isTTY: boolean): ProgressStream & { text: string } {
-  const s = { text: "", isTTY, columns: 80, write: (x: string) => ((s.text += x), true) };
+  const s = {
+    text: "",
+    isTTY,
+    columns: 80,
+    write: (x: string) => {
+      s.text += x;
+      return true;
+    },
+  };
   return s;
 }
 

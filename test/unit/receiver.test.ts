@@ -1,4 +1,7 @@
-/** The OTLP/HTTP receiver on loopback: protobuf, JSON, gzip, bad bodies, wrong routes (no Docker needed). */
+/**
+ * The OTLP/HTTP receiver on loopback: protobuf, JSON, gzip, bad bodies, wrong routes (no Docker
+ * needed).
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
@@ -208,8 +211,8 @@ describe("OTLP wire schema", () => {
       /Apache License\s+Version 2\.0/,
     );
     const span = ExportTraceServiceRequest.lookupType("opentelemetry.proto.trace.v1.Span");
-    assert.equal(span.fields["endTimeUnixNano"]?.id, 8);
-    assert.equal(span.fields["endTimeUnixNano"]?.type, "fixed64");
+    assert.equal(span.fields.endTimeUnixNano?.id, 8);
+    assert.equal(span.fields.endTimeUnixNano?.type, "fixed64");
   });
 
   it("decodes an old sender's deprecated instrumentation_library_spans (field 1000) like scope_spans", () => {

@@ -1,3 +1,10 @@
+/**
+ * Mutations (by hand) the determinism checks were seen to catch (the old ones compared
+ * render(src) with render(src) and passed under both):
+ * - rngFor() ignoring an explicit seed= (src/template/functions.ts) → renderFresh differs.
+ * - rngFor() ignoring rt.seed ([determinism] seed) → renderFresh differs.
+ * - rngFor() returning one fixed generator → seed=7 and seed=8 give the same values.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -8,11 +15,14 @@ import { parse as parseToml } from "smol-toml";
 const parse = (text: string): unknown => JSON.parse(JSON.stringify(parseToml(text)));
 import { TemplateRenderer, isTemplate } from "../../src/template/render.js";
 import { CleanroomError } from "../../src/core/errors.js";
-import { CONFORMANCE, conformanceSkip } from "../helpers/env.js";
+import { CONFORMANCE, suite } from "../helpers/env.js";
 
 const r = new TemplateRenderer();
 const render = (src: string, opts = {}): Promise<string> =>
   r.render(src, { env: {}, ...opts }).then((x) => x.text);
+/** A render by a renderer of its own, so nothing a renderer keeps can make two renders agree. */
+const renderFresh = (src: string, opts = {}): Promise<string> =>
+  new TemplateRenderer().render(src, { env: {}, ...opts }).then((x) => x.text);
 
 describe("template rendering (Tera compatibility)", () => {
   it("detects templates by syntax or .tera name", () => {
@@ -78,22 +88,34 @@ describe("template rendering (Tera compatibility)", () => {
   it("seeded generators are deterministic; UUIDs and ULIDs follow their specs", async () => {
     const src =
       "{{ uuid_v4(seed=7) }} {{ fake_name(seed=7) }} {{ fake_int_range(min=1, max=10, seed=7) }}";
-    assert.equal(await render(src), await render(src));
-    const [u4] = (await render(src)).split(" ");
+    // same seed, separate renderers: the same values; another seed: other values (a seed
+    // that were ignored, or a constant, would fail one of the two)
+    const a = await render(src);
+    assert.equal(await renderFresh(src), a);
+    assert.notEqual(await renderFresh(src.replace(/seed=7/g, "seed=8")), a);
+    const [u4] = a.split(" ");
     assert.match(u4!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const v7 = await render("{{ uuid_v7() }}", { freezeClock: "2025-01-01T00:00:00Z" });
     assert.match(v7, /^01941f29-7c00-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.match(await render("{{ ulid() }}"), /^[0-9A-HJKMNP-TV-Z]{26}$/);
   });
 
-  it("[determinism] seed makes unseeded generators repeatable, and freeze_clock freezes now_*", async () => {
-    const src =
-      '[determinism]\nseed = 9\nfreeze_clock = "2025-03-04T05:06:07Z"\n[x]\na = "{{ fake_uuid() }}"\nb = "{{ now_rfc3339() }}"\nc = {{ now_unix() }}';
-    const a = await render(src);
-    assert.equal(a, await render(src));
-    assert.match(a, /b = "2025-03-04T05:06:07Z"/);
-    assert.match(a, /c = 1741064767/);
-  });
+  it(
+    "[determinism] seed makes unseeded " + "generators repeatable, and freeze_clock freezes now_*",
+    async () => {
+      const src =
+        '[determinism]\nseed = 9\nfreeze_clock = "2025-03-04T05:06:07Z"\n[x]\na = "{{ fake_uuid() }}"\nb = "{{ now_rfc3339() }}"\nc = {{ now_unix() }}';
+      const a = await render(src);
+      assert.equal(await renderFresh(src), a);
+      const uuid = (text: string) => /a = "([^"]+)"/.exec(text)?.[1];
+      assert.notEqual(uuid(await renderFresh(src.replace("seed = 9", "seed = 10"))), uuid(a));
+      // without [determinism] the same generator differs from render to render
+      const loose = src.replace(/\[determinism\][^[]*/, "");
+      assert.notEqual(uuid(await renderFresh(loose)), uuid(await renderFresh(loose)));
+      assert.match(a, /b = "2025-03-04T05:06:07Z"/);
+      assert.match(a, /c = 1741064767/);
+    },
+  );
 
   it("expressions inside TOML comments that are undefined stay as written", async () => {
     assert.equal(
@@ -103,7 +125,7 @@ describe("template rendering (Tera compatibility)", () => {
   });
 });
 
-describe("conformance: render rows", { skip: conformanceSkip }, () => {
+suite("conformance: render rows", ["shared"], () => {
   const noPrefix = path.join(CONFORMANCE, "validation_tests/test_no_prefix.toml.tera");
   it("test_no_prefix: defaults, SERVICE_NAME, --map", async () => {
     const src = fs.readFileSync(noPrefix, "utf8");
@@ -120,25 +142,31 @@ describe("conformance: render rows", { skip: conformanceSkip }, () => {
     );
   });
 
-  it("generators_full_surface: parses, default name, seeded values identical across renders", async () => {
-    const file = path.join(
-      CONFORMANCE,
-      "examples/templates/generators_full_surface.clnrm.toml.tera",
-    );
-    const src = fs.readFileSync(file, "utf8");
-    const a = parse(await render(src, { file, env: { HOME: "/root" } })) as Record<string, any>;
-    const b = parse(await render(src, { file, env: { HOME: "/root" } })) as Record<string, any>;
-    assert.equal(a.meta.name, "clnrm_gen_full");
-    for (const section of ["rng", "fake_scalar", "time", "net", "lorem"])
-      assert.deepEqual(a.generated[section], b.generated[section], section);
-    assert.equal(a.generated.ids.u4_seeded, b.generated.ids.u4_seeded);
-    assert.match(a.generated.ids.u4_seeded, /^[0-9a-f]{8}-[0-9a-f]{4}-4/);
-    const noSvc = parse(
-      await render(src.replace(/svc \| default/g, "svc_absent | default"), {
-        file,
-        env: { HOME: "/root" },
-      }),
-    ) as any;
-    assert.equal(noSvc.meta.name, "test_svc_gen_full");
-  });
+  it(
+    "generators_full_surface: parses, default " + "name, seeded values identical across renders",
+    async () => {
+      const file = path.join(
+        CONFORMANCE,
+        "examples/templates/generators_full_surface.clnrm.toml.tera",
+      );
+      const src = fs.readFileSync(file, "utf8");
+      const a = parse(await render(src, { file, env: { HOME: "/root" } })) as Record<string, any>;
+      const b = parse(await renderFresh(src, { file, env: { HOME: "/root" } })) as Record<
+        string,
+        any
+      >;
+      assert.equal(a.meta.name, "clnrm_gen_full");
+      for (const section of ["rng", "fake_scalar", "time", "net", "lorem"])
+        assert.deepEqual(a.generated[section], b.generated[section], section);
+      assert.equal(a.generated.ids.u4_seeded, b.generated.ids.u4_seeded);
+      assert.match(a.generated.ids.u4_seeded, /^[0-9a-f]{8}-[0-9a-f]{4}-4/);
+      const noSvc = parse(
+        await render(src.replace(/svc \| default/g, "svc_absent | default"), {
+          file,
+          env: { HOME: "/root" },
+        }),
+      ) as any;
+      assert.equal(noSvc.meta.name, "test_svc_gen_full");
+    },
+  );
 });

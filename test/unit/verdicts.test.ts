@@ -18,11 +18,11 @@ import path from "node:path";
 import { loadTestSource } from "../../src/config/load.js";
 import type { TestConfig } from "../../src/config/types.js";
 import type { RunResult, TestResult } from "../../src/core/result.js";
-import { CLNRM_VERSION } from "../../src/core/version.js";
+import { VERSION } from "../../src/core/version.js";
 import { cacheKeys, ResultCache } from "../../src/runner/cache.js";
 import { TreeHasher } from "../../src/runner/tree-hash.js";
 import type { TestRun } from "../../src/runner/run-test.js";
-import { exitCodeForKind, exitCodeForRun } from "../../src/cli/exit-codes.js";
+import { exitCodeForKind, exitCodeForRun } from "../../src/core/exit-codes.js";
 import { junitReport } from "../../src/report/junit.js";
 import { spansToOtlpJson } from "../../src/telemetry/otlp/encode-json.js";
 import { spansFromJson } from "../../src/telemetry/text-input.js";
@@ -223,7 +223,7 @@ ${expect}`;
     assert.equal(again.reads, 0);
     // The version is the package's, and `clnrm --version` prints the same.
     const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
-    assert.equal(CLNRM_VERSION, pkg.version);
+    assert.equal(VERSION, pkg.version);
     assert.equal((await runCli(["--version"])).stdout.trim(), pkg.version);
   });
 });
@@ -375,8 +375,8 @@ describe("JUnit: a testcase per scenario and per rule", () => {
       evidence: { level: "exit-codes", rules: 0, spans: 0, bySource: {} },
     });
     const xml = junitReport(run([t, ok]));
-    assert.match(xml, /<testsuites name="clnrm" tests="5" failures="3" errors="0"/);
-    assert.match(xml, /<testsuite name="t" tests="5" failures="3" errors="0" skipped="0"/);
+    assert.match(xml, /<testsuites name="clnrm" tests="4" failures="2" errors="0"/);
+    assert.match(xml, /<testsuite name="t" tests="4" failures="2" errors="0" skipped="0"/);
     assert.match(
       xml,
       /<testcase name="expect\.span\[a\]" classname="t" time="0\.000"><failure message="expect\.span\[a\]\.kind: wrong kind"/,
@@ -394,6 +394,9 @@ describe("JUnit: a testcase per scenario and per rule", () => {
       xml,
       /<testsuite name="ok" tests="0"[^>]*>\n {4}<properties><property name="clnrm\.evidence\.level" value="exit-codes"\/>/,
     );
+    // a finding of no single rule joins the first rule of its block, not a testcase of its own
+    assert.match(xml, /wrong kind\nexpected: \nactual: \n\nexpect\.span\.no_spans_collected: none/);
+    assert.doesNotMatch(xml, /<testcase name="expect\.span\.no_spans_collected"/);
     const file = path.join(tmpDir(), "r.xml");
     fs.writeFileSync(file, xml);
     const x = spawnSync(

@@ -1,7 +1,7 @@
 /** record, repro, redgreen (alias red-green). */
 import path from "node:path";
 import type { Command } from "commander";
-import { EXIT, exitCodeForKind, exitCodeForRun } from "../exit-codes.js";
+import { EXIT, exitCodeForKind, exitCodeForRun } from "../../core/exit-codes.js";
 import { choiceOption } from "../options.js";
 import {
   appendHistory,

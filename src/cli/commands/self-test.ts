@@ -7,14 +7,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../core/paths.js";
-import { CLNRM_VERSION } from "../../core/version.js";
+import { VERSION } from "../../core/version.js";
 
 export interface SelfTestFiles {
   readonly dir: string;
   readonly outer: string;
 }
 
-/** Writes the inner test, the inner project config and the outer (validating) test into a fresh folder. */
+/**
+ * Writes the inner test, the inner project config and the outer (validating) test into a fresh
+ * folder.
+ */
 export function writeSelfTest(
   nodeImage = "clnrm/node:20",
   busyboxImage = "clnrm/busybox:local",
@@ -49,7 +52,7 @@ expected_output_regex = "^data$"
     outer,
     `[meta]
 name = "clnrm_self_test"
-version = "${CLNRM_VERSION}"
+version = "${VERSION}"
 description = "clnrm runs its own scenarios in a container; its own spans prove the work happened"
 
 [otel]

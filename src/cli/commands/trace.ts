@@ -33,11 +33,10 @@ export function treeLines(spans: readonly Span[]): string[] {
   const walk = (s: Span, prefix: string, last: boolean, root: boolean): void => {
     out.push(root ? s.name : `${prefix}${last ? "└── " : "├── "}${s.name}`);
     const c = tree.children(s.spanId);
-    c.forEach((k, i) =>
-      walk(k, root ? "" : `${prefix}${last ? "    " : "│   "}`, i === c.length - 1, false),
-    );
+    for (const [i, k] of c.entries())
+      walk(k, root ? "" : `${prefix}${last ? "    " : "│   "}`, i === c.length - 1, false);
   };
-  tree.roots.forEach((r) => walk(r, "", true, true));
+  for (const r of tree.roots) walk(r, "", true, true);
   return out;
 }
 

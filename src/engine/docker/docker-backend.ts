@@ -1,5 +1,9 @@
-/** Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket (DOCKER_HOST). */
+/**
+ * Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket
+ * (DOCKER_HOST).
+ */
 import { Writable } from "node:stream";
+import "./lazy-deps.js"; // before dockerode: defers its gRPC (BuildKit) and SSH parts
 import Docker from "dockerode";
 import { CleanroomError } from "../../core/errors.js";
 import type { PullPolicy } from "../../config/project.js";
@@ -44,20 +48,35 @@ export class DockerBackend implements Backend {
     }
   }
 
-  async ensureImage(image: string, policy: PullPolicy): Promise<string> {
+  async ensureImage(image: string, policy: PullPolicy, pullTimeoutMs?: number): Promise<string> {
     const present = await this.imageId(image);
     if (present && policy !== "always") return present;
     if (policy === "never") throw missingImage(image, 'pull_policy is "never"');
+    let timer: NodeJS.Timeout | undefined;
     try {
       const stream = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) =>
+      await new Promise<void>((resolve, reject) => {
+        if (pullTimeoutMs !== undefined)
+          timer = setTimeout(() => {
+            // Closing the progress stream makes the engine abandon the pull.
+            (stream as { destroy?: () => void }).destroy?.();
+            reject(
+              new CleanroomError(
+                "Timeout",
+                `pulling image ${image} timed out after ${pullTimeoutMs} ms`,
+              ),
+            );
+          }, pullTimeoutMs);
         this.docker.modem.followProgress(stream, (err: Error | null) =>
           err ? reject(err) : resolve(),
-        ),
-      );
+        );
+      });
     } catch (e) {
       if (present) return present; // "always" but the registry is unreachable: keep the local copy
+      if (e instanceof CleanroomError) throw e;
       throw missingImage(image, (e as Error).message.split("\n")[0] ?? String(e));
+    } finally {
+      if (timer) clearTimeout(timer);
     }
     const id = await this.imageId(image);
     if (!id) throw missingImage(image, "the pull finished but the image is not present");
@@ -125,7 +144,9 @@ export class DockerBackend implements Backend {
           PortBindings: bindings,
           NanoCpus: spec.nanoCpus,
           Memory: spec.memoryBytes,
-          Init: false,
+          // An init process as PID 1 forwards the stop signal to the command (a shell or a
+          // program without its own signal handling still stops on SIGTERM) and reaps zombies.
+          Init: true,
         },
         NetworkingConfig: spec.network
           ? { EndpointsConfig: { [spec.network.name]: { Aliases: [...spec.network.aliases] } } }
@@ -172,7 +193,12 @@ export class DockerBackend implements Backend {
     const out = new CappedBuffer(max);
     const err = new CappedBuffer(max);
     const sink = (b: CappedBuffer): Writable =>
-      new Writable({ write: (chunk: Buffer, _e, cb) => (b.push(chunk), cb()) });
+      new Writable({
+        write: (chunk: Buffer, _e, cb) => {
+          b.push(chunk);
+          cb();
+        },
+      });
     this.docker.modem.demuxStream(stream, sink(out), sink(err));
     let timedOut = false;
     const finished = new Promise<void>((resolve) => {
@@ -181,7 +207,8 @@ export class DockerBackend implements Backend {
       stream.on("error", resolve);
     });
     const stop = async (): Promise<void> => {
-      // Kill only the exec'd process when we share its PID namespace (local engine); else the container.
+      // Kill only the exec'd process when we share its PID namespace (local engine); else the
+      // container.
       const pid = (await exec.inspect().catch(() => undefined))?.Pid;
       try {
         if (pid && this.endpoint.startsWith("unix://")) process.kill(pid, "SIGKILL");
@@ -267,7 +294,7 @@ export class DockerBackend implements Backend {
     const info = await this.docker.getContainer(containerId).inspect();
     const hostPorts: Record<number, number> = {};
     for (const [k, v] of Object.entries(info.NetworkSettings?.Ports ?? {}))
-      if (v && v[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
+      if (v?.[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
     const nets = Object.values(info.NetworkSettings?.Networks ?? {});
     return {
       running: info.State.Running,
@@ -280,6 +307,21 @@ export class DockerBackend implements Backend {
 
   async kill(containerId: string): Promise<void> {
     await ignoreMissing(() => this.docker.getContainer(containerId).kill());
+  }
+
+  async stop(containerId: string, graceMs: number): Promise<void> {
+    const container = this.docker.getContainer(containerId);
+    // The engine counts its grace in whole seconds: our own SIGKILL keeps a millisecond grace.
+    const t = Math.ceil(graceMs / 1000);
+    const timer =
+      graceMs % 1000 !== 0
+        ? setTimeout(() => void container.kill().catch(() => undefined), graceMs)
+        : undefined;
+    try {
+      await ignoreMissing(() => container.stop({ t }));
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 
   async remove(containerId: string): Promise<void> {

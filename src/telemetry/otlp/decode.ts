@@ -17,7 +17,7 @@ import { ExportTraceServiceRequest } from "./wire.js";
 
 type Obj = Record<string, unknown>;
 const has = (o: unknown, k: string): boolean =>
-  typeof o === "object" && o !== null && Object.prototype.hasOwnProperty.call(o, k);
+  typeof o === "object" && o !== null && Object.hasOwn(o, k);
 const get = (o: unknown, k: string): unknown =>
   typeof o === "object" && o !== null ? (o as Obj)[k] : undefined;
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -100,7 +100,8 @@ export function requestToSpans(req: unknown, source: string): Span[] {
   const out: Span[] = [];
   for (const rs of list(get(req, "resourceSpans"))) {
     const resource = keyValues(get(get(rs, "resource"), "attributes"));
-    // Both lists: a decoded message has an empty scopeSpans by default, an old sender fills only field 1000.
+    // Both lists: a decoded message has an empty scopeSpans by default, an old sender fills only
+    // field 1000.
     for (const ss of [
       ...list(get(rs, "scopeSpans")),
       ...list(get(rs, "instrumentationLibrarySpans")),

@@ -1,4 +1,6 @@
-/** Domain spans back to an OTLP/JSON ExportTraceServiceRequest document (for bundles and baselines). */
+/**
+ * Domain spans back to an OTLP/JSON ExportTraceServiceRequest document (for bundles and baselines).
+ */
 import type { AttrValue, Span } from "../span.js";
 
 const KIND_NUMBER: Record<string, number> = {

@@ -3,8 +3,8 @@
  * 0 pass · 1 a test failed · 2 usage, configuration or template error · 3 infrastructure or
  * internal error (the test could not be judged) · 130 interrupted.
  */
-import { CleanroomError, EXIT, type ErrorKind } from "../core/errors.js";
-import type { TestResult } from "../core/result.js";
+import { CleanroomError, EXIT, type ErrorKind } from "./errors.js";
+import type { TestResult } from "./result.js";
 
 export { EXIT };
 

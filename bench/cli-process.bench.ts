@@ -1,0 +1,222 @@
+/**
+ * The whole `clnrm` process as a user pays it: the built CLI spawned as a child process, timed
+ * from spawn to exit, against its floor in the same loop, pair by pair (A then B, N times):
+ * `--version` / `--help` / `validate` vs `node -e 0`; `run` of one echo scenario vs
+ * `docker run --rm` of the same image and command; 20 one-scenario tests at `-j 4` vs 20
+ * `docker run --rm` through `xargs -P4`. Peak RSS comes from `/usr/bin/time -v` (Debian
+ * package `time`, installed by `npm run setup`). Usage: `node dist/bench/cli-process.bench.js`.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PROJECT_ROOT } from "../src/core/paths.js";
+import { echoSpanScenario, ndjsonSpan } from "../test/helpers/fixtures.js";
+import { fmt, median } from "./stats.js";
+
+const IMAGE = "clnrm/busybox:local";
+const DOCKER = "/usr/bin/docker";
+const TIME = "/usr/bin/time";
+const CLI = path.join(PROJECT_ROOT, "dist/src/cli/main.js");
+const SPAN = ndjsonSpan("work");
+
+interface Sample {
+  readonly ms: number;
+  readonly rssKiB: number;
+}
+
+/** Runs argv under `/usr/bin/time -v`; wall time from spawn to exit, peak RSS of the child. */
+function measure(argv: readonly string[], cwd: string): Promise<Sample> {
+  const out = path.join(os.tmpdir(), `clnrm-bench-time-${process.pid}.txt`);
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn(TIME, ["-v", "-o", out, ...argv], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    p.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    p.on("error", reject);
+    p.on("close", (code) => {
+      const ms = performance.now() - t0;
+      const report = fs.readFileSync(out, "utf8");
+      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(report);
+      if (code !== 0) reject(new Error(`${argv.join(" ")} exited ${code}: ${err.slice(-2000)}`));
+      else resolve({ ms, rssKiB: Number(rss?.[1] ?? 0) });
+    });
+  });
+}
+
+export interface Pair {
+  /** Key of the figures measured before issue 11 (BEFORE). */
+  readonly key: string;
+  readonly label: string;
+  readonly a: readonly string[];
+  readonly b: readonly string[];
+  readonly floor: string;
+  /** Largest acceptable ratio a/b (issue 11). */
+  readonly target: number;
+  readonly n: number;
+}
+
+export interface PairResult {
+  readonly pair: Pair;
+  readonly a: number;
+  readonly b: number;
+  readonly rssA: number;
+  readonly rssB: number;
+}
+
+async function runPair(p: Pair, cwd: string): Promise<PairResult> {
+  await measure(p.a, cwd); // warm-up: page cache, compile cache, image layers
+  await measure(p.b, cwd);
+  const a: Sample[] = [];
+  const b: Sample[] = [];
+  for (let i = 0; i < p.n; i++) {
+    a.push(await measure(p.a, cwd));
+    b.push(await measure(p.b, cwd));
+  }
+  const m = (s: Sample[], k: keyof Sample): number => median(s.map((x) => x[k]));
+  return { pair: p, a: m(a, "ms"), b: m(b, "ms"), rssA: m(a, "rssKiB"), rssB: m(b, "rssKiB") };
+}
+
+/** A scratch project: cleanroom.toml with the local busybox image, one test and 20 tests. */
+function project(): { dir: string; one: string; many: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clnrm-bench-cli-"));
+  fs.writeFileSync(
+    path.join(dir, "cleanroom.toml"),
+    `[containers]\ndefault_image = "${IMAGE}"\n[reporting]\nreport_dir = "reports"\n`,
+  );
+  const test = (name: string): string =>
+    `[meta]\nname = "${name}"\n${echoSpanScenario("emit", SPAN)}[[expect.span]]\nname = "work"\n`;
+  const one = path.join(dir, "one");
+  const many = path.join(dir, "many");
+  fs.mkdirSync(one);
+  fs.mkdirSync(many);
+  fs.writeFileSync(path.join(one, "echo.clnrm.toml"), test("echo"));
+  for (let i = 0; i < 20; i++)
+    fs.writeFileSync(path.join(many, `t${String(i).padStart(2, "0")}.clnrm.toml`), test(`t${i}`));
+  return { dir, one, many };
+}
+
+export function pairs(p: { one: string; many: string }, n: number): Pair[] {
+  const node = [process.execPath, "-e", "0"];
+  const dockerRun = [
+    DOCKER,
+    "run",
+    "--rm",
+    "-e",
+    `SPAN=${SPAN}`,
+    IMAGE,
+    "sh",
+    "-c",
+    'echo "$SPAN"',
+  ];
+  const file = path.join(p.one, "echo.clnrm.toml");
+  return [
+    {
+      key: "version",
+      label: "`clnrm --version`",
+      a: [CLI, "--version"],
+      b: node,
+      floor: "`node -e 0`",
+      target: 3,
+      n,
+    },
+    {
+      key: "help",
+      label: "`clnrm --help`",
+      a: [CLI, "--help"],
+      b: node,
+      floor: "`node -e 0`",
+      target: 3,
+      n,
+    },
+    {
+      key: "validate",
+      label: "`clnrm validate` one file",
+      a: [CLI, "validate", file],
+      b: node,
+      floor: "`node -e 0`",
+      target: 4,
+      n,
+    },
+    {
+      key: "run",
+      label: "`clnrm run` one echo-span scenario (`--no-cache`)",
+      a: [CLI, "run", "--no-cache", "-j", "1", file],
+      b: dockerRun,
+      floor: "`docker run --rm` same image and command",
+      target: 1.5,
+      n,
+    },
+    {
+      key: "j4",
+      label: "20 one-scenario tests, `clnrm run -j 4 --no-cache`",
+      a: [CLI, "run", "--no-cache", "-j", "4", p.many],
+      b: ["sh", "-c", `seq 20 | xargs -P4 -I{} ${dockerRun.map(shq).join(" ")}`],
+      floor: "20 × `docker run --rm` via `xargs -P4`",
+      target: 1.3,
+      n: Math.max(3, Math.ceil(n / 2)),
+    },
+  ];
+}
+
+/** Quotes one word for the benchmark's own fixed `sh -c` line (no user input reaches it). */
+function shq(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
+
+/**
+ * The same benchmark at commit 0187f60, before issue 11 (2026-12-02, this 2-core machine under
+ * load from parallel work, load average 4–11; medians of 7 pairs, 4 for the -j 4 case).
+ */
+const BEFORE: Record<string, string> = {
+  version: "9129 ms vs 405 ms = 22.53×; 241 MiB",
+  help: "6355 ms vs 199 ms = 31.87×; 242 MiB",
+  validate: "5455 ms vs 160 ms = 34.14×; 242 MiB",
+  run: "6925 ms vs 743 ms = 9.32×; 242 MiB",
+  j4: "42061 ms vs 17973 ms = 2.34×; 242 MiB",
+};
+
+/** The RESULTS.md section: header, table, and how to reproduce it. */
+export function cliSection(rows: readonly string[]): string {
+  return `## Whole process (\`clnrm\` as a child process)
+
+\`npm run bench -- cli\` (\`node dist/bench/run-all.js cli\`, \`bench/cli-process.bench.ts\`): the
+built CLI spawned under \`/usr/bin/time -v\`, timed from spawn to exit, each command and its floor
+run alternately (A, B, A, B, …); medians; peak RSS is the child's maximum resident set size.
+Before = the same benchmark at commit 0187f60. The machine is shared: ratios, measured pair by
+pair, are the figures to compare; absolute times move with the load.
+
+| measurement | before (0187f60) | now | target |
+|---|---|---|---|
+${rows.join("\n")}
+`;
+}
+
+export async function benchCliProcess(
+  n = Number(process.env.CLNRM_BENCH_N ?? 7),
+): Promise<string[]> {
+  const p = project();
+  const rows: string[] = [];
+  try {
+    for (const pair of pairs(p, n)) {
+      const r = await runPair(pair, p.dir);
+      const ratio = r.a / r.b;
+      const rssTarget = pair.label.includes("one echo") ? ", ≤ 120 MiB" : "";
+      rows.push(
+        `| ${pair.label} vs ${pair.floor}, median of ${pair.n} pairs | ${BEFORE[pair.key]} | ` +
+          `${fmt(r.a)} ms vs ${fmt(r.b)} ms = ${ratio.toFixed(2)}×; ${mib(r.rssA)} ` +
+          `(floor ${mib(r.rssB)}) | ≤ ${pair.target}×${rssTarget} |`,
+      );
+    }
+  } finally {
+    fs.rmSync(p.dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`)
+  process.stdout.write(cliSection(await benchCliProcess()));
