@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark and rewrites bench/RESULTS.md.
- * Usage: npm run bench [-- authoring telemetry engine reports loop verdict cli]
+ * Usage: npm run bench [-- authoring telemetry engine reports loop verdict cli examples]
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -13,6 +13,7 @@ import { benchReports } from "./reports.bench.js";
 import { benchLoop } from "./loop.bench.js";
 import { benchVerdict } from "./verdict.bench.js";
 import { benchCliProcess, cliSection } from "./cli-process.bench.js";
+import { benchExamples } from "./examples.bench.js";
 
 const want = new Set(process.argv.slice(2));
 const on = (k: string): boolean => want.size === 0 || want.has(k);
@@ -23,6 +24,7 @@ if (on("reports")) rows.push(...(await benchReports()));
 if (on("engine")) rows.push(...(await benchEngine()));
 if (on("loop")) rows.push(...(await benchLoop()));
 if (on("verdict")) rows.push(...(await benchVerdict()));
+if (on("examples")) rows.push(...(await benchExamples()));
 const cli = on("cli") ? cliSection(await benchCliProcess()) : undefined;
 const docker = await dockerVersions().catch(() => ({ engine: "?", cli: "?" }));
 const text = `# Benchmark results

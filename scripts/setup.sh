@@ -58,6 +58,7 @@ else
 fi
 
 bash images/build.sh
+bash images/postgres.sh   # clnrm/postgres:15 for examples/orders-service (Debian's postgresql-15)
 
 # Test tools from Debian: chromium (the HTML report is checked in a real browser), xmllint (JUnit
 # XSD) and GNU time (/usr/bin/time -v: peak RSS in the whole-process benchmark).
@@ -75,6 +76,16 @@ else
   say "installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The examples' own npm dependencies (OpenTelemetry SDK, pg): kept out of clnrm's dependencies.
+for ex in examples/*; do
+  [ -f "$ex/package-lock.json" ] || continue
+  if [ -d "$ex/node_modules" ] && [ "$ex/node_modules/.package-lock.json" -nt "$ex/package-lock.json" ]; then
+    say "$ex: npm dependencies up to date"
+  else
+    say "$ex: installing npm dependencies (npm ci)"
+    (cd "$ex" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 say "building (tsc)"
 npm run --silent build
 say "done: run 'npm test' for the test suite, 'npx clnrm --help' for the CLI"

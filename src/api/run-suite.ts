@@ -19,6 +19,13 @@ import { sweep } from "../engine/sweeper.js";
 import { ResultCache } from "../runner/cache.js";
 import { runSuite as runFiles } from "../runner/run-suite.js";
 import type { TestRun } from "../runner/run-test.js";
+import {
+  measuredDurations,
+  saveDurations,
+  shardFiles,
+  shardHeader,
+  shardInfo,
+} from "../runner/shard.js";
 import { writeBundles, writeFileReports, writeReports, type ReportTargets } from "./reports.js";
 
 export type SelfExporter = "none" | "stdout" | "otlp-http" | "otlp-grpc";
@@ -59,6 +66,13 @@ export interface RunSuiteOptions {
   readonly backend?: Backend;
   /** Labels every resource of this run; default a fresh id. */
   readonly runId?: string;
+  /**
+   * `i/n`: run only part i of n of the discovered tests (deterministic split, balanced by the
+   * durations unsharded runs record; see runner/shard.ts). A bad value is a Configuration error.
+   */
+  readonly shard?: string;
+  /** Called once before any test starts with the shard header line (sharded runs only). */
+  readonly onShard?: (header: string) => void;
   /** Reuse a few pre-created networks across tests instead of one new network per test. */
   readonly networkPool?: boolean;
   readonly onTestStart?: (file: string) => void;
@@ -131,7 +145,12 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
   const cwd = o.cwd ?? process.cwd();
   const project = loadProjectConfig({ configFile: o.configFile, cwd });
   for (const w of project.warnings) warn(`${project.file}: ${w.keyPath}: ${w.message}`);
-  const files = discoverTestFiles(o.paths ?? [], cwd);
+  const sharded = shardFiles(discoverTestFiles(o.paths ?? [], cwd), o.shard, {
+    root: project.root,
+    cacheDir: project.cacheDir,
+    useDurations: o.cache !== false,
+  });
+  const files = sharded.files;
   const jobs = o.jobs ?? project.jobs;
   if (!Number.isInteger(jobs) || jobs < 1)
     throw new CleanroomError("Configuration", `--jobs must be a whole number ≥ 1, got ${o.jobs}`);
@@ -161,6 +180,7 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
       "run.id": runId,
     });
     const cache = o.cache === false ? undefined : new ResultCache(project.cacheDir);
+    if (sharded.plan) o.onShard?.(shardHeader(sharded.plan));
     const runs = await runFiles(files, {
       backend,
       project,
@@ -194,6 +214,7 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
       durationMs: Date.now() - started,
       tests,
       interrupted,
+      shard: shardInfo(sharded.plan),
     };
     const failed = tests.filter((t) => t.verdict === "failed").length;
     runSpan.setAttributes({
@@ -211,6 +232,8 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
     if (cache) {
       try {
         cache.save();
+        // Shards only read the durations, so that every shard of a run splits alike.
+        if (!sharded.plan) saveDurations(project.cacheDir, measuredDurations(project.root, tests));
       } catch (e) {
         warn(`cannot write the cache in ${project.cacheDir}: ${(e as Error).message}`);
       }

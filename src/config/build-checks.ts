@@ -1,13 +1,24 @@
-/** Checks and parsers the test-file builder shares: service dependency cycles, duration strings. */
+/** Checks and parsers the test-file builder shares: service dependencies, duration strings. */
+import { didYouMean } from "../core/suggest.js";
 import type { ServiceConfig } from "./types.js";
 
 type ErrorFn = (keyPath: string, message: string) => void;
 
-export function checkDependencies(services: readonly ServiceConfig[], error: ErrorFn): void {
-  const ids = new Set(services.map((s) => s.id));
+export function checkDependencies(
+  services: readonly ServiceConfig[],
+  ids: ReadonlySet<string>,
+  error: ErrorFn,
+  section: (id: string) => string,
+): void {
   for (const s of services)
     s.dependsOn.forEach((d, i) => {
-      if (!ids.has(d)) error(`service.${s.id}.depends_on[${i}]`, `unknown service "${d}"`);
+      if (!ids.has(d)) {
+        const near = didYouMean(d, ids);
+        error(
+          `${section(s.id)}.depends_on[${i}]`,
+          `unknown service "${d}"${near ? ` (did you mean "${near}"?)` : ""}`,
+        );
+      }
     });
   const state = new Map<string, "visiting" | "done">();
   const byId = new Map(services.map((s) => [s.id, s]));
@@ -15,7 +26,7 @@ export function checkDependencies(services: readonly ServiceConfig[], error: Err
     if (state.get(id) === "done") return;
     if (state.get(id) === "visiting") {
       error(
-        `service.${id}.depends_on`,
+        `${section(id)}.depends_on`,
         `dependency cycle: ${[...trail.slice(trail.indexOf(id)), id].join(" → ")}`,
       );
       return;

@@ -8,6 +8,7 @@ import { TEST_FILE_SCHEMA } from "./test-schema.js";
 import { shellWords } from "./shell-words.js";
 import { locateKey } from "./locate.js";
 import { buildExpectations } from "./build-expect.js";
+import { didYouMean } from "../core/suggest.js";
 import { checkDependencies, parseDurationMs } from "./build-checks.js";
 
 export { parseDurationMs };
@@ -40,7 +41,25 @@ export const GENERIC_PLUGIN_ALIASES = new Set([
   "testcontainers",
   "surrealdb",
   "surreal_db",
+  // Upstream's other plugin names (reference-behaviour §5.5): run here as generic containers
+  // of the given image (upstream's LLM plugins are HTTP endpoints; here they need an image).
+  "network_tools",
+  "network_service",
+  "otel_collector",
+  "ollama",
+  "vllm",
+  "tgi",
+  "chaos_engine",
+  "ai_test_generator",
 ]);
+
+/** Upstream plugins that are an HTTP endpoint there, not a container. */
+export const ENDPOINT_PLUGINS: Readonly<Record<string, string>> = {
+  ollama: "ollama/ollama",
+  vllm: "vllm/vllm-openai",
+  tgi: "ghcr.io/huggingface/text-generation-inference",
+  network_service: "an image serving it",
+};
 
 const FORBIDDEN_CONTAINER_DIRS = [
   "/etc",
@@ -66,6 +85,14 @@ export interface BuildResult {
 export function buildTestConfig(raw: Raw, file: string, source: string): BuildResult {
   const issues: ConfigIssue[] = [];
   checkShape(raw, TEST_FILE_SCHEMA, "", issues);
+  const locate = (list: ConfigIssue[]): ConfigIssue[] =>
+    list.map((i) => {
+      const at = i.line === undefined ? locateKey(source, i.keyPath) : undefined;
+      return at ? { ...i, line: at.line, column: at.column } : i;
+    });
+  // The builders below read only values whose type the schema has checked: a value of the
+  // wrong type (a table where a string is expected) stops here as a located error.
+  if (issues.some((i) => i.severity === "error")) return { issues: locate(issues) };
   const error = (keyPath: string, message: string): void =>
     void issues.push({ severity: "error", keyPath, message });
   const warn = (keyPath: string, message: string): void =>
@@ -75,7 +102,12 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
   const legacyMeta = tbl(tbl(raw.test).metadata);
   const name = str(meta.name) ?? str(legacyMeta.name);
   if (raw.meta === undefined && raw.test === undefined)
-    error("meta", "a test needs [meta] with a name (or legacy [test.metadata])");
+    issues.push({
+      severity: "error",
+      keyPath: "meta",
+      message: "a test needs [meta] with a name (or legacy [test.metadata])",
+      line: 1,
+    });
 
   const serviceTables: [string, Raw][] = [];
   for (const key of ["service", "services"] as const) {
@@ -89,49 +121,56 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
     }
   }
   const services = new Map<string, ServiceConfig>();
+  const declared = new Set(serviceTables.map(([id]) => id));
   for (const [id, s] of serviceTables) {
     const svc = buildService(
       id,
       s,
       `${raw.services && tbl(raw.services)[id] ? "services" : "service"}.${id}`,
       error,
+      path.dirname(path.resolve(file)),
     );
     if (svc) services.set(id, svc);
   }
-  checkDependencies([...services.values()], error);
+  const section = (id: string): string =>
+    `${raw.services && tbl(raw.services)[id] ? "services" : "service"}.${id}`;
+  checkDependencies([...services.values()], declared, (kp, m) => error(kp, m), section);
 
-  const steps = arr(raw.steps).map((s, i) => buildStep(tbl(s), i, `steps[${i}]`, services, error));
+  const known = { built: services, declared };
+  const steps = arr(raw.steps).map((s, i) => buildStep(tbl(s), i, `steps[${i}]`, known, error));
   const stdoutExporter = str(tbl(raw.otel).exporter)?.toLowerCase() === "stdout";
   const scenarios = arr(raw.scenario).map((s, i) =>
-    buildScenario(tbl(s), i, services, error, stdoutExporter),
+    buildScenario(tbl(s), i, known, error, stdoutExporter),
   );
-  if (steps.length === 0 && scenarios.length === 0)
-    error("scenario", "a test needs at least one [[scenario]] or [[steps]] entry");
   // The cache, the span attribution and every report key scenarios by name.
-  scenarios.forEach((sc, i) => {
+  for (const [i, sc] of scenarios.entries()) {
     const first = scenarios.findIndex((o) => o.name === sc.name);
     if (first !== i)
       error(
         `scenario[${i}].name`,
         `duplicate scenario name "${sc.name}" (also scenario[${first}]): names must be unique`,
       );
-  });
+  }
   for (const [id, s] of serviceTables)
     if (s.environment !== undefined)
       warn(
         `${raw.services && tbl(raw.services)[id] ? "services" : "service"}.${id}.environment`,
         "`environment` is read as `env` (write `env`)",
       );
+  if (steps.length === 0 && scenarios.length === 0)
+    issues.push({
+      severity: "error",
+      keyPath: "scenario",
+      message: "a test needs at least one [[scenario]] or [[steps]] entry (add one at the end)",
+      line: Math.max(1, source.trimEnd().split("\n").length),
+    });
 
   const { expect, hasExpectations } = buildExpectations(tbl(raw.expect));
   const otelRaw = tbl(raw.otel);
   const det = tbl(raw.determinism);
   const report = tbl(raw.report);
   const timeout = str(legacyMeta.timeout);
-  const located = issues.map((i) => {
-    const at = i.line === undefined ? locateKey(source, i.keyPath) : undefined;
-    return at ? { ...i, line: at.line, column: at.column } : i;
-  });
+  const located = locate(issues);
   if (located.some((i) => i.severity === "error")) return { issues: located };
 
   const config: TestConfig = {
@@ -193,18 +232,33 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
 
 type ErrorFn = (keyPath: string, message: string) => void;
 
-function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceConfig | undefined {
+function buildService(
+  id: string,
+  s: Raw,
+  kp: string,
+  error: ErrorFn,
+  testDir: string,
+): ServiceConfig | undefined {
   const plugin = (str(s.plugin) ?? str(s.type) ?? "generic_container").toLowerCase();
   if (!GENERIC_PLUGIN_ALIASES.has(plugin)) {
+    const near = didYouMean(plugin, GENERIC_PLUGIN_ALIASES);
     error(
       `${kp}.plugin`,
-      `unknown plugin "${plugin}"; use "generic_container" (aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`,
+      `unknown plugin "${plugin}"${near ? ` (did you mean "${near}"?)` : ""}; ` +
+        `use "generic_container" (aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`,
     );
     return undefined;
   }
   const image = str(s.image);
   if (!image || image.trim() === "") {
-    error(`${kp}.image`, "is required (the image the service runs)");
+    const endpoint = ENDPOINT_PLUGINS[plugin];
+    error(
+      `${kp}.image`,
+      endpoint
+        ? `is required: plugin "${plugin}" is an HTTP endpoint upstream; here it runs as ` +
+            `a container of the image you give (e.g. image = "${endpoint}")`
+        : "is required (the image the service runs)",
+    );
     return undefined;
   }
   if (/\s/.test(image))
@@ -212,10 +266,11 @@ function buildService(id: string, s: Raw, kp: string, error: ErrorFn): ServiceCo
   const volumes: Volume[] = [];
   arr(s.volumes).forEach((v, i) => {
     const t = tbl(v);
-    const hostPath = str(t.host_path) ?? "";
+    const written = str(t.host_path) ?? "";
+    // A relative host path (`./app`) is relative to the test file's folder, so a test and the
+    // code it mounts can move together (examples/, `clnrm init --example`).
+    const hostPath = written === "" ? "" : path.resolve(testDir, written);
     const containerPath = str(t.container_path) ?? "";
-    if (!path.isAbsolute(hostPath))
-      error(`${kp}.volumes[${i}].host_path`, `must be an absolute path, got "${hostPath}"`);
     if (!path.posix.isAbsolute(containerPath))
       error(
         `${kp}.volumes[${i}].container_path`,
@@ -283,7 +338,7 @@ function buildHealthCheck(h: Raw, kp: string, error: ErrorFn): HealthCheck {
     try {
       new RegExp(check.log.regex);
     } catch (e) {
-      error(`${kp}.log`, `invalid regular expression: ${(e as Error).message}`);
+      error(`${kp}.log`, regexMessage(e));
     }
   }
   if (!check.cmd && !check.log && check.tcpPort === undefined && !check.http && !check.docker)
@@ -295,19 +350,18 @@ function buildStep(
   s: Raw,
   index: number,
   kp: string,
-  services: ReadonlyMap<string, ServiceConfig>,
+  services: KnownServices,
   error: ErrorFn,
 ): StepConfig {
   const service = str(s.service);
-  if (service !== undefined && !services.has(service))
-    error(`${kp}.service`, `unknown service "${service}"${known(services)}`);
+  checkServiceRef(service, `${kp}.service`, services, error);
   for (const key of ["expected_output_regex", "expected_output_regex_not"] as const) {
     const re = str(s[key]);
     if (re === undefined) continue;
     try {
       new RegExp(re);
     } catch (e) {
-      error(`${kp}.${key}`, `invalid regular expression: ${(e as Error).message}`);
+      error(`${kp}.${key}`, regexMessage(e));
     }
   }
   return {
@@ -329,23 +383,24 @@ function buildStep(
 function buildScenario(
   s: Raw,
   index: number,
-  services: ReadonlyMap<string, ServiceConfig>,
+  services: KnownServices,
   error: ErrorFn,
   stdoutExporter: boolean,
 ): ScenarioConfig {
   const kp = `scenario[${index}]`;
   const service = str(s.service);
-  const run = str(s.run);
-  if (service !== undefined && !services.has(service))
-    error(`${kp}.service`, `unknown service "${service}"${known(services)}`);
+  // `run` is a string (split like a shell splits words) or an exact argv array.
+  const runArgv = Array.isArray(s.run) ? s.run.map(String) : undefined;
+  const run = runArgv ? runArgv.join(" ") : str(s.run);
+  checkServiceRef(service, `${kp}.service`, services, error);
   const steps = arr(s.steps).map((st, i) =>
     buildStep(tbl(st), i, `${kp}.steps[${i}]`, services, error),
   );
   if (service === undefined && run === undefined && steps.length === 0)
     error(kp, "a scenario needs `run` (with an optional `service`) or `steps`");
   const artifacts = arr(tbl(s.artifacts).collect).map(String);
-  let argv: string[] | undefined;
-  if (run !== undefined) {
+  let argv: string[] | undefined = runArgv;
+  if (run !== undefined && argv === undefined) {
     try {
       argv = shellWords(run);
     } catch (e) {
@@ -363,10 +418,37 @@ function buildScenario(
     expectedExitCode: num(s.expected_exit_code) ?? 0,
     expectedOutputRegex: str(s.expected_output_regex),
     artifacts,
-    stdoutSpans: stdoutExporter || artifacts.some((a) => a.startsWith("spans:")),
+    stdoutSpans: stdoutExporter || artifacts.some((x) => x.startsWith("spans:")),
     index,
   };
 }
 
-const known = (services: ReadonlyMap<string, unknown>): string =>
-  services.size ? ` (known: ${[...services.keys()].join(", ")})` : " (no services are defined)";
+interface KnownServices {
+  readonly built: ReadonlyMap<string, ServiceConfig>;
+  /** Every id declared, including services whose own definition has an error. */
+  readonly declared: ReadonlySet<string>;
+}
+
+/** `unknown service` only when the id is not declared at all (an invalid one has its own error). */
+function checkServiceRef(
+  service: string | undefined,
+  kp: string,
+  services: KnownServices,
+  error: ErrorFn,
+): void {
+  if (service === undefined || services.declared.has(service)) return;
+  const ids = [...services.declared];
+  const near = didYouMean(service, ids);
+  error(
+    kp,
+    `unknown service "${service}"${near ? ` (did you mean "${near}"?)` : ""}${
+      ids.length ? ` (known: ${ids.join(", ")})` : " (no services are defined)"
+    }`,
+  );
+}
+
+/** "invalid regular expression: …" once (the engine's message starts with the same words). */
+function regexMessage(e: unknown): string {
+  const m = (e as Error).message.replace(/^Invalid regular expression:\s*/i, "");
+  return `invalid regular expression: ${m}`;
+}

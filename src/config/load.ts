@@ -6,6 +6,7 @@ import fs from "node:fs";
 import { CleanroomError } from "../core/errors.js";
 import { TemplateRenderer, type RenderOptions } from "../template/render.js";
 import { parseToml } from "./toml.js";
+import { matrixCombinations, matrixLabel, type MatrixCombo } from "../template/matrix.js";
 import { buildTestConfig } from "./build.js";
 import type { ConfigIssue, TestConfig } from "./types.js";
 
@@ -13,6 +14,8 @@ export interface LoadOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly map?: Readonly<Record<string, string>>;
   readonly renderer?: TemplateRenderer;
+  /** The [matrix] combination to render (default: the first, when the file has [matrix]). */
+  readonly matrix?: MatrixCombo;
 }
 
 export interface LoadedTest {
@@ -61,11 +64,14 @@ export async function checkTestSource(
   options: LoadOptions = {},
 ): Promise<CheckedTest> {
   const renderer = options.renderer ?? new TemplateRenderer();
-  const renderOptions: RenderOptions = { file, env: options.env, map: options.map };
+  const matrix = options.matrix ?? matrixCombinations(source)[0];
+  const renderOptions: RenderOptions = { file, env: options.env, map: options.map, matrix };
   const rendered = await renderer.render(source, renderOptions);
   const raw = parseToml(rendered.text, file);
   const { config, issues } = buildTestConfig(raw, file, rendered.text);
-  return { config, issues, rendered: rendered.text, isTemplate: rendered.isTemplate };
+  const named =
+    config && matrix ? { ...config, name: `${config.name}${matrixLabel(matrix)}` } : config;
+  return { config: named, issues, rendered: rendered.text, isTemplate: rendered.isTemplate };
 }
 
 /** The source line of an issue with a caret under its column (the form TOML errors use). */
@@ -75,6 +81,17 @@ export function codeFrame(text: string, line?: number, column?: number): string 
   const gutter = `${line} | `;
   const caret = column ? `\n${" ".repeat(gutter.length - 2)}| ${" ".repeat(column - 1)}^` : "";
   return `${gutter}${lineText}${caret}`;
+}
+
+/** One load per [matrix] combination (one load when the file has no [matrix]). */
+export function testVariants(file: string): (MatrixCombo | undefined)[] {
+  let combos: MatrixCombo[] = [];
+  try {
+    combos = matrixCombinations(readSource(file));
+  } catch {
+    // unreadable: the load reports it
+  }
+  return combos.length ? combos : [undefined];
 }
 
 /** The first schema error as a CleanroomError, with the other errors listed in the message. */

@@ -14,11 +14,10 @@ export function locateKeyPath(source: string, keyPath: string): number | undefin
 
 export function locateKey(source: string, keyPath: string): KeyPosition | undefined {
   const lines = source.split("\n");
-  const segs = keyPath
-    .replace(/\[(\d+)\]/g, ".#$1")
-    .split(".")
-    .filter(Boolean)
-    .map((s) => s.replace(/^"(.*)"$/, "$1"));
+  // Segments split on dots outside quotes (`attrs.all."cascade.depth"` has three).
+  const segs = (keyPath.replace(/\[(\d+)\]/g, ".#$1").match(/"(?:[^"\\]|\\.)*"|[^.]+/g) ?? [])
+    .map((p) => p.replace(/^"|"$/g, ""))
+    .filter(Boolean);
   // Find the innermost table header that is a prefix of the path, honouring array indexes.
   let headerLine = -1;
   let consumed = 0;
@@ -54,7 +53,10 @@ export function locateKey(source: string, keyPath: string): KeyPosition | undefi
   for (let i = headerLine + 1; i < lines.length; i++) {
     if (i > headerLine + 1 && headerLine >= 0 && /^\s*\[/.test(lines[i]!)) break;
     const m = keyRe.exec(lines[i]!);
-    if (m) return { line: i + 1, column: m[1]!.length + 1 };
+    if (!m) continue;
+    const at = innerKeyLine(lines, i, rest.slice(1));
+    // The column of the key itself when it is on this line (not inside a multi-line value).
+    return at === i ? { line: i + 1, column: m[1]!.length + 1 } : { line: at + 1 };
   }
   // Inline forms such as `env={ "K"="v" }` on the header's key line.
   for (let i = Math.max(0, headerLine); i < lines.length; i++) {
@@ -62,6 +64,20 @@ export function locateKey(source: string, keyPath: string): KeyPosition | undefi
     if (col >= 0) return { line: i + 1, column: col + 1 };
   }
   return headerLine >= 0 ? { line: headerLine + 1 } : undefined;
+}
+
+/**
+ * Inside a value written over several lines (a multi-line inline table), the line of the
+ * innermost key of `inner`, searched until the next table header; else `from`.
+ */
+function innerKeyLine(lines: readonly string[], from: number, inner: readonly string[]): number {
+  const last = inner[inner.length - 1];
+  if (last === undefined) return from;
+  const re = new RegExp(`(^|[{,\\s])["']?${escapeRe(last.replace(/^"|"$/g, ""))}["']?\\s*=`);
+  if (re.test(lines[from]!.slice(lines[from]!.indexOf("=") + 1))) return from;
+  for (let i = from + 1; i < lines.length && !/^\s*\[/.test(lines[i]!); i++)
+    if (re.test(lines[i]!)) return i;
+  return from;
 }
 
 function escapeRe(s: string): string {

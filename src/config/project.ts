@@ -38,7 +38,7 @@ export interface ProjectConfig {
 
 const s: Shape = { t: "string" };
 const dur: Shape = { t: "string" };
-const PROJECT_SCHEMA: Shape = {
+export const PROJECT_SCHEMA: Shape = {
   t: "table",
   fields: {
     project: { t: "table", fields: { name: s, version: s, description: s } },

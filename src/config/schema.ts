@@ -6,7 +6,7 @@
  * extra top-level tables such as `[otel_expectations]`) it is a warning, unless it is a
  * near-miss of a known name. Type and range problems are errors with key paths and lines.
  */
-import { closestName } from "./suggest.js";
+import { didYouMean } from "../core/suggest.js";
 import type { ConfigIssue } from "./types.js";
 
 export type Shape =
@@ -138,7 +138,7 @@ function unknownKey(
 ): ConfigIssue {
   const keyPath = join(parent, k);
   const known = Object.keys(fields);
-  const near = closestName(k, known);
+  const near = didYouMean(k, known);
   // Show the suggestion the way it is written: with the first nested key of a sub-table
   // (`attrs.all`), and with its section for a table header (`expect.span`).
   const sub = isTable(v) && near && fields[near]?.t === "table" ? Object.keys(v)[0] : undefined;

@@ -109,7 +109,11 @@ const scenario: Shape = {
   fields: {
     name: { t: "string", nonEmpty: true, req: true },
     service: str,
-    run: str,
+    run: {
+      t: "either",
+      options: [str, { t: "array", of: { t: "string" }, nonEmpty: true }],
+      describe: 'a command string or an argv array such as ["sh", "-c", "echo $X"]',
+    },
     steps: { t: "array", of: step },
     concurrent: { t: "bool" },
     timeout_ms: { t: "int", min: 1 },

@@ -114,8 +114,9 @@ export interface StepConfig {
 export interface ScenarioConfig {
   readonly name: string;
   readonly service?: string;
+  /** `run` as written (an argv array joined with spaces, for display). */
   readonly run?: string;
-  /** `run` split like a shell splits words (no shell executes it). */
+  /** `run` split like a shell splits words, or the argv array as written (no shell either way). */
   readonly argv?: readonly string[];
   readonly steps: readonly StepConfig[];
   readonly env: Readonly<Record<string, string>>;

@@ -116,10 +116,25 @@ export interface TestResult {
   readonly imageAliases: readonly string[];
 }
 
+/** Which part of a split run this is (`clnrm run --shard i/n`; see src/runner/shard.ts). */
+export interface ShardInfo {
+  readonly index: number;
+  readonly total: number;
+  /** Hash of the whole split: equal on every shard of one run. */
+  readonly plan: string;
+  /** Test files discovered before splitting (all shards). */
+  readonly discovered: number;
+  readonly balancedBy: "durations" | "count";
+  readonly estimatedMs?: number;
+  /** This shard's test files relative to the project root, in run order (one per test). */
+  readonly files: readonly string[];
+}
+
 export interface RunResult {
   readonly runId: string;
   readonly startedAt: string;
   readonly durationMs: number;
   readonly tests: readonly TestResult[];
   readonly interrupted: boolean;
+  readonly shard?: ShardInfo;
 }

@@ -13,6 +13,8 @@ export interface NetworkInfo {
   readonly internal: boolean;
   /** The bridge gateway: the host's address on this network. */
   readonly gateway: string;
+  /** The network's address range (CIDR): every container of the test has its address in it. */
+  readonly subnet?: string;
 }
 
 export interface ContainerSpec {
@@ -107,4 +109,8 @@ export interface Backend {
 export interface ManagedResource {
   readonly id: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Containers, when the backend knows them: name, image and state (for `services status`). */
+  readonly name?: string;
+  readonly image?: string;
+  readonly state?: string;
 }

@@ -10,6 +10,7 @@ export function jsonReport(run: RunResult): Record<string, unknown> {
     started_at: run.startedAt,
     duration_ms: run.durationMs,
     interrupted: run.interrupted,
+    ...(run.shard ? { shard: shardJson(run.shard) } : {}),
     verdict: run.tests.every((t) => t.verdict === "passed") ? "pass" : "fail",
     counts: {
       tests: run.tests.length,
@@ -66,5 +67,16 @@ export function jsonReport(run: RunResult): Record<string, unknown> {
       warnings: t.warnings,
       image_aliases: t.imageAliases,
     })),
+  };
+}
+
+function shardJson(s: NonNullable<RunResult["shard"]>): Record<string, unknown> {
+  return {
+    index: s.index,
+    total: s.total,
+    plan: s.plan,
+    discovered: s.discovered,
+    balanced_by: s.balancedBy,
+    files: s.files,
   };
 }

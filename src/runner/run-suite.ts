@@ -1,6 +1,6 @@
 /** Runs many test files: bounded pool, input order kept, fail-fast, change-aware cache. */
 import { resolveImage, type ProjectConfig } from "../config/project.js";
-import { loadTestFile } from "../config/load.js";
+import { loadTestFile, testVariants } from "../config/load.js";
 import { asCleanroomError } from "../core/errors.js";
 import type { TraceSpan } from "../core/tracing.js";
 import type { Backend } from "../engine/backend.js";
@@ -39,15 +39,17 @@ export interface SuiteOptions {
 
 export async function runSuite(files: readonly string[], o: SuiteOptions): Promise<TestRun[]> {
   let failed = false;
+  // A file with [matrix] is one test per combination (its own name, cache key and report).
+  const units = files.flatMap((file) => testVariants(file).map((matrix) => ({ file, matrix })));
   const runs = await mapPool(
-    files,
+    units,
     o.jobs,
-    async (file): Promise<TestRun> => {
+    async ({ file, matrix }): Promise<TestRun> => {
       o.onStart?.(file);
       const t0 = Date.now();
       let run: TestRun;
       try {
-        const { config } = await loadTestFile(file, { map: o.map, renderer: o.renderer });
+        const { config } = await loadTestFile(file, { map: o.map, renderer: o.renderer, matrix });
         let keys: CacheKeys | undefined;
         if (o.cache) {
           const ids: Record<string, string> = {};
@@ -119,7 +121,7 @@ export async function runSuite(files: readonly string[], o: SuiteOptions): Promi
     (r, i) =>
       r ?? {
         result: notRunResult(
-          files[i]!,
+          units[i]!.file,
           o.signal.aborted
             ? "not run: interrupted"
             : "not run: --fail-fast stopped after a failure",

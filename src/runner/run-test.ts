@@ -93,19 +93,21 @@ export function errorInfo(e: CleanroomError): ErrorInfo {
 /**
  * A test's expectations checked against spans, each finding pointing at its line in the
  * (rendered) file. Peers named by the test's services, by the default/scenario container
- * aliases or by the network gateway (the receiver) count as inside the test.
+ * aliases, by the network gateway (the receiver) or by an address in the test network's subnet
+ * (the test's own containers, as instrumentations name peers by IP) count as inside the test.
  */
 export function checkExpectations(
   config: TestConfig,
   spans: readonly Span[],
-  gateway?: string,
+  network?: { readonly gateway: string; readonly subnet?: string },
 ): Finding[] {
   if (!config.hasExpectations) return [];
   const allowedHosts = new Set([
     ...config.services.map((s) => s.id),
     "default",
     "scenario",
-    ...(gateway ? [gateway] : []),
+    ...(network ? [network.gateway] : []),
+    ...(network?.subnet ? [network.subnet] : []),
   ]);
   return validateExpectations(config.expect, spans, { allowedHosts }).map((f) =>
     f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f,
@@ -145,12 +147,12 @@ export async function runTestConfig(
     const reuse = new Map([...(deps.reuse ?? [])].map(([name, r]) => [name, r.result]));
     for (const r of deps.reuse?.values() ?? []) tel.store.ingest(r.spans);
     const settle = async (info: { stoppedAt: number; network?: NetworkInfo }): Promise<void> => {
-      const gateway = info.network?.gateway;
+      const network = info.network;
       const c = telemetryOn
         ? await settleTrace(
             tel,
             config.hasExpectations ? config.expect : undefined,
-            () => checkExpectations(config, tel.store.spans, gateway).length === 0,
+            () => checkExpectations(config, tel.store.spans, network).length === 0,
             {
               since: info.stoppedAt,
               quietMs: deps.quietMs ?? 100,
@@ -160,7 +162,7 @@ export async function runTestConfig(
           )
         : { completion: "none" as const, waitedMs: 0 };
       const spans = [...tel.store.spans];
-      judged = { ...c, spans, findings: checkExpectations(config, spans, gateway) };
+      judged = { ...c, spans, findings: checkExpectations(config, spans, network) };
       deps.onVerdict?.({
         lastSpanAt: tel.store.lastArrival,
         stoppedAt: info.stoppedAt,

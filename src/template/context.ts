@@ -25,6 +25,8 @@ export interface ContextInputs {
   readonly map?: Readonly<Record<string, string>>;
   /** Static values read from the document before rendering (its [vars] table). */
   readonly fileVars?: Readonly<Record<string, unknown>>;
+  /** `matrix.<key>` for this render (see matrix.ts). */
+  readonly matrix?: Readonly<Record<string, unknown>>;
 }
 
 export function buildContext(inputs: ContextInputs): Record<string, unknown> {
@@ -32,7 +34,7 @@ export function buildContext(inputs: ContextInputs): Record<string, unknown> {
   for (const d of TEMPLATE_DEFAULTS) vars[d.key] = inputs.env[d.envVar] ?? d.value;
   for (const [k, v] of Object.entries(inputs.fileVars ?? {})) vars[k] = v;
   for (const [k, v] of Object.entries(inputs.map ?? {})) setDotted(vars, k, v);
-  return { ...vars, vars, matrix: {}, otel: {} };
+  return { ...vars, vars, matrix: inputs.matrix ?? {}, otel: {} };
 }
 
 function setDotted(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -52,7 +54,11 @@ function setDotted(target: Record<string, unknown>, key: string, value: unknown)
  * and values that are themselves templates (`svc = "{{ svc }}"`) are dropped.
  * Returns {} when the section cannot be read statically.
  */
-export function readStaticSection(source: string, section: string): Record<string, unknown> {
+export function readStaticSection(
+  source: string,
+  section: string,
+  keepTemplated = false,
+): Record<string, unknown> {
   const lines = source.split("\n");
   const picked: string[] = [];
   let inside = false;
@@ -70,7 +76,7 @@ export function readStaticSection(source: string, section: string): Record<strin
       string,
       unknown
     >;
-    const value = dropTemplated(doc[section]);
+    const value = keepTemplated ? doc[section] : dropTemplated(doc[section]);
     return typeof value === "object" && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : {};

@@ -13,6 +13,9 @@ import { teraFilters, teraTests } from "./filters.js";
 import { templateFunctionNames, templateFunctions, type TemplateRuntime } from "./functions.js";
 import { BUILTIN_MACROS, BUILTIN_MACROS_NAME } from "./macros.js";
 import { namedArgs, preprocessTera } from "./tera-shim.js";
+import { didYouMean } from "../core/suggest.js";
+import { takeThrown, thrown } from "./thrown.js";
+import { matrixCombinations, strictMatrix, type MatrixCombo } from "./matrix.js";
 
 export interface RenderOptions {
   /** The file being rendered: names errors and anchors import/include of sibling files. */
@@ -23,6 +26,8 @@ export interface RenderOptions {
   readonly freezeClock?: string;
   /** Overrides [determinism] seed. */
   readonly seed?: number;
+  /** The [matrix] combination bound as `matrix.<key>` (default: the first one, if any). */
+  readonly matrix?: MatrixCombo;
 }
 
 export interface RenderResult {
@@ -81,7 +86,8 @@ export class TemplateRenderer {
   async render(source: string, options: RenderOptions = {}): Promise<RenderResult> {
     const processEnv = options.env ?? process.env;
     const fileVars = readStaticSection(source, "vars");
-    const context = buildContext({ env: processEnv, map: options.map, fileVars });
+    const matrix = strictMatrix(options.matrix ?? matrixCombinations(source)[0]);
+    const context = buildContext({ env: processEnv, map: options.map, fileVars, matrix });
     if (!isTemplate(source, options.file)) return { text: source, isTemplate: false, context };
     const faker = /\bfake/.test(source) ? await loadFaker() : undefined;
     const pre = preprocessTera(source, templateFunctionNames);
@@ -89,11 +95,19 @@ export class TemplateRenderer {
     const staticDet = readStaticSection(source, "determinism");
     let seed = options.seed ?? numberOrUndefined(staticDet.seed);
     let freezeClock = options.freezeClock ?? stringOrUndefined(staticDet.freeze_clock);
+    this.renderTemplatedVars(source, context, options.file, {
+      seed,
+      freezeClock,
+      env: processEnv,
+      faker,
+      source,
+    });
     let text = this.renderOnce(pre, context, options.file, {
       seed,
       freezeClock,
       env: processEnv,
       faker,
+      source,
     });
     // [determinism] may itself be templated: read it from the output and render again with it.
     const renderedDet = readStaticSection(text, "determinism");
@@ -107,9 +121,39 @@ export class TemplateRenderer {
         freezeClock,
         env: processEnv,
         faker,
+        source,
       });
     }
     return { text, isTemplate: true, context, seed, freezeClock };
+  }
+
+  /**
+   * `[vars]` values that are themselves templates (`a = "{{ svc }}-x"`) are rendered with the
+   * context before the file, in order, so later ones can use earlier ones. One that fails is
+   * left undefined: the file's own render then reports it where it is used.
+   */
+  private renderTemplatedVars(
+    source: string,
+    context: Record<string, unknown>,
+    file: string | undefined,
+    d: Parameters<TemplateRenderer["renderOnce"]>[3],
+  ): void {
+    const all = readStaticSection(source, "vars", true);
+    const vars = context.vars as Record<string, unknown>;
+    for (const [k, v] of Object.entries(all)) {
+      if (typeof v !== "string" || !/\{\{|\{%/.test(v)) continue;
+      if (!isTemplatedVarStillMissing(vars, k)) continue;
+      try {
+        const value = this.renderOnce(preprocessTera(v, templateFunctionNames), context, file, {
+          ...d,
+          source: v,
+        });
+        vars[k] = value;
+        context[k] = value;
+      } catch {
+        // reported by the file's own render where the variable is used
+      }
+    }
   }
 
   private renderOnce(
@@ -121,6 +165,7 @@ export class TemplateRenderer {
       freezeClock?: string;
       env: Readonly<Record<string, string | undefined>>;
       faker?: Faker;
+      source: string;
     },
   ): string {
     const { env, rt } = this.environmentFor(
@@ -150,7 +195,7 @@ export class TemplateRenderer {
     try {
       return new nunjucks.Template(pre, env, file ?? "<template>", true).render(context);
     } catch (e) {
-      throw toTemplateError(e, pre, file);
+      throw toTemplateError(e, d.source, file, pre);
     } finally {
       rt.current = undefined;
     }
@@ -171,7 +216,11 @@ export class TemplateRenderer {
       env.addGlobal(`__fn_${name}`, (...args: unknown[]) => {
         if (!rt.current)
           throw new CleanroomError("Internal", `template function ${name} called outside a render`);
-        return fn(namedArgs([], args), rt.current);
+        try {
+          return fn(namedArgs([], args), rt.current);
+        } catch (e) {
+          throw e instanceof CleanroomError ? thrown(e) : e;
+        }
       });
     }
     for (const [name, f] of Object.entries(teraFilters)) env.addFilter(name, f);
@@ -181,6 +230,11 @@ export class TemplateRenderer {
     this.envs.set(dir, entry);
     return entry;
   }
+}
+
+/** A `--map` value wins over the file's templated default. */
+function isTemplatedVarStillMissing(vars: Record<string, unknown>, key: string): boolean {
+  return vars[key] === undefined;
 }
 
 function numberOrUndefined(v: unknown): number | undefined {
@@ -194,34 +248,83 @@ function stringOrUndefined(v: unknown): string | undefined {
 
 /**
  * Maps a nunjucks error to a CleanroomError with file:line:col and, for undefined values, the
- * variable name.
+ * variable name. `source` is the user's text (excerpts show it, not the rewritten code); `pre`
+ * is what nunjucks compiled (positions refer to it, and the shim keeps its line numbers).
  */
 export function toTemplateError(
   e: unknown,
   source: string,
   file: string | undefined,
+  pre: string = source,
 ): CleanroomError {
-  if (e instanceof CleanroomError) {
-    const pos = /\[Line (\d+), Column (\d+)\]/.exec(
-      String((e as Error & { lineno?: number }).message),
-    );
-    return e.withContext({ file, line: pos ? Number(pos[1]) : undefined });
-  }
   const raw = e instanceof Error ? e.message : String(e);
-  const cause = (e as { cause?: unknown }).cause;
-  if (cause instanceof CleanroomError) return cause.withContext({ file, ...positionOf(raw) });
-  let pos = positionOf(raw);
-  if (pos.line === undefined) pos = locateBadTag(source);
-  let message = raw
+  // nunjucks names the template the error happened in first: an imported file, maybe.
+  const inFile = /^\((.+?)\)(?: \[Line|\n)/.exec(raw)?.[1];
+  let where = file;
+  let userText = source;
+  let compiled = pre;
+  if (inFile && file && inFile !== file && inFile !== "<template>" && fs.existsSync(inFile)) {
+    where = inFile;
+    userText = fs.readFileSync(inFile, "utf8");
+    compiled = preprocessTera(userText, templateFunctionNames);
+  } else if (inFile === BUILTIN_MACROS_NAME) {
+    where = BUILTIN_MACROS_NAME;
+    userText = BUILTIN_MACROS;
+    compiled = preprocessTera(BUILTIN_MACROS, templateFunctionNames);
+  }
+  // An error inside an imported macro is reported (by nunjucks) under the importing file's
+  // name with the macro file's position innermost: find the imported file it points into.
+  const nested = [...raw.matchAll(/\[Line (\d+), Column (\d+)\]/g)];
+  const imported =
+    nested.length > 1 && file ? importedFile(source, file, nested.at(-1)!) : undefined;
+  if (imported) {
+    where = imported.file;
+    userText = imported.text;
+    compiled = preprocessTera(userText, templateFunctionNames);
+  }
+  let body = raw
     .replace(/^\(.*?\)\s*/, "")
-    .replace(/\[Line \d+, Column \d+\]\s*/g, "")
+    .replace(/\[Line \d+(?:, Column \d+)?\]\s*/g, "")
     .replace(/^Template render error:\s*/i, "")
-    .replace(/\b(Syntax|Type|Reference)?Error: /g, "")
     .trim();
+  // Errors thrown while the template runs (a function's own error, a JavaScript TypeError)
+  // come through nunjucks' handleError with 0-based positions and "Name: " before the text.
+  const wrapped = /^(\w*Error): /.exec(body);
+  let pos = imported ? imported.pos : positionOf(raw);
+  if (wrapped) {
+    body = body.slice(wrapped[0].length);
+    if (pos.line !== undefined) pos = { line: pos.line + 1, column: (pos.column ?? 0) + 1 };
+  }
+  if (e instanceof CleanroomError && pos.line === undefined) return e.withContext({ file });
+  const cause = (e as { cause?: unknown }).cause ?? takeThrown(body);
+  const kind = cause instanceof CleanroomError ? cause.kind : "Template";
+  if (cause instanceof CleanroomError) body = cause.message;
+  const named = /variable `([\w.]+)` is not defined/.exec(body)?.[1];
+  if (pos.line === undefined && named) pos = firstUseOf(userText, named) ?? pos;
+  if (pos.line === undefined) pos = locateBadTag(compiled);
+  pos = { line: pos.line, column: mapColumn(compiled, userText, pos.line, pos.column) };
+  let message = body.replace(/\b(Syntax|Type|Reference)?Error: /g, "").trim();
   if (/SyntaxError/.test(raw)) message = `this tag does not compile (${message})`;
-  let hint: string | undefined;
+  let hint: string | undefined = cause instanceof CleanroomError ? cause.hint : undefined;
+  const call = /Unable to call `(?:__fn_)?([\w.]+)`, which is undefined/.exec(message);
+  if (call) {
+    const near = didYouMean(call[1]!, templateFunctionNames);
+    const suggestion = near ? ` (did you mean \`${near}\`?)` : "";
+    message = `unknown template function \`${call[1]}\`${suggestion}`;
+  }
+  if (/expected end of comment/.test(message)) {
+    pos = openerAt(userText, "{#") ?? pos;
+    message = "`{#` opens a template comment that is never closed";
+    hint =
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${#VAR}, literally
+      "a shell `${#VAR}` reads as a comment opener: " + "wrap shell code in {% raw %}…{% endraw %}";
+  }
+  if (/expected variable end/.test(message) && !hint)
+    hint =
+      'a literal "{{" (e.g. in shell code) opens a template expression: ' +
+      'write {{ "{{" }}, or wrap the code in {% raw %}…{% endraw %}';
   if (/attempted to output null or undefined value/.test(message) && pos.line !== undefined) {
-    const name = expressionAt(source, pos.line, pos.column);
+    const name = expressionAt(userText, pos.line, pos.column);
     message = name
       ? `variable \`${name}\` is not defined`
       : "a value in this expression is not defined";
@@ -229,16 +332,100 @@ export function toTemplateError(
       ? `define it in [vars], pass --map ${name.replace(/^vars\./, "")}=…, or write {{ ${name} | default(value="…") }}`
       : undefined;
   }
-  const lineText = pos.line !== undefined ? source.split("\n")[pos.line - 1] : undefined;
+  const lineText = pos.line !== undefined ? userText.split("\n")[pos.line - 1] : undefined;
   const codeFrame =
     lineText !== undefined
       ? `${pos.line} | ${lineText}\n${" ".repeat(String(pos.line).length)} | ${" ".repeat(Math.max(0, (pos.column ?? 1) - 1))}^`
       : undefined;
-  return new CleanroomError("Template", message, {
-    context: { file, ...pos, codeFrame },
+  return new CleanroomError(kind, message, {
+    context: { file: where, ...pos, codeFrame },
     hint,
     cause: e,
   });
+}
+
+/** Where `name` is first used inside a `{{ }}` or `{% %}` tag. */
+function firstUseOf(text: string, name: string): { line: number; column: number } | undefined {
+  const re = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const i = m[0].search(new RegExp(`(?<![\\w.])${name.replace(/\./g, "\\.")}(?![\\w])`));
+    if (i < 0) continue;
+    const at = m.index + i;
+    const before = text.slice(0, at);
+    return { line: before.split("\n").length, column: at - before.lastIndexOf("\n") };
+  }
+  return undefined;
+}
+
+/** The file imported by `source` whose (line, column) holds a template tag, if any. */
+function importedFile(
+  source: string,
+  file: string,
+  at: RegExpMatchArray,
+): { file: string; text: string; pos: { line: number; column: number } } | undefined {
+  const line = Number(at[1]);
+  const column = Number(at[2]);
+  const names = [...source.matchAll(/\{%-?\s*(?:import|from|include)\s+["']([^"']+)["']/g)];
+  for (const [, name] of names) {
+    const full = path.resolve(path.dirname(path.resolve(file)), name!);
+    const text = fs.existsSync(full)
+      ? fs.readFileSync(full, "utf8")
+      : path.basename(name!) === BUILTIN_MACROS_NAME
+        ? BUILTIN_MACROS
+        : undefined;
+    if (text === undefined) continue;
+    const lineText = text.split("\n")[line - 1] ?? "";
+    if (/^\{[{%]/.test(lineText.slice(column - 1)))
+      return {
+        file: fs.existsSync(full) ? full : BUILTIN_MACROS_NAME,
+        text,
+        pos: { line, column },
+      };
+  }
+  return undefined;
+}
+
+/** The position of the first `opener` that has no closer after it (an unclosed `{#`). */
+function openerAt(text: string, opener: string): { line: number; column: number } | undefined {
+  const close = opener === "{#" ? "#}" : opener === "{{" ? "}}" : "%}";
+  let at = text.indexOf(opener);
+  while (at >= 0) {
+    const end = text.indexOf(close, at + 2);
+    if (end < 0) {
+      const before = text.slice(0, at);
+      return { line: before.split("\n").length, column: at - before.lastIndexOf("\n") };
+    }
+    at = text.indexOf(opener, end + 2);
+  }
+  return undefined;
+}
+
+/**
+ * A column of the rewritten line mapped to the user's line: the shim rewrites inside tags
+ * only (`f(` → `__fn_f(`, `ns::m` → `ns.m`, comment-line wrapping), so the position keeps its
+ * tag and its offset inside the tag, less what the rewrite inserted before it.
+ */
+function mapColumn(
+  compiled: string,
+  user: string,
+  line: number | undefined,
+  column: number | undefined,
+): number | undefined {
+  if (line === undefined || column === undefined) return column;
+  const c = compiled.split("\n")[line - 1];
+  const u = user.split("\n")[line - 1];
+  if (c === undefined || u === undefined || c === u) return column;
+  const tags = (t: string): number[] => [...t.matchAll(/\{[{%]/g)].map((m) => m.index);
+  const ct = tags(c);
+  const ut = tags(u);
+  const idx = ct.filter((i) => i < column).length - 1;
+  if (idx < 0 || ut[idx] === undefined) return Math.min(column, u.length + 1);
+  const inside = c.slice(ct[idx], column - 1);
+  const inserted = (inside.match(/__fn_/g)?.length ?? 0) * 5 + (/^\{\{-? \(/.test(inside) ? 2 : 0);
+  const offset = Math.max(0, column - 1 - ct[idx]! - inserted);
+  const tagEnd = u.indexOf(u[ut[idx]! + 1] === "{" ? "}}" : "%}", ut[idx]!);
+  const max = tagEnd < 0 ? u.length : tagEnd;
+  return Math.min(ut[idx]! + offset, max) + 1;
 }
 
 const BLOCK_END: Record<string, string> = {
@@ -261,6 +448,7 @@ function locateBadTag(source: string): { line?: number; column?: number } {
     return { line: before.split("\n").length, column: index - before.lastIndexOf("\n") };
   };
   const env = new nunjucks.Environment(null, { autoescape: false });
+  for (const [name, f] of Object.entries(teraFilters)) env.addFilter(name, f);
   const re = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
   for (let m = re.exec(source); m; m = re.exec(source)) {
     const tag = m[0];

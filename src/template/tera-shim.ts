@@ -5,6 +5,7 @@
  *   ns::macro(   -> ns.macro(        self::macro( -> macro(
  *   env(         -> __fn_env(        (functions and variables live in separate namespaces in Tera)
  *   endmacro foo -> endmacro          set_global -> set        `backtick strings` -> "..."
+ *   pair.0       -> pair[0]
  * String literals, comments and {% raw %} blocks are left untouched.
  */
 export function preprocessTera(source: string, functionNames: ReadonlySet<string>): string {
@@ -104,16 +105,27 @@ function rewriteCode(body: string, fns: ReadonlySet<string>): string {
 }
 
 function rewriteSegment(code: string, fns: ReadonlySet<string>): string {
-  return code
-    .replace(/\bself::(\w+)/g, "$1")
-    .replace(/\b(\w+)::(\w+)/g, "$1.$2")
-    .replace(/^(\s*-?\s*endmacro)\s+\w+/, "$1")
-    .replace(/^(\s*-?\s*)set_global\b/, "$1set")
-    .replace(
-      /(^|[^\w.])([A-Za-z_]\w*)(\s*\()/g,
-      (m, pre: string, name: string, paren: string, at: number, all: string) =>
-        fns.has(name) && !isFilterPosition(all, at + pre.length) ? `${pre}__fn_${name}${paren}` : m,
-    );
+  return (
+    code
+      .replace(/\bself::(\w+)/g, "$1")
+      .replace(/\b(\w+)::(\w+)/g, "$1.$2")
+      .replace(/^(\s*-?\s*endmacro)\s+\w+/, "$1")
+      .replace(/^(\s*-?\s*)set_global\b/, "$1set")
+      // Tera's numeric index `pair.0` is `pair[0]` in nunjucks (`p.0.1` too: nunjucks lexes
+      // `0.1` as one number, so the digits after the name are split on dots).
+      .replace(/(?<![\w.])([A-Za-z_]\w*)((?:\.(?:\d+|[A-Za-z_]\w*))*\.\d+)(?![\w])/g, numericIndex)
+      .replace(
+        /(^|[^\w.])([A-Za-z_]\w*)(\s*\()/g,
+        (m, pre: string, name: string, paren: string, at: number, all: string) =>
+          fns.has(name) && !isFilterPosition(all, at + pre.length)
+            ? `${pre}__fn_${name}${paren}`
+            : m,
+      )
+  );
+}
+
+function numericIndex(_m: string, base: string, rest: string): string {
+  return base + rest.replace(/\.(\d+)/g, "[$1]");
 }
 
 /** True when the identifier at `at` follows a `|`, i.e. it is a filter, not a function call. */

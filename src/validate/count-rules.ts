@@ -3,6 +3,7 @@
  */
 import type { Finding } from "../core/result.js";
 import type { CountBound, Expectations } from "../config/types.js";
+import type { Span } from "../telemetry/span.js";
 import type { TraceIndex } from "./trace-index.js";
 
 function boundFailure(b: CountBound, n: number): string | undefined {
@@ -14,7 +15,14 @@ function boundFailure(b: CountBound, n: number): string | undefined {
 
 export function validateCounts(c: NonNullable<Expectations["counts"]>, idx: TraceIndex): Finding[] {
   const out: Finding[] = [];
-  const check = (rule: string, what: string, b: CountBound | undefined, n: number): void => {
+  // `spans`, when given, are the spans counted: a failure lists them (e.g. the N+1 queries).
+  const check = (
+    rule: string,
+    what: string,
+    b: CountBound | undefined,
+    n: number,
+    spans?: readonly Span[],
+  ): void => {
     if (!b) return;
     const want = boundFailure(b, n);
     if (want)
@@ -23,6 +31,12 @@ export function validateCounts(c: NonNullable<Expectations["counts"]>, idx: Trac
         message: `${what} is ${n}, expected ${want}`,
         expected: want,
         actual: String(n),
+        ...(spans?.length
+          ? {
+              spanIds: spans.slice(0, 50).map((s) => s.spanId),
+              spanNames: [...new Set(spans.map((s) => s.name))],
+            }
+          : {}),
       });
   };
   check("expect.counts.spans_total", "the number of spans", c.spansTotal, idx.spans.length);
@@ -37,6 +51,7 @@ export function validateCounts(c: NonNullable<Expectations["counts"]>, idx: Trac
     "the number of spans with status ERROR",
     c.errorsTotal,
     idx.spans.filter((s) => s.status.code === "ERROR").length,
+    idx.spans.filter((s) => s.status.code === "ERROR"),
   );
   for (const [pattern, b] of Object.entries(c.byName))
     check(
@@ -44,6 +59,7 @@ export function validateCounts(c: NonNullable<Expectations["counts"]>, idx: Trac
       `the number of spans named "${pattern}"`,
       b,
       idx.matching(pattern).length,
+      idx.matching(pattern),
     );
   for (const [kind, b] of Object.entries(c.byKind))
     check(

@@ -2,6 +2,7 @@
  * [expect.hermeticity]: no peers outside the test's own services, the real resource matches,
  * forbidden keys absent.
  */
+import { BlockList, isIP } from "node:net";
 import type { Finding } from "../core/result.js";
 import type { Expectations } from "../config/types.js";
 import { attrString } from "../telemetry/span.js";
@@ -33,19 +34,40 @@ function hostOf(key: string, value: string): string {
   return value.replace(/:\d+$/, "");
 }
 
+/** The CIDR entries of the allowed hosts as one address list (IPv4-mapped IPv6 unwrapped). */
+function allowedRanges(allowed: ReadonlySet<string>): (host: string) => boolean {
+  const list = new BlockList();
+  let any = false;
+  for (const entry of allowed) {
+    const [net, bits] = entry.split("/");
+    const type = isIP(net ?? "");
+    if (bits === undefined || type === 0) continue;
+    list.addSubnet(net!, Number(bits), type === 4 ? "ipv4" : "ipv6");
+    any = true;
+  }
+  return (host) => {
+    if (!any) return false;
+    const h = host.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
+    const type = isIP(h);
+    return type !== 0 && list.check(h, type === 4 ? "ipv4" : "ipv6");
+  };
+}
+
 export function validateHermeticity(
   h: NonNullable<Expectations["hermeticity"]>,
   idx: TraceIndex,
   allowedHosts: ReadonlySet<string>,
 ): Finding[] {
   const out: Finding[] = [];
+  const inRange = allowedRanges(allowedHosts);
   if (h.noExternalServices) {
     for (const s of idx.spans) {
       for (const key of [...PEER_KEYS, ...URL_KEYS]) {
         const v = attrString(s.attributes[key]);
         if (v === undefined) continue;
         const host = hostOf(key, v);
-        if (LOCAL.has(host) || allowedHosts.has(host) || /^127\./.test(host)) continue;
+        if (LOCAL.has(host) || allowedHosts.has(host) || /^127\./.test(host) || inRange(host))
+          continue;
         out.push({
           rule: "expect.hermeticity.no_external_services",
           message: `span "${s.name}" talks to "${host}" (${key}=${v}), which is not one of the test's services`,

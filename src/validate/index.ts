@@ -13,7 +13,10 @@ import { validateCounts, validateStatus } from "./count-rules.js";
 import { validateHermeticity } from "./hermeticity-rules.js";
 
 export interface ValidationContext {
-  /** Host names a span may name as its peer under no_external_services (the test's service ids). */
+  /**
+   * Peers a span may name under no_external_services: the test's service ids, the gateway, and
+   * address ranges in CIDR form (`172.22.0.0/16`, the test network's subnet).
+   */
   readonly allowedHosts: ReadonlySet<string>;
 }
 

@@ -305,11 +305,11 @@ suite("reports (real run)", ["docker"], () => {
         await page.locator("#test-1 .row", { hasText: "db.query" }).click();
         assert.match(
           (await page.locator("#test-1 .detail").textContent()) ?? "",
-          /"db.system": "postgres"/,
+          /db\.systempostgres/,
         );
         await page.locator("#test-1 .finding.first").click();
         assert.equal(await page.locator("#test-1 .row.hl").count(), 1);
-        assert.equal(await page.locator("#test-1 .row.hl .label").textContent(), "payment");
+        assert.equal(await page.locator("#test-1 .row.hl .name").textContent(), "payment");
         // the screenshot shows the report: the failing span's row carries the highlight colour
         // in the picture itself (pixels decoded by the browser), and a passing row does not
         const shot = path.join(dir, "report.png");

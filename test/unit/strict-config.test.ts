@@ -12,7 +12,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { loadTestSource } from "../../src/config/load.js";
 import { CleanroomError } from "../../src/core/errors.js";
-import { closestName } from "../../src/config/suggest.js";
+import { didYouMean as closestName } from "../../src/core/suggest.js";
 import { stdoutDeclared } from "../../src/runner/telemetry-hooks.js";
 
 const load = (src: string) =>

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { CleanroomError, EXIT } from "../../core/errors.js";
 import { discoverTestFiles } from "../../config/discover.js";
-import { checkTestSource, loadTestFile, readSource } from "../../config/load.js";
+import { checkTestSource, loadTestFile, readSource, testVariants } from "../../config/load.js";
 import { loadProjectConfig, resolveImage } from "../../config/project.js";
 import type { TestConfig } from "../../config/types.js";
 import { TemplateRenderer } from "../../template/render.js";
@@ -32,7 +32,7 @@ export function registerAuthoring(
         }
         const { config } = loaded;
         process.stdout.write(
-          `✅ ${rel(f)}: valid (${config.format}, ${config.scenarios.length} scenario(s), ${config.steps.length} step(s))\n`,
+          `✅ ${rel(f)}${/\[[^\]=]+=.*\]$/.test(config.name) ? ` ${config.name}` : ""}: valid (${config.format}, ${config.scenarios.length} scenario(s), ${config.steps.length} step(s))\n`,
         );
         for (const w of config.warnings)
           process.stdout.write(
@@ -79,20 +79,21 @@ export function registerAuthoring(
         const project = loadProjectConfig({ configFile: globals().config });
         const renderer = new TemplateRenderer();
         for (const f of discoverTestFiles(paths)) {
-          try {
-            const loaded = await loadTestFile(f, { map: opts.map, renderer });
-            process.stdout.write(
-              planText(
-                loaded.config,
-                (img) => resolveImage(project, img).image,
-                project.defaultImage,
-              ),
-            );
-            if ((globals().verbose ?? 0) > 0)
-              process.stdout.write(`--- rendered ${rel(f)} ---\n${loaded.rendered}\n`);
-          } catch (e) {
-            code = Math.max(code, reportError(e, globals().verbose));
-          }
+          for (const matrix of testVariants(f))
+            try {
+              const loaded = await loadTestFile(f, { map: opts.map, renderer, matrix });
+              process.stdout.write(
+                planText(
+                  loaded.config,
+                  (img) => resolveImage(project, img).image,
+                  project.defaultImage,
+                ),
+              );
+              if ((globals().verbose ?? 0) > 0)
+                process.stdout.write(`--- rendered ${rel(f)} ---\n${loaded.rendered}\n`);
+            } catch (e) {
+              code = Math.max(code, reportError(e, globals().verbose));
+            }
         }
       } catch (e) {
         code = reportError(e, globals().verbose);
@@ -188,11 +189,12 @@ async function eachTest(
   }
   const renderer = new TemplateRenderer();
   for (const f of files) {
-    try {
-      visit(f, { config: (await loadTestFile(f, { map, renderer })).config });
-    } catch (e) {
-      visit(f, { error: e });
-    }
+    for (const matrix of testVariants(f))
+      try {
+        visit(f, { config: (await loadTestFile(f, { map, renderer, matrix })).config });
+      } catch (e) {
+        visit(f, { error: e });
+      }
   }
   return true;
 }

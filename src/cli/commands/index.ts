@@ -90,11 +90,35 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
       ),
       c(
         "template [options] <kind>",
-        "print a starter template: otel, macros, full-validation, deterministic, example",
+        "print a starter template: matrix, otel, macros, full-validation, deterministic, example",
       ),
       c(
         "fmt [options] [paths...]",
         "format test files (comments kept, section order kept, [vars] keys sorted)",
+      ),
+    ],
+  },
+  {
+    load: async () => (await import("./inspect.js")).registerInspect,
+    commands: [
+      c("plugins [options]", "the service plugins this build runs, with the keys a service takes"),
+      c("health", "engine reachable, local images present, receiver port bindable, disk space"),
+    ],
+  },
+  {
+    load: async () => (await import("./services.js")).registerServices,
+    commands: [c("services", "containers of running or leftover clnrm runs: status, logs")],
+  },
+  {
+    load: async () => (await import("./pull.js")).registerPull,
+    commands: [
+      c(
+        "pull [options] [paths...]",
+        "make the images of the given tests present (after aliasing), -j at a time",
+      ),
+      c(
+        "collector <action>",
+        "an OpenTelemetry Collector container (only if its image is present locally)",
       ),
     ],
   },
@@ -122,6 +146,16 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
         "redgreen|red-green [options] [paths...]",
         "TDD check: with --expect red every test must fail; with --expect green every test must " +
           "pass after having been red",
+      ),
+    ],
+  },
+  {
+    load: async () => (await import("./report.js")).registerReport,
+    commands: [
+      c(
+        "report",
+        "render a JSON report as HTML, JUnit XML or Markdown (-i FILE); " +
+          "merge shard reports (merge)",
       ),
     ],
   },

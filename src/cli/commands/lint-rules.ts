@@ -38,6 +38,19 @@ export function lintConfig(c: TestConfig): LintMessage[] {
         rule: "scenario-name",
         message: `scenario name "${sc.name}" has characters outside [A-Za-z0-9_.:-]`,
       });
+  for (const sc of c.scenarios) {
+    const argv = sc.argv ?? [];
+    const shell = /^(\/bin\/|\/usr\/bin\/)?(ba|da|z)?sh$/.test(argv[0] ?? "");
+    const op = argv.find((w) => /^(&&|\|\||\||;|>|>>|<|2>&1)$/.test(w) || /\$[A-Za-z_{(]/.test(w));
+    if (!shell && op !== undefined)
+      out.push({
+        severity: "warning",
+        rule: "run-shell-syntax",
+        message:
+          `scenario "${sc.name}": run has shell syntax (${op}) but no shell runs it; ` +
+          `write run = ["sh", "-c", "…"] (an argv array) or \`sh -c '…'\``,
+      });
+  }
   const o = c.expect.order;
   const before = [
     ...(o?.mustPrecede ?? []),

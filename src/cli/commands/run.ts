@@ -30,6 +30,7 @@ export interface RunOptions {
   cache?: boolean;
   bundle?: boolean;
   secret?: string[];
+  shard?: string;
 }
 
 const collectList = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -48,6 +49,7 @@ export function registerRun(
       "tests run at once (default: CPU count or [cli] jobs)",
       wholeNumber(1),
     )
+    .option("--shard <i/n>", "run only shard i of n (deterministic split; see README)")
     .option("--fail-fast", "stop starting new tests after the first failure")
     .option("--hermetic", "put every test on an internal network (no egress)")
     .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
@@ -156,6 +158,8 @@ export async function runCommand(
       },
       signal: controller.signal,
       runId,
+      shard: opts.shard,
+      onShard: (header) => process.stdout.write(`${header}\n`),
       onTestStart: (file) => progress.start(file, path.relative(process.cwd(), file) || file),
       onProgress: (file, m) => progress.update(file, m),
       onTestDone: (t) => progress.done(t.result.file),

@@ -177,7 +177,28 @@ run = "sh -c 'echo $CLNRM_SEED $CLNRM_FREEZE_CLOCK'"
 expected_output_regex = "^42 2025-01-01T00:00:00Z$"
 `;
 
+const MATRIX = `# A matrix test: run once per combination of the [matrix] arrays
+# (their cartesian product).
+# Each run is named matrix_example[image=…,greeting=…] and reported and cached on its own.
+[meta]
+name = "matrix_example"
+
+[matrix]
+image = ["alpine:latest"]
+greeting = ["hello", "bonjour"]
+
+[service.app]
+image = "{{ matrix.image }}"
+
+[[scenario]]
+name = "greet"
+service = "app"
+run = ["echo", "{{ matrix.greeting }}"]
+expected_output_regex = "{{ matrix.greeting }}"
+`;
+
 export const TEMPLATES: Readonly<Record<string, string>> = {
+  matrix: MATRIX,
   otel: OTEL,
   macros: MACROS,
   "full-validation": FULL,

@@ -106,7 +106,8 @@ export class DockerBackend implements Backend {
     const info = await net.inspect();
     const gateway = info.IPAM?.Config?.[0]?.Gateway as string | undefined;
     if (!gateway) throw new CleanroomError("Network", `network ${name} has no gateway address`);
-    return { id: net.id, name, internal, gateway };
+    const subnet = info.IPAM?.Config?.[0]?.Subnet as string | undefined;
+    return { id: net.id, name, internal, gateway, subnet };
   }
 
   async removeNetwork(id: string): Promise<void> {
@@ -337,7 +338,13 @@ export class DockerBackend implements Backend {
       this.docker.listNetworks({ filters }),
     ]);
     return {
-      containers: containers.map((c) => ({ id: c.Id, labels: c.Labels ?? {} })),
+      containers: containers.map((c) => ({
+        id: c.Id,
+        labels: c.Labels ?? {},
+        name: c.Names?.[0]?.replace(/^\//, ""),
+        image: c.Image,
+        state: c.State,
+      })),
       networks: networks.map((n) => ({ id: n.Id, labels: n.Labels ?? {} })),
     };
   }
