@@ -38,11 +38,13 @@ export function checkDependencies(
   for (const s of services) visit(s.id, []);
 }
 
+const DURATION = new RegExp(
+  "^\\s*(\\d+(?:\\.\\d+)?)\\s*" +
+    "(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)?\\s*$",
+);
+
 export function parseDurationMs(text: string): number | undefined {
-  const m =
-    /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)?\s*$/.exec(
-      text,
-    );
+  const m = DURATION.exec(text);
   if (!m) return undefined;
   const n = Number(m[1]);
   const unit = m[2] ?? "s";

@@ -108,7 +108,8 @@ export function issueError(
           .slice(1)
           .map(
             (e) =>
-              `  also: ${e.keyPath}: ${e.message}${e.line ? ` (line ${e.line}${e.column ? `:${e.column}` : ""})` : ""}`,
+              `  also: ${e.keyPath}: ${e.message}` +
+              (e.line ? ` (line ${e.line}${e.column ? `:${e.column}` : ""})` : ""),
           )
           .join("\n")}`
       : "";

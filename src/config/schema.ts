@@ -150,7 +150,9 @@ function unknownKey(
   return {
     severity: "error",
     keyPath,
-    message: `unknown key \`${shown}\`${written ? `: did you mean \`${written}\`?` : ""}${near ? "" : ` (known keys here: ${known.join(", ")})`}`,
+    message:
+      `unknown key \`${shown}\`` +
+      (written ? `: did you mean \`${written}\`?` : ` (known keys here: ${known.join(", ")})`),
   };
 }
 

@@ -118,7 +118,7 @@ export function asCleanroomError(
   });
 }
 
-/** Exit codes of the CLI (documented in the README; which error gets which: src/cli/exit-codes.ts). */
+/** Exit codes of the CLI (in the README; which error gets which: src/core/exit-codes.ts). */
 export const EXIT = {
   ok: 0,
   testFailed: 1,

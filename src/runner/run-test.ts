@@ -233,7 +233,9 @@ export async function runTestConfig(
         ),
         ...[...tel.undeclaredStdout].map(
           ([sc, n]) =>
-            `scenario "${sc}" printed ${n} span-like JSON object(s) on stdout, not counted: stdout is not a declared span source (declare it with artifacts.collect = ["spans:default"] or [otel] exporter = "stdout")`,
+            `scenario "${sc}" printed ${n} span-like JSON object(s) on stdout, not counted: ` +
+            "stdout is not a declared span source (declare it with " +
+            'artifacts.collect = ["spans:default"] or [otel] exporter = "stdout")',
         ),
       ],
       imageAliases: [...new Set(outcome.imageAliases)],

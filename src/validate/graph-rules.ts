@@ -155,12 +155,16 @@ export function validateOrder(o: NonNullable<Expectations["order"]>, idx: TraceI
     const a = sameTrace[0] ?? as[0]!;
     out.push({
       rule,
-      message: `${unordered.length} of ${bs.length} "${second}" span(s) have no "${first}" span that ended before they started${sameTrace.length ? "" : " in the same trace"}`,
+      message:
+        `${unordered.length} of ${bs.length} "${second}" span(s) have no "${first}" span ` +
+        `that ended before they started${sameTrace.length ? "" : " in the same trace"}`,
       expected: `every ${second} starts after some ${first} of its trace ended`,
       actual:
         b.startNs === undefined
           ? `${second} ${b.spanId} has no start time`
-          : `${second} ${b.spanId} starts ${b.startNs}; ${first} ${a.spanId} ends ${a.endNs ?? "?"}${sameTrace.length ? "" : " (another trace)"}`,
+          : `${second} ${b.spanId} starts ${b.startNs}; ` +
+            `${first} ${a.spanId} ends ${a.endNs ?? "?"}` +
+            (sameTrace.length ? "" : " (another trace)"),
       spanIds: [b.spanId, a.spanId],
       spanNames: [second, first],
     });

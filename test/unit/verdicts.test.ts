@@ -49,7 +49,9 @@ function span(id: string, name: string, o: Partial<Span> = {}): Span {
 const ms = (n: number): bigint => BigInt(n) * 1_000_000n;
 
 async function config(expect: string): Promise<TestConfig> {
-  const src = `[meta]\nname = "t"\n[service.db]\nimage = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n${expect}`;
+  const src =
+    '[meta]\nname = "t"\n[service.db]\nimage = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n' +
+    expect;
   return (await loadTestSource(src, "v.clnrm.toml", { env: {} })).config;
 }
 const rulesOf = async (expect: string, spans: Span[]): Promise<string[]> =>
@@ -60,7 +62,8 @@ describe("must_precede: every B has an A of its trace that ended before it", () 
   it("one ordered pair and one unordered pair fails; all ordered passes", async () => {
     const q1 = span("1", "db.query", { startNs: ms(0), endNs: ms(10) });
     const p1 = span("2", "payment", { startNs: ms(20), endNs: ms(30) });
-    const p2 = span("3", "payment", { startNs: ms(5), endNs: ms(8) }); // starts before any query ended
+    // p2 starts before any query ended
+    const p2 = span("3", "payment", { startNs: ms(5), endNs: ms(8) });
     assert.deepEqual(await rulesOf(ORDER, [q1, p1]), []);
     assert.deepEqual(await rulesOf(ORDER, [q1, p1, p2]), [
       "expect.order.must_precede[db.query→payment]",
@@ -194,7 +197,7 @@ name = "s"
 service = "app"
 run = "cat /data/f"
 ${expect}`;
-  it("covers the content of bind-mounted files, not the expectations; the memo skips unchanged files", async () => {
+  it("covers mounted file content, not expectations; the memo skips unchanged files", async () => {
     const host = tmpDir();
     fs.mkdirSync(path.join(host, "sub"));
     fs.writeFileSync(path.join(host, "sub", "f"), "one");
@@ -346,7 +349,7 @@ describe("JUnit: a testcase per scenario and per rule", () => {
     interrupted: false,
   });
 
-  it("set-up failure: one error testcase, every rule testcase skipped; counts are testcases", () => {
+  it("set-up failure: an error testcase, every rule testcase skipped; testcases counted", () => {
     const xml = junitReport(
       run([base({ rules, error: { kind: "Container", message: "image missing" } })]),
     );
@@ -358,7 +361,7 @@ describe("JUnit: a testcase per scenario and per rule", () => {
     );
   });
 
-  it("findings fail their own rule's testcase; others pass; evidence is a property; valid against the XSD", () => {
+  it("findings fail their rule's testcase; evidence as properties; valid against the XSD", () => {
     const t = base({
       rules,
       scenarios: [{ name: "s", status: "passed", durationMs: 5, steps: [step] }],
@@ -379,7 +382,10 @@ describe("JUnit: a testcase per scenario and per rule", () => {
     assert.match(xml, /<testsuite name="t" tests="4" failures="2" errors="0" skipped="0"/);
     assert.match(
       xml,
-      /<testcase name="expect\.span\[a\]" classname="t" time="0\.000"><failure message="expect\.span\[a\]\.kind: wrong kind"/,
+      new RegExp(
+        '<testcase name="expect\\.span\\[a\\]" classname="t" time="0\\.000">' +
+          '<failure message="expect\\.span\\[a\\]\\.kind: wrong kind"',
+      ),
     );
     assert.match(
       xml,
@@ -387,12 +393,18 @@ describe("JUnit: a testcase per scenario and per rule", () => {
     );
     assert.match(
       xml,
-      /<property name="clnrm\.evidence\.level" value="telemetry"\/><property name="clnrm\.evidence\.rules" value="3"\/>/,
+      new RegExp(
+        '<property name="clnrm\\.evidence\\.level" value="telemetry"/>' +
+          '<property name="clnrm\\.evidence\\.rules" value="3"/>',
+      ),
     );
     assert.match(xml, /<property name="clnrm\.evidence\.spans\.otlp-http" value="2"\/>/);
     assert.match(
       xml,
-      /<testsuite name="ok" tests="0"[^>]*>\n {4}<properties><property name="clnrm\.evidence\.level" value="exit-codes"\/>/,
+      new RegExp(
+        '<testsuite name="ok" tests="0"[^>]*>\\n {4}' +
+          '<properties><property name="clnrm\\.evidence\\.level" value="exit-codes"/>',
+      ),
     );
     // a finding of no single rule joins the first rule of its block, not a testcase of its own
     assert.match(xml, /wrong kind\nexpected: \nactual: \n\nexpect\.span\.no_spans_collected: none/);

@@ -116,7 +116,8 @@ export function registerBaseline(
             );
             for (const r of unjudged)
               process.stdout.write(
-                `ERROR ${r.result.name}: ${r.result.error!.kind} error, not a valid ${want} (the test could not be judged)\n`,
+                `ERROR ${r.result.name}: ${r.result.error!.kind} error, ` +
+                  `not a valid ${want} (the test could not be judged)\n`,
               );
             if (unjudged.length)
               return exitCodeForRun(
