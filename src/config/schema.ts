@@ -4,7 +4,8 @@
  * inside a `strict` table (expectations, scenarios, services, [otel]) an unknown key is an
  * error, because a misspelt assertion must never be dropped silently; elsewhere (upstream's
  * extra top-level tables such as `[otel_expectations]`) it is a warning, unless it is a
- * near-miss of a known name. Type and range problems are errors with key paths and lines.
+ * near-miss of a known top-level table (`[[expects.span]]`). Type and range problems are
+ * errors with key paths and lines.
  */
 import { didYouMean } from "../core/suggest.js";
 import type { ConfigIssue } from "./types.js";
@@ -145,8 +146,13 @@ function unknownKey(
   const header = parent !== "" && !parent.includes(".") && !parent.includes("[");
   const written = near && `${header ? `${parent}.` : ""}${near}${sub ? `.${sub}` : ""}`;
   const shown = `${header ? `${parent}.` : ""}${k}${sub ? `.${sub}` : ""}`;
-  if (!closed && !near)
-    return { severity: "warning", keyPath, message: `unknown key \`${k}\` (ignored)` };
+  // Outside strict tables only a near-miss of a top-level table (`[[expects.span]]`) is an error.
+  if (!closed && !(near && parent === ""))
+    return {
+      severity: "warning",
+      keyPath,
+      message: `unknown key \`${k}\` (ignored)${near ? `: did you mean \`${near}\`?` : ""}`,
+    };
   return {
     severity: "error",
     keyPath,
