@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { managedResources, runCli, testBench, writeTest, suite } from "../helpers/env.js";
+import { runCli, testBench, writeTest, suite } from "../helpers/env.js";
 
 suite("engine (real containers)", ["docker"], () => {
   const bench = testBench();
@@ -115,11 +115,23 @@ command = ["echo", "never"]
       '[test.metadata]\nname = "dies"\n[services.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo going away; exit 4"]\n[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n',
     );
     assert.equal(r.code, 1, r.stdout);
-    assert.equal(r.test.error.kind, "Service");
-    assert.match(
-      r.test.error.message,
-      /step "s": the container of "x" is not running \(it exited with code 4\)\n\s+last log lines:\n\s+going away/,
-    );
+    // A race with two honest outcomes: the container is gone before the step is exec'd (a
+    // Service error at the step), or on a loaded machine the exec wins and the service's exit
+    // is found when clnrm stops the services (finding service.x.exit). Both name code 4 and logs.
+    if (r.test.error) {
+      assert.equal(r.test.error.kind, "Service");
+      assert.match(
+        r.test.error.message,
+        /step "s": the container of "x" is not running \(it exited with code 4\)\n\s+last log lines:\n\s+going away/,
+      );
+    } else {
+      const f = r.test.findings.find((x: { rule: string }) => x.rule === "service.x.exit");
+      assert.ok(f, JSON.stringify(r.test.findings));
+      assert.match(
+        f.message,
+        /exited with code 4 before the test ended\n\s+last log lines:\n\s+going away/,
+      );
+    }
   });
 
   it("a hung command is killed at its timeout and reported as such", async () => {
@@ -451,7 +463,10 @@ expected_output_regex = "^50000 100000$"
     },
   );
 
-  it("leaves no labelled container or network behind", () => {
-    assert.deepEqual(managedResources(), { containers: [], networks: [] });
-  });
+  it(
+    "leaves no labelled container or network " + "behind (of its own runs: the engine is shared)",
+    () => {
+      assert.deepEqual(bench.leftovers(), { containers: [], networks: [] });
+    },
+  );
 });

@@ -8,19 +8,20 @@
  * (durations unchanged), merged counts or verdicts not recomputed (compared with the whole
  * run), a missing shard merged as green (last assertion).
  */
-import { before, describe, it } from "node:test";
+import { before, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
 import {
   aliasConfig,
-  dockerSkip,
   managedResources,
   runCli,
+  suite,
   tmpDir,
   writeTest,
   type CliResult,
+  suite,
 } from "../helpers/env.js";
 
 const NAMES = ["alpha", "bravo", "charlie", "delta", "echo"];
@@ -38,7 +39,7 @@ type Report = {
   tests: { name: string; verdict: string; digest: string | null }[];
 };
 
-describe("--shard and report merge (real containers)", { skip: dockerSkip }, () => {
+suite("--shard and report merge (real containers)", ["docker"], () => {
   let dir: string;
   let config: string;
   let whole: CliResult;
@@ -145,8 +146,8 @@ describe("--shard and report merge (real containers)", { skip: dockerSkip }, () 
       const data = JSON.parse(
         /<script type="application\/json" id="clnrm-data">(.*?)<\/script>/s.exec(h)![1]!,
       );
-      const head = /<span>(\d+) passed<\/span><span>(\d+) failed<\/span>/.exec(h)!;
-      return { counts: data.report.counts, head: [head[1], head[2]] };
+      const head = /<title>[^<]*: (\d+) passed, (\d+) failed<\/title>/.exec(h)!;
+      return { counts: data.run.counts, head: [head[1], head[2]] };
     };
     assert.deepEqual(htmlCounts("m.html"), htmlCounts("whole.html"));
     assert.equal(fs.readFileSync(at("m.txt"), "utf8"), fs.readFileSync(at("whole.txt"), "utf8"));
