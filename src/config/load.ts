@@ -45,15 +45,42 @@ export async function loadTestSource(
   file: string,
   options: LoadOptions = {},
 ): Promise<LoadedTest> {
+  const checked = await checkTestSource(source, file, options);
+  if (!checked.config) throw issueError(checked.issues, file, checked.rendered);
+  return { config: checked.config, rendered: checked.rendered, isTemplate: checked.isTemplate };
+}
+
+/** Every schema issue of a file (errors and warnings), for `lint`; render and TOML errors throw. */
+export interface CheckedTest {
+  readonly config?: TestConfig;
+  readonly issues: readonly ConfigIssue[];
+  readonly rendered: string;
+  readonly isTemplate: boolean;
+}
+
+export async function checkTestSource(
+  source: string,
+  file: string,
+  options: LoadOptions = {},
+): Promise<CheckedTest> {
   const renderer = options.renderer ?? new TemplateRenderer();
   const matrix = options.matrix ?? matrixCombinations(source)[0];
   const renderOptions: RenderOptions = { file, env: options.env, map: options.map, matrix };
   const rendered = await renderer.render(source, renderOptions);
   const raw = parseToml(rendered.text, file);
   const { config, issues } = buildTestConfig(raw, file, rendered.text);
-  if (!config) throw issueError(issues, file, rendered.text);
-  const named = matrix ? { ...config, name: `${config.name}${matrixLabel(matrix)}` } : config;
-  return { config: named, rendered: rendered.text, isTemplate: rendered.isTemplate };
+  const named =
+    config && matrix ? { ...config, name: `${config.name}${matrixLabel(matrix)}` } : config;
+  return { config: named, issues, rendered: rendered.text, isTemplate: rendered.isTemplate };
+}
+
+/** The source line of an issue with a caret under its column (the form TOML errors use). */
+export function codeFrame(text: string, line?: number, column?: number): string | undefined {
+  const lineText = line ? text.split("\n")[line - 1] : undefined;
+  if (lineText === undefined) return undefined;
+  const gutter = `${line} | `;
+  const caret = column ? `\n${" ".repeat(gutter.length - 2)}| ${" ".repeat(column - 1)}^` : "";
+  return `${gutter}${lineText}${caret}`;
 }
 
 /** One load per [matrix] combination (one load when the file has no [matrix]). */
@@ -79,16 +106,20 @@ export function issueError(
     errors.length > 1
       ? `\n${errors
           .slice(1)
-          .map((e) => `  also: ${e.keyPath}: ${e.message}${e.line ? ` (line ${e.line})` : ""}`)
+          .map(
+            (e) =>
+              `  also: ${e.keyPath}: ${e.message}` +
+              (e.line ? ` (line ${e.line}${e.column ? `:${e.column}` : ""})` : ""),
+          )
           .join("\n")}`
       : "";
-  const lineText = first.line ? text.split("\n")[first.line - 1] : undefined;
   return new CleanroomError("Configuration", `${first.keyPath}: ${first.message}${more}`, {
     context: {
       file,
       line: first.line,
+      column: first.column,
       keyPath: first.keyPath,
-      codeFrame: lineText !== undefined ? `${first.line} | ${lineText}` : undefined,
+      codeFrame: codeFrame(text, first.line, first.column),
     },
   });
 }

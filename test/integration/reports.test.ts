@@ -160,7 +160,7 @@ suite("reports (real run)", ["docker"], () => {
       const xml = fs.readFileSync(out("r.xml"), "utf8");
       assert.match(
         xml,
-        /<testsuite name="checkout_declined" tests="2" failures="1" errors="0" skipped="0" time="\d+\.\d{3}"/,
+        /<testsuite name="checkout_declined" tests="4" failures="1" errors="0" skipped="0" time="\d+\.\d{3}"/,
       );
       assert.match(xml, /<failure message="expect\.status\.by_name\[payment\]: /);
       assert.match(xml, /<system-out>token=«redacted»/);
