@@ -30,7 +30,11 @@ const docker = await dockerVersions().catch(() => ({ engine: "?", cli: "?" }));
 const text = `# Benchmark results
 
 Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${new Date().toISOString().slice(0, 10)}:
-${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Docker engine ${docker.engine}, docker CLI ${docker.cli} (both measured).
+${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Docker engine ${docker.engine}, docker CLI ${docker.cli} (both measured),
+load average ${os
+  .loadavg()
+  .map((x) => x.toFixed(1))
+  .join(" / ")} at the end (1/5/15 min; the machine may be shared).
 Baselines do the same work as the measured code and run in the same process, interleaved with it.
 
 | measurement | result | target |

@@ -5,10 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { CleanroomError, EXIT } from "../core/errors.js";
+import { CleanroomError } from "../core/errors.js";
 import type { RunResult, TestResult } from "../core/result.js";
 import { noopTracer, type Tracer } from "../core/tracing.js";
 import { VERSION } from "../core/version.js";
+import { exitCodeForRun } from "../core/exit-codes.js";
 import { discoverTestFiles } from "../config/discover.js";
 import { loadProjectConfig, type ProjectConfig } from "../config/project.js";
 import { TemplateRenderer } from "../template/render.js";
@@ -104,12 +105,7 @@ export function newRunId(): string {
 
 /** The exit code of a finished run. */
 export function suiteExitCode(tests: readonly TestResult[], interrupted: boolean): number {
-  if (interrupted) return EXIT.interrupted;
-  if (tests.some((t) => t.error && ["Configuration", "Template"].includes(t.error.kind)))
-    return EXIT.usage;
-  if (tests.some((t) => t.error && ["Container", "Network"].includes(t.error.kind)))
-    return EXIT.infrastructure;
-  return tests.every((t) => t.verdict === "passed") ? EXIT.ok : EXIT.testFailed;
+  return exitCodeForRun(tests, interrupted); // the one policy (core/exit-codes.ts)
 }
 
 /** Removes every container and network labelled with `runId` (e.g. on a second Ctrl-C). */

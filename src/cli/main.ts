@@ -5,8 +5,9 @@
  * one of them runs: `--version` and `--help` load commander and this file, nothing else.
  */
 import { Command, CommanderError, Help } from "commander";
-import { EXIT } from "../core/errors.js";
 import { installStdioRedaction, registerSecrets, secretValues } from "../core/redact.js";
+import { CleanroomError } from "../core/errors.js";
+import { EXIT, exitCodeForError } from "../core/exit-codes.js";
 import { VERSION } from "../core/version.js";
 import { COMMAND_GROUPS, groupFor, type CommandGroup } from "./commands/index.js";
 import type { GlobalOptions } from "./shared.js";
@@ -82,8 +83,11 @@ for (let attempt = 0; attempt < 2; attempt++) {
   } catch (e) {
     if (e instanceof CommanderError) out.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     else {
-      process.stderr.write(`Internal error: ${(e as Error).message}\n`);
-      out.exitCode = EXIT.infrastructure;
+      // The one exit-code policy: a CleanroomError by its kind, anything else is internal (3).
+      const text =
+        e instanceof CleanroomError ? e.format() : `Internal error: ${(e as Error).message}`;
+      process.stderr.write(`${text}\n`);
+      out.exitCode = exitCodeForError(e);
     }
   }
   if (!out.rerun) break;

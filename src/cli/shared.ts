@@ -1,5 +1,7 @@
 /** Helpers shared by the CLI commands: error printing, exit codes, option parsing. */
-import { CleanroomError, EXIT, exitCodeFor, asCleanroomError } from "../core/errors.js";
+import { InvalidArgumentError } from "commander";
+import { asCleanroomError } from "../core/errors.js";
+import { exitCodeForError } from "../core/exit-codes.js";
 
 export interface GlobalOptions {
   readonly config?: string;
@@ -12,7 +14,7 @@ export function collectMap(
   previous: Record<string, string> = {},
 ): Record<string, string> {
   const eq = value.indexOf("=");
-  if (eq <= 0) throw new CleanroomError("Configuration", `--map expects key=value, got "${value}"`);
+  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}".`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
@@ -21,7 +23,5 @@ export function reportError(e: unknown, verbose = 0): number {
   const err = asCleanroomError(e, "Internal");
   process.stderr.write(`${err.format()}\n`);
   if (verbose > 0 && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-  return err.kind === "Internal" && !(e instanceof CleanroomError)
-    ? EXIT.infrastructure
-    : exitCodeFor(err);
+  return exitCodeForError(err);
 }

@@ -7,9 +7,12 @@ import { checkShape } from "./schema.js";
 import { arr, num, str, stringMap, tbl } from "./raw.js";
 import { TEST_FILE_SCHEMA } from "./test-schema.js";
 import { shellWords } from "./shell-words.js";
-import { locateKeyPath } from "./locate.js";
+import { locateKey } from "./locate.js";
 import { buildExpectations } from "./build-expect.js";
 import { didYouMean } from "../core/suggest.js";
+import { checkDependencies, parseDurationMs } from "./build-checks.js";
+
+export { parseDurationMs };
 import type {
   ConfigIssue,
   HealthCheck,
@@ -84,7 +87,10 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
   const issues: ConfigIssue[] = [];
   checkShape(raw, TEST_FILE_SCHEMA, "", issues);
   const locate = (list: ConfigIssue[]): ConfigIssue[] =>
-    list.map((i) => ({ ...i, line: i.line ?? locateKeyPath(source, i.keyPath) }));
+    list.map((i) => {
+      const at = i.line === undefined ? locateKey(source, i.keyPath) : undefined;
+      return at ? { ...i, line: at.line, column: at.column } : i;
+    });
   // The builders below read only values whose type the schema has checked: a value of the
   // wrong type (a table where a string is expected) stops here as a located error.
   if (issues.some((i) => i.severity === "error")) return { issues: locate(issues) };
@@ -133,7 +139,25 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
 
   const known = { built: services, declared };
   const steps = arr(raw.steps).map((s, i) => buildStep(tbl(s), i, `steps[${i}]`, known, error));
-  const scenarios = arr(raw.scenario).map((s, i) => buildScenario(tbl(s), i, known, error));
+  const stdoutExporter = str(tbl(raw.otel).exporter)?.toLowerCase() === "stdout";
+  const scenarios = arr(raw.scenario).map((s, i) =>
+    buildScenario(tbl(s), i, known, error, stdoutExporter),
+  );
+  // The cache, the span attribution and every report key scenarios by name.
+  for (const [i, sc] of scenarios.entries()) {
+    const first = scenarios.findIndex((o) => o.name === sc.name);
+    if (first !== i)
+      error(
+        `scenario[${i}].name`,
+        `duplicate scenario name "${sc.name}" (also scenario[${first}]): names must be unique`,
+      );
+  }
+  for (const [id, s] of serviceTables)
+    if (s.environment !== undefined)
+      warn(
+        `${raw.services && tbl(raw.services)[id] ? "services" : "service"}.${id}.environment`,
+        "`environment` is read as `env` (write `env`)",
+      );
   if (steps.length === 0 && scenarios.length === 0)
     issues.push({
       severity: "error",
@@ -187,6 +211,7 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
     services: [...services.values()],
     scenarios,
     steps,
+    stepsStdoutSpans: stdoutExporter,
     expect,
     hasExpectations,
     limits:
@@ -276,7 +301,7 @@ function buildService(
     plugin: "generic_container",
     image,
     args: s.args === undefined ? undefined : arr(s.args).map(String),
-    env: stringMap(s.env),
+    env: { ...stringMap(s.environment), ...stringMap(s.env) },
     ports: arr(s.ports).map(Number),
     volumes,
     workdir: str(s.workdir),
@@ -330,40 +355,6 @@ function buildHealthCheck(h: Raw, kp: string, error: ErrorFn): HealthCheck {
   return check;
 }
 
-function checkDependencies(
-  services: readonly ServiceConfig[],
-  ids: ReadonlySet<string>,
-  error: ErrorFn,
-  section: (id: string) => string,
-): void {
-  for (const s of services)
-    s.dependsOn.forEach((d, i) => {
-      if (!ids.has(d)) {
-        const near = didYouMean(d, ids);
-        error(
-          `${section(s.id)}.depends_on[${i}]`,
-          `unknown service "${d}"${near ? ` (did you mean "${near}"?)` : ""}`,
-        );
-      }
-    });
-  const state = new Map<string, "visiting" | "done">();
-  const byId = new Map(services.map((s) => [s.id, s]));
-  const visit = (id: string, trail: string[]): void => {
-    if (state.get(id) === "done") return;
-    if (state.get(id) === "visiting") {
-      error(
-        `${section(id)}.depends_on`,
-        `dependency cycle: ${[...trail.slice(trail.indexOf(id)), id].join(" → ")}`,
-      );
-      return;
-    }
-    state.set(id, "visiting");
-    for (const d of byId.get(id)?.dependsOn ?? []) if (byId.has(d)) visit(d, [...trail, id]);
-    state.set(id, "done");
-  };
-  for (const s of services) visit(s.id, []);
-}
-
 function buildStep(
   s: Raw,
   index: number,
@@ -400,6 +391,7 @@ function buildScenario(
   index: number,
   services: KnownServices,
   error: ErrorFn,
+  stdoutExporter: boolean,
 ): ScenarioConfig {
   const kp = `scenario[${index}]`;
   const service = str(s.service);
@@ -412,6 +404,7 @@ function buildScenario(
   );
   if (service === undefined && run === undefined && steps.length === 0)
     error(kp, "a scenario needs `run` (with an optional `service`) or `steps`");
+  const artifacts = arr(tbl(s.artifacts).collect).map(String);
   let argv: string[] | undefined = runArgv;
   if (run !== undefined && argv === undefined) {
     try {
@@ -430,7 +423,8 @@ function buildScenario(
     timeoutMs: num(s.timeout_ms),
     expectedExitCode: num(s.expected_exit_code) ?? 0,
     expectedOutputRegex: str(s.expected_output_regex),
-    artifacts: arr(tbl(s.artifacts).collect).map(String),
+    artifacts,
+    stdoutSpans: stdoutExporter || artifacts.some((x) => x.startsWith("spans:")),
     index,
   };
 }
@@ -457,25 +451,4 @@ function checkServiceRef(
       ids.length ? ` (known: ${ids.join(", ")})` : " (no services are defined)"
     }`,
   );
-}
-
-export function parseDurationMs(text: string): number | undefined {
-  const m =
-    /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)?\s*$/.exec(
-      text,
-    );
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  const mult =
-    unit === "ms"
-      ? 1
-      : unit.startsWith("s")
-        ? 1000
-        : unit.startsWith("m")
-          ? 60_000
-          : unit.startsWith("h")
-            ? 3_600_000
-            : 86_400_000;
-  return Math.round(n * mult);
 }

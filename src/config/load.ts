@@ -46,6 +46,24 @@ export async function loadTestSource(
   file: string,
   options: LoadOptions = {},
 ): Promise<LoadedTest> {
+  const checked = await checkTestSource(source, file, options);
+  if (!checked.config) throw issueError(checked.issues, file, checked.rendered);
+  return { config: checked.config, rendered: checked.rendered, isTemplate: checked.isTemplate };
+}
+
+/** Every schema issue of a file (errors and warnings), for `lint`; render and TOML errors throw. */
+export interface CheckedTest {
+  readonly config?: TestConfig;
+  readonly issues: readonly ConfigIssue[];
+  readonly rendered: string;
+  readonly isTemplate: boolean;
+}
+
+export async function checkTestSource(
+  source: string,
+  file: string,
+  options: LoadOptions = {},
+): Promise<CheckedTest> {
   // secrets are known before anything can fail and echo them (issue 12)
   registerSecrets(secretsInText(source));
   registerSecrets(secretValues(options.map ?? {}));
@@ -56,9 +74,18 @@ export async function loadTestSource(
   if (rendered.isTemplate) registerSecrets(secretsInText(rendered.text));
   const raw = parseToml(rendered.text, file);
   const { config, issues } = buildTestConfig(raw, file, rendered.text);
-  if (!config) throw issueError(issues, file, rendered.text);
-  const named = matrix ? { ...config, name: `${config.name}${matrixLabel(matrix)}` } : config;
-  return { config: named, rendered: rendered.text, isTemplate: rendered.isTemplate };
+  const named =
+    config && matrix ? { ...config, name: `${config.name}${matrixLabel(matrix)}` } : config;
+  return { config: named, issues, rendered: rendered.text, isTemplate: rendered.isTemplate };
+}
+
+/** The source line of an issue with a caret under its column (the form TOML errors use). */
+export function codeFrame(text: string, line?: number, column?: number): string | undefined {
+  const lineText = line ? text.split("\n")[line - 1] : undefined;
+  if (lineText === undefined) return undefined;
+  const gutter = `${line} | `;
+  const caret = column ? `\n${" ".repeat(gutter.length - 2)}| ${" ".repeat(column - 1)}^` : "";
+  return `${gutter}${lineText}${caret}`;
 }
 
 /** One load per [matrix] combination (one load when the file has no [matrix]). */
@@ -72,6 +99,14 @@ export function testVariants(file: string): (MatrixCombo | undefined)[] {
   return combos.length ? combos : [undefined];
 }
 
+/** Where the value starts on a `key = value` line (1 when the line has no `=`). */
+function valueColumn(text: string, line?: number): number | undefined {
+  const lineText = line ? text.split("\n")[line - 1] : undefined;
+  if (lineText === undefined) return undefined;
+  const eq = lineText.indexOf("=");
+  return eq < 0 ? 1 : eq + 2 + (/^\s*/.exec(lineText.slice(eq + 1))?.[0].length ?? 0);
+}
+
 /** The first schema error as a CleanroomError, with the other errors listed in the message. */
 export function issueError(
   issues: readonly ConfigIssue[],
@@ -80,29 +115,25 @@ export function issueError(
 ): CleanroomError {
   const errors = issues.filter((i) => i.severity === "error");
   const first = errors[0]!;
+  const column = first.column ?? valueColumn(text, first.line);
   const more =
     errors.length > 1
       ? `\n${errors
           .slice(1)
-          .map((e) => `  also: ${e.keyPath}: ${e.message}${e.line ? ` (line ${e.line})` : ""}`)
+          .map(
+            (e) =>
+              `  also: ${e.keyPath}: ${e.message}` +
+              (e.line ? ` (line ${e.line}${e.column ? `:${e.column}` : ""})` : ""),
+          )
           .join("\n")}`
       : "";
-  const lineText = first.line ? text.split("\n")[first.line - 1] : undefined;
-  // the column of the value (after `key =`), so the location reads file:line:col
-  const eq = lineText?.indexOf("=") ?? -1;
-  const column =
-    lineText === undefined
-      ? undefined
-      : eq < 0
-        ? 1
-        : eq + 2 + /^\s*/.exec(lineText.slice(eq + 1))![0].length;
   return new CleanroomError("Configuration", `${first.keyPath}: ${first.message}${more}`, {
     context: {
       file,
       line: first.line,
       column,
       keyPath: first.keyPath,
-      codeFrame: lineText !== undefined ? `${first.line} | ${lineText}` : undefined,
+      codeFrame: codeFrame(text, first.line, column),
     },
   });
 }

@@ -1,8 +1,18 @@
 /**
- * Best-effort mapping from a key path (`scenario[1].service`) to a line of the TOML text,
- * so schema errors can name file:line. TOML parsers do not keep positions, hence by hand.
+ * Best-effort mapping from a key path (`scenario[1].service`) to a line and column of the TOML
+ * text, so schema errors can name file:line:col. TOML parsers do not keep positions, hence by hand.
  */
+export interface KeyPosition {
+  readonly line: number;
+  /** 1-based column of the key (or of the last name in a table header). */
+  readonly column?: number;
+}
+
 export function locateKeyPath(source: string, keyPath: string): number | undefined {
+  return locateKey(source, keyPath)?.line;
+}
+
+export function locateKey(source: string, keyPath: string): KeyPosition | undefined {
   const lines = source.split("\n");
   // Segments split on dots outside quotes (`attrs.all."cascade.depth"` has three).
   const segs = (keyPath.replace(/\[(\d+)\]/g, ".#$1").match(/"(?:[^"\\]|\\.)*"|[^.]+/g) ?? [])
@@ -31,18 +41,29 @@ export function locateKeyPath(source: string, keyPath: string): number | undefin
       }
     }
   }
+  const at = (i: number, name: string | undefined): KeyPosition => {
+    const col = name === undefined ? -1 : lines[i]!.lastIndexOf(name);
+    return { line: i + 1, column: col >= 0 ? col + 1 : undefined };
+  };
+  const named = segs.filter((p) => !p.startsWith("#"));
   const rest = segs.slice(consumed).filter((p) => !p.startsWith("#"));
   const key = rest[0];
-  if (key === undefined) return headerLine >= 0 ? headerLine + 1 : undefined;
-  const keyRe = new RegExp(`^\\s*["']?${escapeRe(key)}["']?\\s*(=|\\.)`);
+  if (key === undefined) return headerLine >= 0 ? at(headerLine, named.at(-1)) : undefined;
+  const keyRe = new RegExp(`^(\\s*["']?)${escapeRe(key)}["']?\\s*(=|\\.)`);
   for (let i = headerLine + 1; i < lines.length; i++) {
     if (i > headerLine + 1 && headerLine >= 0 && /^\s*\[/.test(lines[i]!)) break;
-    if (keyRe.test(lines[i]!)) return innerKeyLine(lines, i, rest.slice(1)) + 1;
+    const m = keyRe.exec(lines[i]!);
+    if (!m) continue;
+    const at = innerKeyLine(lines, i, rest.slice(1));
+    // The column of the key itself when it is on this line (not inside a multi-line value).
+    return at === i ? { line: i + 1, column: m[1]!.length + 1 } : { line: at + 1 };
   }
   // Inline forms such as `env={ "K"="v" }` on the header's key line.
-  for (let i = Math.max(0, headerLine); i < lines.length; i++)
-    if (lines[i]!.includes(key)) return i + 1;
-  return headerLine >= 0 ? headerLine + 1 : undefined;
+  for (let i = Math.max(0, headerLine); i < lines.length; i++) {
+    const col = lines[i]!.indexOf(key);
+    if (col >= 0) return { line: i + 1, column: col + 1 };
+  }
+  return headerLine >= 0 ? { line: headerLine + 1 } : undefined;
 }
 
 /**

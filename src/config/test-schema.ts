@@ -1,4 +1,8 @@
-/** The schema of a test file: flat v0.7 and legacy sections side by side. */
+/**
+ * The schema of a test file: flat v0.7 and legacy sections side by side. `[expect…]`,
+ * `[[scenario]]`, `[service.*]`/`[services.*]` and `[otel]` are strict (unknown keys are
+ * errors); other tables keep upstream's extra keys as warnings.
+ */
 import type { Field, Shape } from "./schema.js";
 
 const str: Field = { t: "string" };
@@ -69,12 +73,15 @@ const healthCheck: Field = {
 
 const service: Shape = {
   t: "table",
+  strict: true,
   fields: {
     plugin: str,
     type: str,
     image: str,
     args: strArray,
     env: strMap,
+    /** docker-compose's spelling (upstream fixtures use it): read as `env`, with a warning. */
+    environment: strMap,
     ports: { t: "array", of: { t: "int", min: 1, max: 65535 } },
     volumes: {
       t: "array",
@@ -104,6 +111,7 @@ const service: Shape = {
 
 const scenario: Shape = {
   t: "table",
+  strict: true,
   fields: {
     name: { t: "string", nonEmpty: true, req: true },
     service: str,
@@ -151,6 +159,7 @@ const spanExpect: Shape = {
 
 const expect: Field = {
   t: "table",
+  strict: true,
   fields: {
     span: { t: "array", of: spanExpect },
     graph: {
@@ -228,6 +237,7 @@ export const TEST_FILE_SCHEMA: Shape = {
     matrix: { t: "map", of: { t: "array", of: { t: "scalar" } } },
     otel: {
       t: "table",
+      strict: true,
       fields: {
         exporter: {
           t: "string",

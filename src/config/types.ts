@@ -126,6 +126,9 @@ export interface ScenarioConfig {
   readonly expectedExitCode: number;
   readonly expectedOutputRegex?: string;
   readonly artifacts: readonly string[];
+  /** Stdout is a declared span source: `artifacts.collect = ["spans:…"]` or `[otel] exporter =
+   * "stdout"`. */
+  readonly stdoutSpans: boolean;
   readonly index: number;
 }
 
@@ -144,6 +147,7 @@ export interface ConfigIssue {
   readonly keyPath: string;
   readonly message: string;
   readonly line?: number;
+  readonly column?: number;
 }
 
 export interface TestConfig {
@@ -157,6 +161,8 @@ export interface TestConfig {
   readonly services: readonly ServiceConfig[];
   readonly scenarios: readonly ScenarioConfig[];
   readonly steps: readonly StepConfig[];
+  /** Legacy `[[steps]]` print spans on stdout only with `[otel] exporter = "stdout"`. */
+  readonly stepsStdoutSpans: boolean;
   readonly expect: Expectations;
   /** True when any [expect.*] block is declared. */
   readonly hasExpectations: boolean;

@@ -118,7 +118,7 @@ export function asCleanroomError(
   });
 }
 
-/** Exit codes of the CLI (documented in the README). */
+/** Exit codes of the CLI (in the README; which error gets which: src/core/exit-codes.ts). */
 export const EXIT = {
   ok: 0,
   testFailed: 1,
@@ -126,18 +126,3 @@ export const EXIT = {
   infrastructure: 3,
   interrupted: 130,
 } as const;
-
-export function exitCodeFor(e: CleanroomError): number {
-  switch (e.kind) {
-    case "Configuration":
-    case "Template":
-    case "Serialization":
-      return EXIT.usage;
-    case "Validation":
-      return EXIT.testFailed;
-    case "Io":
-      return EXIT.usage;
-    default:
-      return EXIT.infrastructure;
-  }
-}

@@ -66,6 +66,32 @@ export interface TelemetrySummary {
   readonly sources: Readonly<Record<string, number>>;
 }
 
+/**
+ * What proved a verdict: `telemetry` = `rules` expectation rules evaluated over `spans` spans
+ * (counted by source: otlp-http, otlp-grpc, stdout, file, cache); `exit-codes` = the test
+ * declares no `[expect…]` block, so only exit codes and output assertions were checked.
+ */
+export interface Evidence {
+  readonly level: "telemetry" | "exit-codes";
+  readonly rules: number;
+  readonly spans: number;
+  readonly bySource: Readonly<Record<string, number>>;
+}
+
+/** One declared expectation rule (reports give each its own JUnit testcase). */
+export interface DeclaredRule {
+  /** The prefix of every finding's rule id this rule can produce (e.g. `expect.span[checkout]`). */
+  readonly id: string;
+  /** For `[[expect.span]]`: its key path, which tells apart two entries with the same name. */
+  readonly keyPath?: string;
+}
+
+/** Whether a finding was produced by this rule (`expect.span[x].kind` by `expect.span[x]`). */
+export function findingOfRule(f: Finding, r: DeclaredRule): boolean {
+  if (r.keyPath && f.keyPath) return f.keyPath === r.keyPath;
+  return f.rule === r.id || f.rule.startsWith(`${r.id}.`);
+}
+
 export interface TestResult {
   readonly file: string;
   readonly name: string;
@@ -76,11 +102,16 @@ export interface TestResult {
   readonly firstFailure?: Finding;
   readonly error?: ErrorInfo;
   readonly telemetry?: TelemetrySummary;
+  readonly evidence?: Evidence;
+  /** The expectation rules that were declared (and evaluated unless set-up failed). */
+  readonly rules?: readonly DeclaredRule[];
   readonly specHash: string;
   readonly seed?: number;
   readonly freezeClock?: string;
   readonly containers: readonly ContainerLog[];
   readonly cached?: boolean;
+  /** Never started (fail-fast stopped the run, or it was interrupted). */
+  readonly notRun?: boolean;
   readonly warnings: readonly string[];
   readonly imageAliases: readonly string[];
 }

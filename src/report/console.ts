@@ -2,7 +2,7 @@
  * Console output: one line per test, a focused first failure, and a summary. NO_COLOR is honoured.
  */
 import path from "node:path";
-import type { Finding, RunResult, TestResult } from "../core/result.js";
+import type { Evidence, Finding, RunResult, TestResult } from "../core/result.js";
 
 const useColor = (): boolean => !process.env.NO_COLOR && process.stdout.isTTY === true;
 const paint = (code: string, s: string): string => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -12,7 +12,23 @@ export const dim = (s: string): string => paint("2", s);
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
+/** What proved the verdict: "3 rule(s) over 5 span(s) (otlp-http=4, stdout=1)" or exit codes. */
+export function formatEvidence(e: Evidence): string {
+  if (e.level === "exit-codes") return "exit codes only (no [expect…] block)";
+  const src = Object.entries(e.bySource)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(", ");
+  return `${e.rules} rule(s) over ${e.spans} span(s)${src ? ` (${src})` : ""}`;
+}
+
 export function formatTestLine(t: TestResult): string {
+  const line = formatVerdictLine(t);
+  return t.verdict === "passed" && t.evidence
+    ? `${line} — proved by ${formatEvidence(t.evidence)}`
+    : line;
+}
+
+function formatVerdictLine(t: TestResult): string {
   const tel = t.telemetry
     ? ` (spans=${t.telemetry.spans}, digest=${t.telemetry.digest?.slice(0, 12)}…)`
     : "";
@@ -57,8 +73,8 @@ export function formatTestDetail(t: TestResult, verbose = false): string {
         ),
       );
   }
-  if (verbose || t.verdict === "failed")
-    for (const w of t.warnings) out.push(dim(`    warning: ${w}`));
+  // Warnings are shown on PASS too: a passing test with an ignored key is worth knowing about.
+  for (const w of t.warnings) out.push(dim(`    warning: ${w}`));
   if (verbose) for (const a of t.imageAliases) out.push(dim(`    image alias: ${a}`));
   return out.join("\n");
 }

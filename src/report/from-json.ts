@@ -33,6 +33,15 @@ export function runFromJson(doc: unknown, file: string): RunResult {
   };
 }
 
+function evidenceFromJson(e: J | undefined): TestResult["evidence"] {
+  if (!e) return undefined;
+  const bySource = Object.fromEntries(
+    Object.entries(obj(e.by_source)).map(([k, v]) => [k, num(v)]),
+  );
+  const level = e.level === "exit-codes" ? "exit-codes" : "telemetry";
+  return { level, rules: num(e.rules), spans: num(e.spans), bySource };
+}
+
 function testFromJson(t: J): TestResult {
   const ff = opt<J>(t.first_failure);
   return {
@@ -49,6 +58,7 @@ function testFromJson(t: J): TestResult {
     findings: list(t.findings) as unknown as TestResult["findings"],
     error: opt<TestResult["error"]>(t.error),
     telemetry: opt<TestResult["telemetry"]>(t.telemetry),
+    evidence: evidenceFromJson(opt<J>(t.evidence)),
     scenarios: list(t.scenarios).map(
       (s): ScenarioResult => ({
         name: text(s.name),

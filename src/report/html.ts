@@ -30,7 +30,7 @@ export function htmlReport(
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy"
- content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+ content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${title}</title><style>${HTML_CSS}</style></head>
 <body><header><h1>clnrm report</h1><dl class="runmeta" id="runmeta" aria-label="Run"></dl></header>
 <div class="toolbar" role="search">

@@ -37,6 +37,14 @@ export function jsonReport(run: RunResult): Record<string, unknown> {
       error: t.error ?? null,
       counts: { spans: t.telemetry?.spans ?? 0, events: t.telemetry?.events ?? 0 },
       telemetry: t.telemetry ?? null,
+      evidence: t.evidence
+        ? {
+            level: t.evidence.level,
+            rules: t.evidence.rules,
+            spans: t.evidence.spans,
+            by_source: t.evidence.bySource,
+          }
+        : null,
       scenarios: t.scenarios.map((s) => ({
         name: s.name,
         status: s.status,

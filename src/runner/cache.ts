@@ -1,40 +1,46 @@
 /**
- * Change-aware cache, per scenario. A scenario's key hashes its own configuration, the
- * services it runs with (its own and the test's background services), the ids of the images
- * involved (after aliasing), the effective inputs (--map, --hermetic, limits, determinism,
- * [otel]) and the clnrm version. Expectations are *not* part of the key: a cached scenario's
- * spans are stored with it and every run re-validates the current expectations against them.
- * Unchanged scenarios of a passing test are skipped and reported as cached; when every
- * scenario of a test is cached no container starts at all. Failed tests are never recorded.
- * Stored per project in <cacheDir>/results.json (written atomically).
+ * Change-aware cache, per scenario. A scenario's key hashes everything that can change its
+ * outcome except the expectations:
+ * - the rendered test file without its `[expect…]` tables (the scenario's own `[[scenario]]`
+ *   entry, not the other scenarios'), so every key, env and variable of the file counts;
+ * - the ids of the images involved (after aliasing), the engine (`DOCKER_HOST`);
+ * - the content of every host path bind-mounted into the scenario's containers (its own
+ *   service and the background services), hashed file by file (tree-hash.ts: stat memo);
+ * - `--map`, `--hermetic`, `--span-timeout`, the project's default image, aliases and
+ *   timeouts, and the clnrm version read from package.json.
+ * Expectations are *not* part of the key: a cached scenario's spans are stored with it,
+ * losslessly (missing timestamps stay missing), and every run re-validates the current
+ * expectations against them. Unchanged scenarios of a passing test are skipped and reported as
+ * cached; when every scenario of a test is cached no container starts at all. Failed tests are
+ * never recorded. Stored per project in <cacheDir>/results.json (written atomically).
  */
 import { createHash } from "node:crypto";
 import { writeTextAtomic } from "../core/redact.js";
 import fs from "node:fs";
 import path from "node:path";
-import type { TestConfig } from "../config/types.js";
+import type { ProjectConfig } from "../config/project.js";
+import { parseToml } from "../config/toml.js";
+import type { ServiceConfig, TestConfig } from "../config/types.js";
 import { backgroundServices, STEPS_SCENARIO } from "../engine/environment.js";
 import type { ScenarioResult } from "../core/result.js";
-import { canonicalJson } from "../telemetry/normalize.js";
-import { spansToOtlpJson } from "../telemetry/otlp/encode-json.js";
-import { spansFromJson } from "../telemetry/text-input.js";
-import type { Span } from "../telemetry/span.js";
-import type { TestRun } from "./run-test.js";
 import { VERSION } from "../core/version.js";
+import { canonicalJson } from "../telemetry/normalize.js";
+import { spanFromStored, spanToStored, type Span } from "../telemetry/span.js";
+import type { TestRun } from "./run-test.js";
+import { TreeHasher, type FileMemo } from "./tree-hash.js";
 
-export const CLNRM_VERSION = VERSION;
-const FILE_VERSION = 2;
+const FILE_VERSION = 3;
 
 interface ScenarioEntry {
   readonly name: string;
   readonly result: ScenarioResult;
-  readonly spans: Record<string, unknown>;
+  readonly spans: readonly Record<string, unknown>[];
   readonly passedAt: string;
 }
 interface TestEntry {
   readonly name: string;
   /** Spans no scenario claims (background services, unattributed senders). */
-  readonly spans: Record<string, unknown>;
+  readonly spans: readonly Record<string, unknown>[];
   readonly passedAt: string;
 }
 
@@ -44,63 +50,104 @@ export interface CacheKeys {
   readonly test: string;
 }
 
+export interface CacheInputs {
+  readonly map?: Readonly<Record<string, string>>;
+  readonly hermetic?: boolean;
+  readonly spanTimeoutMs?: number;
+  readonly project?: ProjectConfig;
+  /** Hashes a bind-mounted host path (default: a fresh TreeHasher, no memo). */
+  readonly hashPath?: (hostPath: string) => string;
+}
+
 const sha = (v: unknown): string => createHash("sha256").update(canonicalJson(v)).digest("hex");
 
 export function cacheKeys(
   config: TestConfig,
   imageIds: Readonly<Record<string, string>>,
-  inputs: { map?: Readonly<Record<string, string>>; hermetic?: boolean },
+  inputs: CacheInputs,
 ): CacheKeys {
+  const hashPath = inputs.hashPath ?? ((p: string) => new TreeHasher().hash(p));
+  const mounts = (services: readonly (ServiceConfig | undefined)[]): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const s of services)
+      for (const v of s?.volumes ?? []) out[v.hostPath] ??= hashPath(v.hostPath);
+    return out;
+  };
+  const {
+    expect: _expect,
+    scenario: rawScenarios,
+    ...rendered
+  } = parseToml(config.source, config.file);
+  const p = inputs.project;
   const background = backgroundServices(config);
   const shared = {
-    v: CLNRM_VERSION,
+    v: VERSION,
     file: config.file,
-    test: config.name,
-    format: config.format,
+    rendered,
     images: imageIds,
+    engine: process.env.DOCKER_HOST ?? "",
     map: inputs.map ?? {},
     hermetic: inputs.hermetic === true || config.hermetic,
-    limits: config.limits ?? null,
-    determinism: config.determinism ?? null,
-    otel: config.otel ?? null,
-    background,
+    spanTimeoutMs: inputs.spanTimeoutMs ?? null,
+    project: p
+      ? {
+          defaultImage: p.defaultImage,
+          aliases: p.imageAliases,
+          timeouts: [p.startupTimeoutMs, p.stepTimeoutMs, p.testTimeoutMs],
+        }
+      : null,
   };
   const scenarios = new Map<string, string>();
-  if (config.steps.length) scenarios.set(STEPS_SCENARIO, sha({ ...shared, steps: config.steps }));
-  for (const sc of config.scenarios)
+  if (config.steps.length)
+    scenarios.set(STEPS_SCENARIO, sha({ ...shared, mounts: mounts(config.services) }));
+  const raw = Array.isArray(rawScenarios) ? rawScenarios : [];
+  config.scenarios.forEach((sc, i) => {
+    const own = config.services.find((s) => s.id === sc.service);
     scenarios.set(
       sc.name,
-      sha({
-        ...shared,
-        scenario: sc,
-        service: config.services.find((s) => s.id === sc.service) ?? null,
-      }),
+      sha({ ...shared, scenario: raw[i] ?? sc, mounts: mounts([own, ...background]) }),
     );
+  });
   return { scenarios, test: sha({ ...shared, scenarios: [...scenarios.values()] }) };
 }
 
 export class ResultCache {
   private scenarios: Record<string, ScenarioEntry> = {};
   private tests: Record<string, TestEntry> = {};
+  /** Stat memo of the bind-mounted files' hashes, kept across runs. */
+  readonly hasher: TreeHasher;
   hits = 0;
   misses = 0;
   private readonly file: string;
 
   constructor(dir: string) {
     this.file = path.join(dir, "results.json");
+    let files: Record<string, FileMemo> = {};
     try {
       const doc = JSON.parse(fs.readFileSync(this.file, "utf8")) as {
         version?: number;
         scenarios?: Record<string, ScenarioEntry>;
         tests?: Record<string, TestEntry>;
+        files?: Record<string, FileMemo>;
       };
       if (doc.version === FILE_VERSION) {
         this.scenarios = doc.scenarios ?? {};
         this.tests = doc.tests ?? {};
+        files = doc.files ?? {};
       }
     } catch {
       // no cache yet, or an unreadable one: start empty
     }
+    this.hasher = new TreeHasher(files);
+  }
+
+  /** The keys of a test, with bind mounts hashed through this cache's stat memo. */
+  keys(
+    config: TestConfig,
+    imageIds: Readonly<Record<string, string>>,
+    inputs: Omit<CacheInputs, "hashPath">,
+  ): CacheKeys {
+    return cacheKeys(config, imageIds, { ...inputs, hashPath: (p) => this.hasher.hash(p) });
   }
 
   /**
@@ -116,7 +163,7 @@ export class ResultCache {
       if (e)
         found.set(name, {
           result: { ...e.result, status: "cached", durationMs: 0 },
-          spans: spansFromJson(e.spans, "cache"),
+          spans: e.spans.map((x) => spanFromStored(x, "cache")),
         });
     }
     this.hits += found.size;
@@ -127,7 +174,7 @@ export class ResultCache {
         ? {
             spans: [...found.values()]
               .flatMap((x) => x.spans)
-              .concat(spansFromJson(t.spans, "cache")),
+              .concat(t.spans.map((x) => spanFromStored(x, "cache"))),
           }
         : undefined;
     return { scenarios: found, whole };
@@ -151,13 +198,13 @@ export class ResultCache {
         this.scenarios[key] = {
           name: sc.name,
           result: sc,
-          spans: spansToOtlpJson(mine),
+          spans: mine.map(spanToStored),
           passedAt: now,
         };
     }
     this.tests[keys.test] = {
       name: run.result.name,
-      spans: spansToOtlpJson(run.spans.filter((s) => !claimed.has(s))),
+      spans: run.spans.filter((s) => !claimed.has(s)).map(spanToStored),
       passedAt: now,
     };
   }
@@ -166,7 +213,13 @@ export class ResultCache {
     // atomic (a crash never leaves half a cache) and redacted (no secret stored in the cache)
     writeTextAtomic(
       this.file,
-      `${JSON.stringify({ version: FILE_VERSION, scenarios: this.scenarios, tests: this.tests })}\n`,
+      `${JSON.stringify({
+        version: FILE_VERSION,
+        scenarios: this.scenarios,
+        tests: this.tests,
+        files: this.hasher.memo,
+      })}
+`,
     );
   }
 

@@ -6,7 +6,7 @@ import type { TraceSpan } from "../core/tracing.js";
 import type { Backend } from "../engine/backend.js";
 import type { TemplateRenderer } from "../template/render.js";
 import { STEPS_SCENARIO } from "../engine/environment.js";
-import { cacheKeys, type CacheKeys, type ResultCache } from "./cache.js";
+import type { CacheKeys, ResultCache } from "./cache.js";
 import {
   cachedTestRun,
   errorInfo,
@@ -60,7 +60,12 @@ export async function runSuite(files: readonly string[], o: SuiteOptions): Promi
             ids[ref] = await o.backend
               .ensureImage(resolveImage(o.project, ref).image, o.project.pullPolicy)
               .catch(() => `missing:${ref}`);
-          keys = cacheKeys(config, ids, { map: o.map, hermetic: o.hermetic });
+          keys = o.cache.keys(config, ids, {
+            map: o.map,
+            hermetic: o.hermetic,
+            spanTimeoutMs: o.spanTimeoutMs,
+            project: o.project,
+          });
         }
         const hit = keys && !o.force ? o.cache!.lookup(keys) : undefined;
         if (hit?.whole) {

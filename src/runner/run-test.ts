@@ -11,6 +11,7 @@ import { executeTest, type EngineOutcome } from "../engine/environment.js";
 import { traceDigest } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
+import { declaredRules, evidenceOf } from "../validate/rules.js";
 import { createTestTelemetry, settleTrace } from "./telemetry-hooks.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
 import { Redactor, registerSecrets, secretValues, SECRET_KEY } from "../core/redact.js";
@@ -129,6 +130,8 @@ export async function runTestConfig(
   const telemetryOn =
     config.otel !== undefined ||
     config.hasExpectations ||
+    config.stepsStdoutSpans ||
+    config.scenarios.some((s) => s.stdoutSpans) ||
     config.services.some((s) => s.waitForSpan);
   secretsOf(config, deps.secrets); // registered before any container, span or line is written
   const tel = createTestTelemetry(config, deps.runId, telemetryOn);
@@ -218,13 +221,26 @@ export async function runTestConfig(
             sources,
           }
         : undefined,
+      // Nothing was evaluated when set-up failed: no evidence either way.
+      evidence: outcome.error
+        ? undefined
+        : evidenceOf(config.expect, config.hasExpectations, spans),
+      rules: declaredRules(config.expect),
       specHash: createHash("sha256").update(config.source).digest("hex"),
       seed: config.determinism?.seed,
       freezeClock: config.determinism?.freezeClock,
       containers: outcome.containers,
-      warnings: config.warnings.map(
-        (w) => `${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}`,
-      ),
+      warnings: [
+        ...config.warnings.map(
+          (w) => `${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}`,
+        ),
+        ...[...tel.undeclaredStdout].map(
+          ([sc, n]) =>
+            `scenario "${sc}" printed ${n} span-like JSON object(s) on stdout, not counted: ` +
+            "stdout is not a declared span source (declare it with " +
+            'artifacts.collect = ["spans:default"] or [otel] exporter = "stdout")',
+        ),
+      ],
       imageAliases: [...new Set(outcome.imageAliases)],
     };
     span.setAttributes({
@@ -273,6 +289,7 @@ export function notRunResult(file: string, reason: string): TestResult {
     scenarios: [],
     findings: [],
     error: { kind: "Internal", message: reason },
+    notRun: true,
     specHash: "",
     containers: [],
     warnings: [],
@@ -329,6 +346,8 @@ export function cachedTestRun(
             sources: { cache: spans.length },
           }
         : undefined,
+    evidence: evidenceOf(config.expect, config.hasExpectations, spans),
+    rules: declaredRules(config.expect),
     specHash: createHash("sha256").update(config.source).digest("hex"),
     seed: config.determinism?.seed,
     freezeClock: config.determinism?.freezeClock,

@@ -24,6 +24,8 @@ export interface TestTelemetry {
   limitFindings(): Finding[];
   /** OTLP export requests received but not answered yet, over both receivers. */
   inFlight(): number;
+  /** Scenarios whose stdout held span-like JSON although stdout is not a declared span source. */
+  readonly undeclaredStdout: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export function createTestTelemetry(
       return out;
     },
     inFlight: () => (receiver?.inFlight ?? 0) + (grpcReceiver?.inFlight ?? 0),
+    undeclaredStdout: new Map(),
     close: async () => {
       rejectedExports += receiver?.rejected ?? 0;
       lastRejection = receiver?.lastRejection ?? lastRejection;
@@ -129,6 +132,11 @@ export function createTestTelemetry(
       },
       afterScenario: async (scenario: string, output: { stdout: string; stderr: string }) => {
         const spans = spansFromText(output.stdout, "stdout");
+        // Stdout is a span source only when the test declares it: any process can print JSON.
+        if (spans.length && !stdoutDeclared(config, scenario)) {
+          state.undeclaredStdout.set(scenario, spans.length);
+          return;
+        }
         if (spans.length)
           store.ingest(
             spans.map((s) => ({ ...s, resource: { "clnrm.scenario": scenario, ...s.resource } })),
@@ -138,6 +146,12 @@ export function createTestTelemetry(
     },
   };
   return state;
+}
+
+/** Whether a scenario's stdout is a declared span source (see ScenarioConfig.stdoutSpans). */
+export function stdoutDeclared(config: TestConfig, scenario: string): boolean {
+  const sc = config.scenarios.find((s) => s.name === scenario);
+  return sc ? sc.stdoutSpans : config.stepsStdoutSpans;
 }
 
 /**

@@ -32,7 +32,8 @@ export interface Span {
   readonly status: { readonly code: StatusName; readonly message?: string };
   readonly resource: Readonly<Record<string, AttrValue>>;
   readonly scope?: { readonly name?: string; readonly version?: string };
-  /** Where the span came from: `otlp-http`, `otlp-json`, `stdout`, `file`. */
+  /** Where the span came from: `otlp-http` (protobuf or JSON), `otlp-grpc`, `stdout`, `file`,
+   * `cache`. */
   readonly source: string;
 }
 
@@ -68,4 +69,33 @@ export function spanToJson(s: Span): Record<string, unknown> {
     endNs: s.endNs?.toString(),
     events: s.events.map((e) => ({ ...e, timeNs: e.timeNs?.toString() })),
   };
+}
+
+/**
+ * A lossless JSON form of a span (for the cache): unlike OTLP/JSON, a missing timestamp stays
+ * missing (OTLP writes 0), ids stay as received, and non-finite numbers survive.
+ */
+export function spanToStored(s: Span): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(s, (_k, v: unknown) =>
+      typeof v === "bigint"
+        ? { $ns: v.toString() }
+        : typeof v === "number" && !Number.isFinite(v)
+          ? { $num: String(v) }
+          : v,
+    ),
+  ) as Record<string, unknown>;
+}
+
+export function spanFromStored(o: unknown, source: string): Span {
+  const revived = JSON.parse(JSON.stringify(o), (_k, v: unknown) => {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      const r = v as Record<string, unknown>;
+      if (keys.length === 1 && typeof r.$ns === "string") return BigInt(r.$ns);
+      if (keys.length === 1 && typeof r.$num === "string") return Number(r.$num);
+    }
+    return v;
+  }) as Span;
+  return { ...revived, source };
 }

@@ -132,6 +132,11 @@ export function validateWindows(windows: Expectations["windows"], idx: TraceInde
   return out;
 }
 
+/**
+ * `must_precede [A, B]`: every B span has an A span in the same trace that ended before (or
+ * when) that B started. `must_follow [A, B]` is `must_precede [B, A]`. A span without the
+ * needed timestamp proves nothing: a B without a start fails, an A without an end does not count.
+ */
 export function validateOrder(o: NonNullable<Expectations["order"]>, idx: TraceIndex): Finding[] {
   const out: Finding[] = [];
   const check = (first: string, second: string, rule: string): void => {
@@ -139,18 +144,30 @@ export function validateOrder(o: NonNullable<Expectations["order"]>, idx: TraceI
     const bs = idx.named(second);
     if (as.length === 0) return void out.push(missing(rule, first, "earlier"));
     if (bs.length === 0) return void out.push(missing(rule, second, "later"));
-    const ok = as.some(
-      (a) =>
-        a.endNs !== undefined && bs.some((b) => b.startNs !== undefined && a.endNs! <= b.startNs!),
+    const unordered = bs.filter(
+      (b) =>
+        b.startNs === undefined ||
+        !as.some((a) => a.traceId === b.traceId && a.endNs !== undefined && a.endNs <= b.startNs!),
     );
-    if (!ok)
-      out.push({
-        rule,
-        message: `no "${first}" span ends before a "${second}" span starts`,
-        expected: `${first}.end ≤ ${second}.start`,
-        actual: `${first} ends ${as[0]!.endNs ?? "?"}, ${second} starts ${bs[0]!.startNs ?? "?"}`,
-        spanIds: [as[0]!.spanId, bs[0]!.spanId],
-      });
+    if (unordered.length === 0) return;
+    const b = unordered[0]!;
+    const sameTrace = as.filter((a) => a.traceId === b.traceId);
+    const a = sameTrace[0] ?? as[0]!;
+    out.push({
+      rule,
+      message:
+        `${unordered.length} of ${bs.length} "${second}" span(s) have no "${first}" span ` +
+        `that ended before they started${sameTrace.length ? "" : " in the same trace"}`,
+      expected: `every ${second} starts after some ${first} of its trace ended`,
+      actual:
+        b.startNs === undefined
+          ? `${second} ${b.spanId} has no start time`
+          : `${second} ${b.spanId} starts ${b.startNs}; ` +
+            `${first} ${a.spanId} ends ${a.endNs ?? "?"}` +
+            (sameTrace.length ? "" : " (another trace)"),
+      spanIds: [b.spanId, a.spanId],
+      spanNames: [second, first],
+    });
   };
   for (const [a, b] of o.mustPrecede) check(a, b, `expect.order.must_precede[${a}→${b}]`);
   for (const [a, b] of o.mustFollow) check(b, a, `expect.order.must_follow[${a}→${b}]`);

@@ -167,12 +167,22 @@ export function testBench(): {
     toml: string,
     extra?: readonly string[],
   ): Promise<CliResult & { report?: any; test?: any }>;
+  /** What this bench's runs left on the engine (by their run ids; other runs do not count). */
+  leftovers(): { containers: string[]; networks: string[] };
 } {
   const dir = tmpDir();
   const config = aliasConfig(dir);
+  const runIds: string[] = [];
   return {
     dir,
     config,
+    leftovers: () => {
+      const all = runIds.map((id) => managedResources(id));
+      return {
+        containers: all.flatMap((x) => x.containers),
+        networks: all.flatMap((x) => x.networks),
+      };
+    },
     run: async (name, toml, extra = []) => {
       const file = writeTest(dir, name, toml);
       const json = path.join(dir, `${name}.json`);
@@ -181,6 +191,7 @@ export function testBench(): {
         { cwd: dir },
       );
       const report = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, "utf8")) : undefined;
+      if (report?.run_id) runIds.push(report.run_id);
       return { ...r, report, test: report?.tests[0] };
     },
   };

@@ -9,12 +9,14 @@ export function ndjsonSpan(name: string, extra: Readonly<Record<string, unknown>
 }
 
 /**
- * A `[[scenario]]` that prints `span` on stdout (in its service's image when `service` is given).
+ * A `[[scenario]]` that prints `span` on stdout (in its service's image when `service` is given)
+ * and declares stdout as its span source (`artifacts.collect`), as upstream does.
  */
 export function echoSpanScenario(name: string, span: string, service?: string): string {
   return `[[scenario]]
 name = "${name}"
 ${service ? `service = "${service}"\n` : ""}run = "sh -c 'echo \\"$SPAN\\"'"
 env = { SPAN = '${span}' }
+artifacts.collect = ["spans:default"]
 `;
 }

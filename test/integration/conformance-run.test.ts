@@ -4,8 +4,9 @@
  * Mutations (by hand) each check was seen to catch:
  * - determinism digest: rngFor() ignoring rt.seed (src/template/functions.ts) → the two digests
  *   differ; the old check compared "-" with "-" and passed under it.
- * - basic-otel-validation "same container": the step's containerId reported wrong → the ids
- *   differ (test/integration/engine.test.ts also ties the id to the container's hostname).
+ * - basic-otel-validation "same container": now compares the steps' container ids (the old
+ *   check compared config-derived service names). No mutation was run against this row; the
+ *   engine test's check (one id, equal to the container's hostname) caught a wrong reported id.
  */
 import { it, before } from "node:test";
 import assert from "node:assert/strict";

@@ -8,7 +8,7 @@
  * panel without events or resource, first-failure spans not marked, rows that are not
  * focusable or do not answer ↓ / Enter / Esc, a report that loads anything from the network.
  */
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -16,11 +16,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import type { RunResult, TestResult } from "../../src/core/result.js";
 import type { Span } from "../../src/telemetry/span.js";
 import { htmlReport } from "../../src/report/html.js";
-import { tmpDir } from "../helpers/env.js";
-
-const browserSkip = fs.existsSync("/usr/bin/chromium")
-  ? false
-  : "chromium is not installed (npm run setup installs it)";
+import { tmpDir, suite } from "../helpers/env.js";
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736";
 let clock = 1_764_000_000_000_000_000n;
@@ -154,7 +150,7 @@ const run: RunResult = {
   ],
 };
 
-describe("HTML report in headless Chromium", { skip: browserSkip }, () => {
+suite("HTML report in headless Chromium", ["browser"], () => {
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];

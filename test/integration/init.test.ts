@@ -12,7 +12,7 @@ suite("init (real containers)", ["docker"], () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const t = JSON.parse(fs.readFileSync(path.join(dir, "r.json"), "utf8")).tests[0];
     assert.equal(t.counts.spans, 1);
-    assert.equal(t.telemetry.sources["otlp-json"], 1);
+    assert.equal(t.telemetry.sources["otlp-http"], 1);
     // A second init refuses to overwrite.
     assert.equal((await runCli(["init"], { cwd: dir })).code, 2);
   });

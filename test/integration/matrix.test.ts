@@ -5,13 +5,13 @@
  * combination would not fail the run; a report renderer ignoring verdicts (markdown/junit
  * counts).
  */
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { aliasConfig, dockerSkip, runCli, tmpDir, writeTest } from "../helpers/env.js";
+import { aliasConfig, runCli, tmpDir, writeTest, suite } from "../helpers/env.js";
 
-describe("matrix (real containers)", { skip: dockerSkip }, () => {
+suite("matrix (real containers)", ["docker"], () => {
   it("runs each combination as its own test; one failing combination fails the run", async () => {
     const dir = tmpDir();
     aliasConfig(dir);

@@ -5,13 +5,13 @@
  * Mutations caught: images taken before aliasing (alpine:latest is not present: exit 3);
  * a missing image reported as pulled (exit 0 and no ❌ line); a collector stub printing "up".
  */
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { dockerSkip, runCli, tmpDir, writeTest } from "../helpers/env.js";
+import { runCli, tmpDir, writeTest, suite } from "../helpers/env.js";
 
-describe("pull and collector (real engine)", { skip: dockerSkip }, () => {
+suite("pull and collector (real engine)", ["docker"], () => {
   it("pull: aliased images present; a missing one fails with exit 3", async () => {
     const dir = tmpDir();
     fs.writeFileSync(

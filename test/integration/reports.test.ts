@@ -78,7 +78,7 @@ suite("reports (real run)", ["docker"], () => {
     const dies = writeTest(
       dir,
       "dies.clnrm.toml",
-      '[test.metadata]\nname = "service_dies"\n[services.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo going away; exit 4"]\n[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n',
+      '[test.metadata]\nname = "service_dies"\n[services.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo going away; exit 4"]\nhealth_check = { cmd = ["false"], timeout_ms = 60000 }\n[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n',
     );
     r = await runCli(
       [
@@ -160,7 +160,7 @@ suite("reports (real run)", ["docker"], () => {
       const xml = fs.readFileSync(out("r.xml"), "utf8");
       assert.match(
         xml,
-        /<testsuite name="checkout_declined" tests="2" failures="1" errors="0" skipped="0" time="\d+\.\d{3}"/,
+        /<testsuite name="checkout_declined" tests="4" failures="1" errors="0" skipped="0" time="\d+\.\d{3}"/,
       );
       assert.match(xml, /<failure message="expect\.status\.by_name\[payment\]: /);
       assert.match(xml, /<system-out>token=«redacted»/);
@@ -348,7 +348,8 @@ suite("reports (real run)", ["docker"], () => {
         const inRow = await share(await hl.boundingBox());
         assert.ok(inRow > 0.3, `only ${inRow} of the failing row is ${colour} in the screenshot`);
         assert.ok(
-          (await share(await page.locator("#test-0 .wf .row").first().boundingBox())) < 0.05,
+          (await share(await page.locator("#test-1 .wf .row:not(.hl)").first().boundingBox())) <
+            0.05,
         );
         if (process.env.CLNRM_UPDATE_SCREENSHOT)
           fs.copyFileSync(shot, path.join(PROJECT_ROOT, "docs/report-screenshot.png"));

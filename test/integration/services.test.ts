@@ -1,18 +1,19 @@
 /**
  * `clnrm services status|logs` find clnrm's containers by their labels on the real engine.
- * The container here is made by the test (labelled as a run whose process is gone) and removed
- * at the end. Mutations caught: status from an in-process registry (upstream: always "none"):
- * the container is not listed; logs fabricated or from another container: the line is missing.
+ * The container here is made by the test (labelled as a live run of this test process, so no
+ * concurrent clnrm run sweeps it) and removed at the end. Mutations caught: status from an
+ * in-process registry (upstream: always "none"): the container is not listed; logs fabricated
+ * or from another container: the line is missing.
  */
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { hostname } from "node:os";
-import { dockerSkip, runCli } from "../helpers/env.js";
+import { runCli, suite } from "../helpers/env.js";
 
 const DOCKER = "/usr/bin/docker";
 
-describe("services status and logs (real engine)", { skip: dockerSkip }, () => {
+suite("services status and logs (real engine)", ["docker"], () => {
   it("lists a leftover run's container and prints its logs", async () => {
     const runId = `svc-test-${process.pid}-${Date.now()}`;
     const name = `clnrm-${runId}`;
@@ -26,7 +27,7 @@ describe("services status and logs (real engine)", { skip: dockerSkip }, () => {
       "--label",
       `clnrm.run-id=${runId}`,
       "--label",
-      "clnrm.pid=999999999",
+      `clnrm.pid=${process.pid}`,
       "--label",
       `clnrm.host=${hostname()}`,
       "--label",
@@ -39,7 +40,7 @@ describe("services status and logs (real engine)", { skip: dockerSkip }, () => {
     try {
       const status = await runCli(["services", "status", "--run-id", runId]);
       assert.equal(status.code, 0, status.stderr);
-      assert.match(status.stdout, new RegExp(`run ${runId} \\(leftover`));
+      assert.match(status.stdout, new RegExp(`run ${runId} \\(live, pid ${process.pid}\\)`));
       assert.match(
         status.stdout,
         new RegExp(`${name}\\s+running\\s+clnrm/busybox:local\\s+test svc_test`),

@@ -8,16 +8,16 @@
  * (durations unchanged), merged counts or verdicts not recomputed (compared with the whole
  * run), a missing shard merged as green (last assertion).
  */
-import { before, describe, it } from "node:test";
+import { before, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
 import {
   aliasConfig,
-  dockerSkip,
   managedResources,
   runCli,
+  suite,
   tmpDir,
   writeTest,
   type CliResult,
@@ -38,7 +38,7 @@ type Report = {
   tests: { name: string; verdict: string; digest: string | null }[];
 };
 
-describe("--shard and report merge (real containers)", { skip: dockerSkip }, () => {
+suite("--shard and report merge (real containers)", ["docker"], () => {
   let dir: string;
   let config: string;
   let whole: CliResult;

@@ -23,7 +23,7 @@ describe("CLI: authoring commands", () => {
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,
-      /Configuration error in .*bad\.clnrm\.toml:5:11: scenario\[0\]\.service: unknown service "nope" \(no services are defined\)/,
+      /Configuration error in .*bad\.clnrm\.toml:5:1: scenario\[0\]\.service: unknown service "nope" \(no services are defined\)/,
     );
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });

@@ -19,7 +19,7 @@ import {
 
 type Val = string | bigint | number | boolean | Val[] | { [k: string]: Val };
 interface Style {
-  ml: boolean; // multi-line inline tables / arrays allowed
+  ml: boolean; // multi-line inline tables / arrays and """ strings allowed
 }
 
 const keyArb = fc.oneof(
@@ -51,11 +51,13 @@ const bare = (k: string): string => (/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.strin
 const isTbl = (v: Val): v is { [k: string]: Val } => typeof v === "object" && !Array.isArray(v);
 
 /** A string in one of TOML's four spellings (the ones that can hold it). */
-function str(s: string, pick: number): string {
+function str(s: string, pick: number, style: Style): string {
   if (pick % 4 === 1 && !/['\n\r\t\u0000-\u001f\u007f]/.test(s)) return `'${s}'`;
   if (pick % 4 === 2 && !/'''|\r|[\u0000-\u0008\u000b-\u001f\u007f]/.test(s) && !s.endsWith("'"))
     return `'''\n${s}'''`;
-  if (pick % 4 === 3) {
+  // Taplo 0.5 mis-lexes some escapes in """ strings (`"""\\"""` next to other lines): the
+  // plain style leaves them out; the property test keeps them (the data check catches it).
+  if (pick % 4 === 3 && style.ml) {
     const body = JSON.stringify(s).slice(1, -1).replace(/\\n/g, "\n");
     return `"""${body}"""`;
   }
@@ -63,7 +65,7 @@ function str(s: string, pick: number): string {
 }
 
 function inline(v: Val, pick: () => number, style: Style, indent: string): string {
-  if (typeof v === "string") return str(v, pick());
+  if (typeof v === "string") return str(v, pick(), style);
   if (typeof v === "bigint") return String(v);
   if (typeof v === "number") return Number.isInteger(v) ? `${v}.0` : String(v);
   if (typeof v === "boolean") return String(v);

@@ -102,7 +102,7 @@ describe("validators: negative cases", () => {
   );
 
   it(
-    "order: a later pair of candidates can " + "satisfy must_precede; none fails with both names",
+    "order: a later candidate A can " + "satisfy must_precede; every B needs one (issue 10)",
     async () => {
       const spans = [
         span("0000000000000021", "a", undefined, 50, 70),
@@ -111,11 +111,18 @@ describe("validators: negative cases", () => {
         span("0000000000000024", "b", undefined, 5, 8),
       ];
       const o = '[expect.order]\nmust_precede = [["a", "b"]]\n';
-      assert.deepEqual(await rulesOf(o, spans), []);
+      // the second "a" (ends at 10) precedes the "b" at 40
+      assert.deepEqual(await rulesOf(o, spans.slice(0, 3)), []);
+      // the "b" at 5 has no "a" that ended before it: one unordered pair fails the rule
+      assert.deepEqual(await rulesOf(o, spans), ["expect.order.must_precede[a→b]"]);
       const f = await one(o, [spans[0]!, spans[1]!, spans[3]!]);
       assert.equal(f.rule, "expect.order.must_precede[a→b]");
-      assert.match(f.message, /no "a" span ends before a "b" span starts/);
-      assert.deepEqual(await rulesOf('[expect.order]\nmust_follow = [["b", "a"]]\n', spans), []);
+      assert.match(
+        f.message,
+        /1 of 1 "b" span\(s\) have no "a" span that ended before they started/,
+      );
+      const follow = '[expect.order]\nmust_follow = [["b", "a"]]\n';
+      assert.deepEqual(await rulesOf(follow, spans.slice(0, 3)), []);
       assert.match(
         (await one('[expect.order]\nmust_precede = [["a", "absent"]]\n', spans)).message,
         /later span "absent" was not received/,

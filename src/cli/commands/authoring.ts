@@ -4,12 +4,13 @@ import path from "node:path";
 import type { Command } from "commander";
 import { CleanroomError, EXIT } from "../../core/errors.js";
 import { discoverTestFiles } from "../../config/discover.js";
-import { loadTestFile, readSource, testVariants } from "../../config/load.js";
+import { checkTestSource, loadTestFile, readSource, testVariants } from "../../config/load.js";
 import { loadProjectConfig, resolveImage } from "../../config/project.js";
 import type { TestConfig } from "../../config/types.js";
 import { TemplateRenderer } from "../../template/render.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
-import { lintConfig, type LintMessage } from "./lint-rules.js";
+import { lintConfig, lintIssues, type LintMessage } from "./lint-rules.js";
+import { choiceOption } from "../options.js";
 
 export function registerAuthoring(
   program: Command,
@@ -104,39 +105,35 @@ export function registerAuthoring(
     .command("lint")
     .description("unknown keys, legacy format, contradictory expectations")
     .argument("<paths...>")
-    .option("-f, --format <format>", "human | json | github", "human")
+    .addOption(
+      choiceOption("-f, --format <format>", "output format", ["human", "json", "github"], "human"),
+    )
     .option("--deny-warnings", "exit 1 when there are warnings")
     .action(async (paths: string[], opts: { format: string; denyWarnings?: boolean }) => {
-      if (!["human", "json", "github"].includes(opts.format))
-        return exit(
-          reportError(
-            new CleanroomError(
-              "Configuration",
-              `--format must be human, json or github, got ${opts.format}`,
-            ),
-          ),
-        );
       const all: { file: string; messages: LintMessage[] }[] = [];
-      const found = await eachTest(paths, {}, (f, loaded) => {
-        if (!("error" in loaded))
-          return void all.push({ file: f, messages: lintConfig(loaded.config) });
-        const err =
-          loaded.error instanceof CleanroomError
-            ? loaded.error
-            : new CleanroomError("Internal", String(loaded.error));
-        all.push({
-          file: f,
-          messages: [
-            {
-              severity: "error",
-              rule: `${err.kind.toLowerCase()}`,
-              message: err.message.split("\n")[0]!,
-              line: err.context.line,
-            },
-          ],
-        });
-      });
-      if (found !== true) return exit(reportError(found, globals().verbose));
+      let files: string[];
+      try {
+        files = discoverTestFiles(paths);
+      } catch (e) {
+        return exit(reportError(e, globals().verbose));
+      }
+      const renderer = new TemplateRenderer();
+      for (const f of files) {
+        try {
+          // The same schema `run` applies: every error and warning, not just the first error.
+          const checked = await checkTestSource(readSource(f), f, { renderer });
+          const messages = checked.config ? lintConfig(checked.config) : lintIssues(checked.issues);
+          all.push({ file: f, messages });
+        } catch (e) {
+          const err = e instanceof CleanroomError ? e : new CleanroomError("Internal", String(e));
+          const message = err.message.split("\n")[0]!;
+          const { line, column } = err.context;
+          all.push({
+            file: f,
+            messages: [{ severity: "error", rule: err.kind.toLowerCase(), message, line, column }],
+          });
+        }
+      }
       const errors = all.reduce(
         (n, x) => n + x.messages.filter((m) => m.severity === "error").length,
         0,
@@ -158,8 +155,8 @@ export function registerAuthoring(
           for (const m of x.messages)
             process.stdout.write(
               opts.format === "github"
-                ? `::${m.severity} file=${rel(x.file)}${m.line ? `,line=${m.line}` : ""}::${m.rule}: ${m.message}\n`
-                : `${rel(x.file)}${m.line ? `:${m.line}` : ""}: ${m.severity}: ${m.message} [${m.rule}]\n`,
+                ? `::${m.severity} file=${rel(x.file)}${m.line ? `,line=${m.line}` : ""}${m.column ? `,col=${m.column}` : ""}::${m.rule}: ${m.message}\n`
+                : `${rel(x.file)}${m.line ? `:${m.line}` : ""}${m.line && m.column ? `:${m.column}` : ""}: ${m.severity}: ${m.message} [${m.rule}]\n`,
             );
       if (opts.format !== "json")
         process.stdout.write(

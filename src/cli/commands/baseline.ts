@@ -1,7 +1,8 @@
 /** record, repro, redgreen (alias red-green). */
 import path from "node:path";
 import type { Command } from "commander";
-import { EXIT } from "../../core/errors.js";
+import { EXIT, exitCodeForKind, exitCodeForRun } from "../../core/exit-codes.js";
+import { choiceOption } from "../options.js";
 import {
   appendHistory,
   compareWithBaseline,
@@ -90,17 +91,39 @@ export function registerBaseline(
       "TDD check: with --expect red every test must fail; with --expect green every test must pass after having been red",
     )
     .argument("[paths...]")
-    .option("--expect <state>", "red | green", "green")
-    .action(async (paths: string[], opts: { expect: string }) => {
-      if (opts.expect !== "red" && opts.expect !== "green")
-        return exit(reportError(new Error(`--expect must be red or green, got ${opts.expect}`)));
-      const want = opts.expect as TddState;
+    .addOption(
+      choiceOption(
+        "--expect <state>",
+        "the state every test must be in",
+        ["red", "green"],
+        "green",
+      ),
+    )
+    .action(async (paths: string[], opts: { expect: TddState }) => {
+      const want = opts.expect;
       exit(
         await runCommand(
           paths,
           { map: {}, cache: false, bundle: false },
           globals(),
           (runs, project) => {
+            // A test that could not be judged (bad config, no engine) is not red: it never ran.
+            const unjudged = runs.filter(
+              (r) =>
+                r.result.error &&
+                !r.result.notRun &&
+                exitCodeForKind(r.result.error.kind) !== EXIT.testFailed,
+            );
+            for (const r of unjudged)
+              process.stdout.write(
+                `ERROR ${r.result.name}: ${r.result.error!.kind} error, ` +
+                  `not a valid ${want} (the test could not be judged)\n`,
+              );
+            if (unjudged.length)
+              return exitCodeForRun(
+                unjudged.map((r) => r.result),
+                false,
+              );
             const states = runs.map((r) => ({
               file: path.relative(project.root, r.result.file),
               name: r.result.name,

@@ -1,7 +1,7 @@
 /** `clnrm dev --watch`: re-render, re-validate and re-run what changed, on every save. */
 import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
-import { CleanroomError, EXIT } from "../../core/errors.js";
+import { EXIT } from "../../core/errors.js";
 import { discoverTestFiles } from "../../config/discover.js";
 import { loadProjectConfig } from "../../config/project.js";
 import { DockerBackend } from "../../engine/docker/docker-backend.js";
@@ -9,6 +9,7 @@ import { sweep } from "../../engine/sweeper.js";
 import { DevLoop, type DevEvent } from "../../runner/dev-loop.js";
 import { formatTestDetail } from "../../report/console.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
+import { wholeNumber } from "../options.js";
 
 export function registerDev(
   program: Command,
@@ -20,9 +21,14 @@ export function registerDev(
     .description("watch test files; on save re-render, re-validate and re-run only what changed")
     .argument("[paths...]", "files or directories to watch (default: .)")
     .option("-w, --watch", "watch for changes (the default for dev)")
-    .option("--debounce-ms <ms>", "quiet time after the last save before acting", "100")
+    .option(
+      "--debounce-ms <ms>",
+      "quiet time after the last save before acting",
+      wholeNumber(0, " of milliseconds"),
+      100,
+    )
     .option("-m, --map <key=value>", "template variable (repeatable)", collectMap, {})
-    .action(async (paths: string[], opts: { debounceMs: string; map: Record<string, string> }) => {
+    .action(async (paths: string[], opts: { debounceMs: number; map: Record<string, string> }) => {
       const controller = new AbortController();
       const backend = new DockerBackend();
       const runId = `dev${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
@@ -36,12 +42,7 @@ export function registerDev(
       process.once("SIGINT", () => void stop());
       process.once("SIGTERM", () => void stop());
       try {
-        const debounce = Number(opts.debounceMs);
-        if (!Number.isFinite(debounce) || debounce < 0)
-          throw new CleanroomError(
-            "Configuration",
-            `--debounce-ms must be a number ≥ 0, got ${opts.debounceMs}`,
-          );
+        const debounce = opts.debounceMs;
         const project = loadProjectConfig({ configFile: globals().config });
         const files = discoverTestFiles(paths);
         await backend.ping();

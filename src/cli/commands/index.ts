@@ -32,6 +32,11 @@ const c = (term: string, summary: string): CommandSummary => {
   return { name: name!, alias, term, summary };
 };
 
+/** Shared with report.ts, which registers the command (the table must say exactly the same). */
+export const REPORT_SUMMARY =
+  "render a JSON report (run --report-json) as HTML, JUnit XML or Markdown (report -i FILE); " +
+  "merge shard reports (report merge)";
+
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   {
     load: async () => (await import("./authoring.js")).registerAuthoring,
@@ -151,13 +156,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   },
   {
     load: async () => (await import("./report.js")).registerReport,
-    commands: [
-      c(
-        "report",
-        "render a JSON report as HTML, JUnit XML or Markdown (-i FILE); " +
-          "merge shard reports (merge)",
-      ),
-    ],
+    commands: [c("report [options]", REPORT_SUMMARY)],
   },
 ];
 

@@ -1,20 +1,27 @@
 /** Lint rules over a loaded test: schema warnings, legacy format, contradictory expectations. */
-import type { TestConfig } from "../../config/types.js";
+import type { ConfigIssue, TestConfig } from "../../config/types.js";
 
 export interface LintMessage {
   readonly severity: "error" | "warning";
   readonly rule: string;
   readonly message: string;
   readonly line?: number;
+  readonly column?: number;
 }
 
-export function lintConfig(c: TestConfig): LintMessage[] {
-  const out: LintMessage[] = c.warnings.map((w) => ({
+/** Schema issues as lint messages: the same rule set `run` and `validate` apply. */
+export function lintIssues(issues: readonly ConfigIssue[]): LintMessage[] {
+  return issues.map((w) => ({
     severity: w.severity,
     rule: w.message.startsWith("unknown key") ? "unknown-key" : "schema",
     message: `${w.keyPath}: ${w.message}`,
     line: w.line,
+    column: w.column,
   }));
+}
+
+export function lintConfig(c: TestConfig): LintMessage[] {
+  const out: LintMessage[] = lintIssues(c.warnings);
   if (c.format === "legacy")
     out.push({
       severity: "warning",

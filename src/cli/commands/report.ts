@@ -14,6 +14,7 @@ import { mergeReports, runFromReport, type MergeInput } from "../../report/merge
 import { loadProjectConfig } from "../../config/project.js";
 import { saveDurations } from "../../runner/shard.js";
 import { reportError, type GlobalOptions } from "../shared.js";
+import { REPORT_SUMMARY } from "./index.js";
 
 interface MergeOptions {
   reportJson?: string;
@@ -30,10 +31,7 @@ export function registerReport(
 ): Command {
   const group = program
     .command("report")
-    .description(
-      "render a JSON report (run --report-json) as HTML, JUnit XML or Markdown " +
-        "(report -i FILE); merge shard reports (report merge)",
-    )
+    .description(REPORT_SUMMARY)
     .option("-i, --input <file>", "the JSON report to render")
     .option("-f, --format <format>", "html | junit | markdown", "html")
     .option("-o, --output <file>", "write to a file instead of stdout")

@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import fs from "node:fs";
-import { CleanroomError, EXIT } from "../../core/errors.js";
+import { EXIT } from "../../core/errors.js";
 import { registerSecrets } from "../../core/redact.js";
 import type { ProjectConfig } from "../../config/project.js";
 import type { TestRun } from "../../runner/run-test.js";
@@ -13,10 +13,11 @@ import { formatSummary, formatTestDetail } from "../../report/console.js";
 import { LiveProgress } from "../../report/progress.js";
 import { newRunId, runSuite, sweepRun, type SelfExporter } from "../../api/run-suite.js";
 import { collectMap, reportError, type GlobalOptions } from "../shared.js";
+import { choiceOption, wholeNumber } from "../options.js";
 import { writeSelfTest } from "./self-test.js";
 
 export interface RunOptions {
-  jobs?: string;
+  jobs?: number;
   failFast?: boolean;
   hermetic?: boolean;
   map: Record<string, string>;
@@ -24,7 +25,7 @@ export interface RunOptions {
   reportJunit?: string;
   reportHtml?: string;
   digest?: string;
-  spanTimeout?: string;
+  spanTimeout?: number;
   otelExporter?: string;
   otelEndpoint?: string;
   force?: boolean;
@@ -45,7 +46,11 @@ export function registerRun(
     .command("run")
     .description("run tests in fresh container environments and validate their spans")
     .argument("[paths...]", "test files or directories (default: .)")
-    .option("-j, --jobs <n>", "tests run at once (default: CPU count or [cli] jobs)")
+    .option(
+      "-j, --jobs <n>",
+      "tests run at once (default: CPU count or [cli] jobs)",
+      wholeNumber(1),
+    )
     .option("--shard <i/n>", "run only shard i of n (deterministic split; see README)")
     .option("--fail-fast", "stop starting new tests after the first failure")
     .option("--hermetic", "put every test on an internal network (no egress)")
@@ -63,11 +68,19 @@ export function registerRun(
       collectList,
       [],
     )
-    .option("--span-timeout <ms>", "longest wait for spans after the last scenario", "10000")
     .option(
-      "--otel-exporter <kind>",
-      "where clnrm's own spans go: none | stdout | otlp-http | otlp-grpc",
-      "none",
+      "--span-timeout <ms>",
+      "longest wait for spans after the last scenario",
+      wholeNumber(1, " of milliseconds"),
+      10000,
+    )
+    .addOption(
+      choiceOption(
+        "--otel-exporter <kind>",
+        "where clnrm's own spans go",
+        ["none", "stdout", "otlp-http", "otlp-grpc"],
+        "none",
+      ),
     )
     .option("--otel-endpoint <url>", "endpoint for --otel-exporter otlp-http / otlp-grpc")
     .action(async (paths: string[], opts: RunOptions) =>
@@ -87,7 +100,7 @@ export function registerRun(
       exit(
         await runCommand(
           [outer],
-          { map: {}, reportJson: opts.reportJson, spanTimeout: "15000", cache: false },
+          { map: {}, reportJson: opts.reportJson, spanTimeout: 15000, cache: false },
           globals(),
         ),
       );
@@ -149,12 +162,7 @@ export async function runCommand(
   registerSecrets((opts.secret ?? []).flatMap((n) => (process.env[n] ? [process.env[n]] : [])));
   const progress = new LiveProgress();
   try {
-    const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
-    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1))
-      throw new CleanroomError(
-        "Configuration",
-        `--jobs must be a whole number ≥ 1, got ${opts.jobs}`,
-      );
+    const jobs = opts.jobs;
     const r = await runSuite({
       paths,
       configFile: g.config,
@@ -172,7 +180,7 @@ export async function runCommand(
       force: opts.force === true,
       bundles: opts.bundle !== false,
       secrets: opts.secret,
-      spanTimeoutMs: Number(opts.spanTimeout ?? 10000),
+      spanTimeoutMs: opts.spanTimeout ?? 10000,
       selfTelemetry: {
         exporter: (opts.otelExporter ?? "none") as SelfExporter,
         endpoint: opts.otelEndpoint,

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../core/paths.js";
+import { VERSION } from "../../core/version.js";
 
 export interface SelfTestFiles {
   readonly dir: string;
@@ -51,7 +52,7 @@ expected_output_regex = "^data$"
     outer,
     `[meta]
 name = "clnrm_self_test"
-version = "0.7.0"
+version = "${VERSION}"
 description = "clnrm runs its own scenarios in a container; its own spans prove the work happened"
 
 [otel]

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { CleanroomError, EXIT } from "../../core/errors.js";
-import { userRegex } from "../../core/regex.js";
+import type { UserRegex } from "../../core/regex.js";
 import { loadTestFile } from "../../config/load.js";
 import { spansFromFile } from "../../telemetry/text-input.js";
 import { attrString, durationMs, spanToJson, type Span } from "../../telemetry/span.js";
@@ -12,6 +12,7 @@ import { spanTree } from "../../telemetry/tree.js";
 import { checkExpectations } from "../../runner/run-test.js";
 import { formatFinding } from "../../report/console.js";
 import { reportError, type GlobalOptions } from "../shared.js";
+import { choiceOption, regex } from "../options.js";
 
 function loadSpans(file: string): Span[] {
   let text: string;
@@ -74,16 +75,14 @@ export function registerTrace(
     .command("spans")
     .description("list the spans of a trace file")
     .argument("<trace-file>")
-    .option("--grep <regex>", "only span names matching")
+    .option("--grep <regex>", "only span names matching", regex)
     .option("--attr <key=value>", "only spans with this attribute")
-    .option("-f, --format <format>", "table | json", "table")
-    .action((traceFile: string, opts: { grep?: string; attr?: string; format: string }) => {
+    .addOption(choiceOption("-f, --format <format>", "output format", ["table", "json"], "table"))
+    .action((traceFile: string, opts: { grep?: UserRegex; attr?: string; format: string }) => {
       try {
         let spans = loadSpans(traceFile);
-        if (opts.grep) {
-          const re = userRegex(opts.grep, { keyPath: "--grep" });
-          spans = spans.filter((s) => re.test(s.name));
-        }
+        const re = opts.grep;
+        if (re) spans = spans.filter((s) => re.test(s.name));
         if (opts.attr) {
           const [k, v] = opts.attr.split("=", 2) as [string, string | undefined];
           spans = spans.filter((s) =>
@@ -117,7 +116,7 @@ export function registerTrace(
     .description("structural diff of two traces: added, removed and changed spans and attributes")
     .argument("<a>")
     .argument("<b>")
-    .option("-f, --format <format>", "human | json", "human")
+    .addOption(choiceOption("-f, --format <format>", "output format", ["human", "json"], "human"))
     .action((a: string, b: string, opts: { format: string }) => {
       try {
         const d = diffTraces(loadSpans(a), loadSpans(b));
@@ -141,7 +140,14 @@ export function registerTrace(
     .command("graph")
     .description("print a trace's span tree")
     .argument("<trace-file>")
-    .option("-f, --format <format>", "ascii | dot | mermaid | json", "ascii")
+    .addOption(
+      choiceOption(
+        "-f, --format <format>",
+        "output format",
+        ["ascii", "dot", "mermaid", "json"],
+        "ascii",
+      ),
+    )
     .action((traceFile: string, opts: { format: string }) => {
       try {
         const spans = loadSpans(traceFile);

@@ -194,7 +194,7 @@ export function decodeExport(
         `OTLP/JSON body is not valid JSON: ${(e as Error).message}`,
       );
     }
-    return requestToSpans(doc, "otlp-json");
+    return requestToSpans(doc, "otlp-http"); // OTLP/JSON over HTTP: same transport, same source
   }
   let msg: unknown;
   try {
