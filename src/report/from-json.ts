@@ -33,13 +33,24 @@ export function runFromJson(doc: unknown, file: string): RunResult {
   };
 }
 
-function evidenceFromJson(e: J | undefined): TestResult["evidence"] {
+export function evidenceFromJson(e: J | undefined): TestResult["evidence"] {
   if (!e) return undefined;
   const bySource = Object.fromEntries(
     Object.entries(obj(e.by_source)).map(([k, v]) => [k, num(v)]),
   );
   const level = e.level === "exit-codes" ? "exit-codes" : "telemetry";
   return { level, rules: num(e.rules), spans: num(e.spans), bySource };
+}
+
+/** `declared_rules` of a saved report (absent in reports of older builds: no rule testcases). */
+export function declaredRulesFromJson(v: unknown): TestResult["rules"] {
+  if (!Array.isArray(v)) return undefined;
+  return v
+    .filter((r): r is J => typeof r === "object" && r !== null)
+    .map((r) => ({
+      id: String(r.id),
+      keyPath: typeof r.key_path === "string" ? r.key_path : undefined,
+    }));
 }
 
 function testFromJson(t: J): TestResult {
@@ -59,6 +70,7 @@ function testFromJson(t: J): TestResult {
     error: opt<TestResult["error"]>(t.error),
     telemetry: opt<TestResult["telemetry"]>(t.telemetry),
     evidence: evidenceFromJson(opt<J>(t.evidence)),
+    rules: declaredRulesFromJson(t.declared_rules),
     scenarios: list(t.scenarios).map(
       (s): ScenarioResult => ({
         name: text(s.name),

@@ -45,6 +45,10 @@ export function jsonReport(run: RunResult): Record<string, unknown> {
             by_source: t.evidence.bySource,
           }
         : null,
+      // the declared rules, so a saved report renders the same per-rule JUnit testcases
+      declared_rules: (t.rules ?? []).map((r) =>
+        r.keyPath ? { id: r.id, key_path: r.keyPath } : { id: r.id },
+      ),
       scenarios: t.scenarios.map((s) => ({
         name: s.name,
         status: s.status,

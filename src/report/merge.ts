@@ -9,6 +9,7 @@
  */
 import { CleanroomError } from "../core/errors.js";
 import type { Finding, RunResult, ScenarioResult, StepResult, TestResult } from "../core/result.js";
+import { declaredRulesFromJson, evidenceFromJson } from "./from-json.js";
 import { JSON_REPORT_VERSION } from "./json.js";
 
 type Json = Record<string, unknown>;
@@ -251,6 +252,8 @@ export function testFromReport(t: Json): TestResult {
         }
       : undefined,
     telemetry: isObj(t.telemetry) ? (t.telemetry as unknown as TestResult["telemetry"]) : undefined,
+    evidence: evidenceFromJson(isObj(t.evidence) ? t.evidence : undefined),
+    rules: declaredRulesFromJson(t.declared_rules),
     specHash: String(t.spec_hash ?? ""),
     seed: typeof t.seed === "number" ? t.seed : undefined,
     freezeClock: str(t.freeze_clock),
