@@ -85,6 +85,7 @@ image = "alpine:latest"
 name = "emit"
 service = "app"
 run = '''printf '%s\\n' ${args}'''
+artifacts.collect = ["spans:default"]
 [[expect.span]]
 name = "s0"
 [limits]

@@ -43,6 +43,7 @@ name = "echo"
 service = "app"
 run = """sh -c 'echo "pw=$POSTGRES_PASSWORD $NAMED_ONE"; echo "$SPAN_JSON"'"""
 env = { NAMED_ONE = "${NAMED}", SPAN_JSON = '${span("work", id)}' }
+artifacts.collect = ["spans:default"]
 [[expect.span]]
 name = "${expectName}"
 [report]
