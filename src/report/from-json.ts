@@ -33,7 +33,7 @@ export function runFromJson(doc: unknown, file: string): RunResult {
   };
 }
 
-export function evidenceFromJson(e: J | undefined): TestResult["evidence"] {
+function evidenceFromJson(e: J | undefined): TestResult["evidence"] {
   if (!e) return undefined;
   const bySource = Object.fromEntries(
     Object.entries(obj(e.by_source)).map(([k, v]) => [k, num(v)]),
@@ -43,7 +43,7 @@ export function evidenceFromJson(e: J | undefined): TestResult["evidence"] {
 }
 
 /** `declared_rules` of a saved report (absent in reports of older builds: no rule testcases). */
-export function declaredRulesFromJson(v: unknown): TestResult["rules"] {
+function declaredRulesFromJson(v: unknown): TestResult["rules"] {
   if (!Array.isArray(v)) return undefined;
   return v
     .filter((r): r is J => typeof r === "object" && r !== null)
@@ -64,7 +64,11 @@ function testFromJson(t: J): TestResult {
     seed: opt<number>(t.seed),
     freezeClock: opt<string>(t.freeze_clock),
     firstFailure: ff
-      ? { rule: text(ff.rule), message: text(ff.message), spanIds: list(ff.spans).map(String) }
+      ? {
+          rule: text(ff.rule),
+          message: text(ff.message),
+          spanIds: Array.isArray(ff.spans) ? ff.spans.map(String) : [],
+        }
       : undefined,
     findings: list(t.findings) as unknown as TestResult["findings"],
     error: opt<TestResult["error"]>(t.error),
@@ -94,6 +98,7 @@ function testFromJson(t: J): TestResult {
       }),
     ),
     containers: [],
+    cached: list(t.scenarios).length > 0 && list(t.scenarios).every((s) => s.status === "cached"),
     warnings: Array.isArray(t.warnings) ? t.warnings.map(String) : [],
     imageAliases: Array.isArray(t.image_aliases) ? t.image_aliases.map(String) : [],
   };

@@ -8,8 +8,8 @@
  * verdict "fail", because an incomplete run must never read as green.
  */
 import { CleanroomError } from "../core/errors.js";
-import type { Finding, RunResult, ScenarioResult, StepResult, TestResult } from "../core/result.js";
-import { declaredRulesFromJson, evidenceFromJson } from "./from-json.js";
+import type { RunResult } from "../core/result.js";
+import { runFromJson } from "./from-json.js";
 import { JSON_REPORT_VERSION } from "./json.js";
 
 type Json = Record<string, unknown>;
@@ -199,78 +199,9 @@ function ranHere(t: Json): boolean {
   return !cached && !notRun && typeof t.duration_ms === "number";
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
 
-function stepFrom(s: Json): StepResult {
-  return {
-    name: String(s.name),
-    kind: s.kind === "step" ? "step" : "scenario",
-    service: str(s.service),
-    argv: Array.isArray(s.argv) ? s.argv.map(String) : [],
-    exitCode: typeof s.exit_code === "number" ? s.exit_code : undefined,
-    stdout: String(s.stdout ?? ""),
-    stderr: String(s.stderr ?? ""),
-    durationMs: num(s.duration_ms),
-    status: s.status as StepResult["status"],
-    timedOut: s.timed_out === true,
-    failure: isObj(s.failure) ? (s.failure as unknown as Finding) : undefined,
-  };
-}
-
-/** A report test back in the result model (for the JUnit, HTML and digest writers). */
-export function testFromReport(t: Json): TestResult {
-  const scenarios: ScenarioResult[] = (Array.isArray(t.scenarios) ? t.scenarios : [])
-    .filter(isObj)
-    .map((s) => ({
-      name: String(s.name),
-      status: s.status as ScenarioResult["status"],
-      durationMs: num(s.duration_ms),
-      steps: (Array.isArray(s.steps) ? s.steps : []).filter(isObj).map(stepFrom),
-    }));
-  const ff = isObj(t.first_failure) ? t.first_failure : undefined;
-  return {
-    file: String(t.file),
-    name: String(t.name),
-    verdict: t.verdict === "pass" ? "passed" : "failed",
-    durationMs: num(t.duration_ms),
-    scenarios,
-    findings: Array.isArray(t.findings) ? (t.findings.filter(isObj) as unknown as Finding[]) : [],
-    firstFailure: ff
-      ? {
-          rule: String(ff.rule),
-          message: String(ff.message),
-          spanIds: Array.isArray(ff.spans) ? ff.spans.map(String) : [],
-        }
-      : undefined,
-    error: isObj(t.error)
-      ? {
-          kind: String(t.error.kind),
-          message: String(t.error.message),
-          ...(str(t.error.location) ? { location: str(t.error.location) } : {}),
-          ...(str(t.error.hint) ? { hint: str(t.error.hint) } : {}),
-        }
-      : undefined,
-    telemetry: isObj(t.telemetry) ? (t.telemetry as unknown as TestResult["telemetry"]) : undefined,
-    evidence: evidenceFromJson(isObj(t.evidence) ? t.evidence : undefined),
-    rules: declaredRulesFromJson(t.declared_rules),
-    specHash: String(t.spec_hash ?? ""),
-    seed: typeof t.seed === "number" ? t.seed : undefined,
-    freezeClock: str(t.freeze_clock),
-    containers: [],
-    cached: scenarios.length > 0 && scenarios.every((s) => s.status === "cached"),
-    warnings: Array.isArray(t.warnings) ? t.warnings.map(String) : [],
-    imageAliases: Array.isArray(t.image_aliases) ? t.image_aliases.map(String) : [],
-  };
-}
-
-/** The merged report as a run (for the JUnit, HTML and digest writers). */
+/** A merged report back in the result model (for the JUnit, HTML and digest writers). */
 export function runFromReport(report: Json): RunResult {
-  return {
-    runId: String(report.run_id),
-    startedAt: String(report.started_at),
-    durationMs: num(report.duration_ms),
-    tests: (report.tests as Json[]).map(testFromReport),
-    interrupted: report.interrupted === true,
-  };
+  return runFromJson(report, "the merged report");
 }
