@@ -73,8 +73,17 @@ export function itNeeding(
 export const conformanceSkip: string | false = missing("shared") ?? false;
 export const dockerSkip: string | false = missing("docker") ?? false;
 
+const made: string[] = [];
+
+/** A fresh temp folder, removed when the test process exits (node --test: one per file). */
 export function tmpDir(prefix = "clnrm-test-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (made.length === 0)
+    process.once("exit", () => {
+      for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+    });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** A cleanroom.toml mapping alpine:latest to the local busybox image. */

@@ -8,7 +8,14 @@ import { it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { writeSelfTest } from "../../src/cli/commands/self-test.js";
+import { writeSelfTest as writeSelfTestFiles } from "../../src/cli/commands/self-test.js";
+
+/** The self-test files in a temp folder that is removed when this test process exits. */
+function writeSelfTest(): ReturnType<typeof writeSelfTestFiles> {
+  const files = writeSelfTestFiles();
+  process.once("exit", () => fs.rmSync(files.dir, { recursive: true, force: true }));
+  return files;
+}
 import { managedResources, runCli, tmpDir, suite } from "../helpers/env.js";
 
 suite("self-test (real containers, clnrm's own OTLP spans)", ["docker"], () => {

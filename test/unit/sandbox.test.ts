@@ -11,12 +11,12 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { TemplateRenderer } from "../../src/template/render.js";
 import { CleanroomError } from "../../src/core/errors.js";
 import { loadTestSource } from "../../src/config/load.js";
 import { loadProjectConfig } from "../../src/config/project.js";
+import { tmpDir } from "../helpers/env.js";
 
 const r = new TemplateRenderer();
 const PAYLOAD = '"globalThis.__clnrmPwned = 1; return 7"';
@@ -112,7 +112,7 @@ describe("template sandbox", () => {
   });
 
   it("confines import/include to the test's directory", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clnrm-sandbox-"));
+    const dir = tmpDir("clnrm-sandbox-");
     try {
       fs.mkdirSync(path.join(dir, "sub"));
       fs.writeFileSync(path.join(dir, "sub", "part.tera"), "ok");
@@ -155,7 +155,7 @@ describe("report paths from configuration files", () => {
   });
 
   it("refuses a report_dir outside the project in cleanroom.toml, not from the environment", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clnrm-rdir-"));
+    const dir = tmpDir("clnrm-rdir-");
     try {
       fs.writeFileSync(path.join(dir, "cleanroom.toml"), '[reporting]\nreport_dir = "/tmp"\n');
       assert.throws(

@@ -96,14 +96,19 @@ export function registerRun(
     .option("--busybox-image <image>", "image the inner scenarios use", "clnrm/busybox:local")
     .option("--report-json <file>", "write the JSON report")
     .action(async (opts: { nodeImage: string; busyboxImage: string; reportJson?: string }) => {
-      const { outer } = writeSelfTest(opts.nodeImage, opts.busyboxImage);
-      exit(
-        await runCommand(
-          [outer],
-          { map: {}, reportJson: opts.reportJson, spanTimeout: 15000, cache: false },
-          globals(),
-        ),
-      );
+      const { dir, outer } = writeSelfTest(opts.nodeImage, opts.busyboxImage);
+      try {
+        exit(
+          await runCommand(
+            [outer],
+            { map: {}, reportJson: opts.reportJson, spanTimeout: 15000, cache: false },
+            globals(),
+          ),
+        );
+      } finally {
+        // the generated test files are clnrm's, not the user's: nothing is left in the temp dir
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 }
 
