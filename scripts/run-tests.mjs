@@ -1,5 +1,5 @@
 // Runs every compiled test file with node's test runner (Node 20 has no --test glob support).
-// Files run one at a time (Docker tests share one engine). Docker is probed once here, with a
+// Files run one at a time, in the order given (Docker tests share one engine). Docker is probed once here, with a
 // generous deadline, and the answer handed to every file (CLNRM_TEST_DOCKER). The reporter is
 // node's spec reporter plus a count of every skip before node's summary; with CI=true a missing
 // Docker engine, browser or ../shared fails the tests that need it, and any skip fails the run.
@@ -21,7 +21,11 @@ const find = (dir) =>
               : [],
         )
     : [];
-const files = find(root).sort();
+// Order: every other folder first, then test/podman/ (the same engine tests against Podman's
+// API), then test/chaos/ (faults on purpose), so a fault never lands on an unrelated test.
+const LAST = ["podman", "chaos"];
+const rank = (f) => LAST.indexOf(path.relative(root, f).split(path.sep)[0]) + 1;
+const files = find(root).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 const { probeDocker, IN_CI } = await import(path.join(root, "helpers/probe.js"));
 const docker = process.env.CLNRM_TEST_DOCKER ?? (await probeDocker());
 if (docker !== "ok")
