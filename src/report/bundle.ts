@@ -27,20 +27,29 @@ export function writeFailureBundle(dir: string, runId: string, b: BundleInput): 
     path.join(out, "rendered.clnrm.toml"),
     b.rendered ?? "(the file did not render or parse; see error.txt)\n",
   );
-  writeTextAtomic(
-    path.join(out, "findings.json"),
-    `${JSON.stringify({ first_failure: t.firstFailure ?? null, findings: t.findings, error: t.error ?? null }, null, 2)}\n`,
-  );
+  const findings = {
+    first_failure: t.firstFailure ?? null,
+    findings: t.findings,
+    error: t.error ?? null,
+  };
+  writeTextAtomic(path.join(out, "findings.json"), `${JSON.stringify(findings, null, 2)}\n`);
   writeTextAtomic(path.join(out, "spans.otlp.json"), `${JSON.stringify(b.spansOtlp, null, 2)}\n`);
-  writeTextAtomic(
-    path.join(out, "result.json"),
-    `${JSON.stringify(jsonReport({ runId, startedAt: "", durationMs: t.durationMs, tests: [t], interrupted: false }).tests, null, 2)}\n`,
-  );
-  if (t.error)
+  const report = jsonReport({
+    runId,
+    startedAt: "",
+    durationMs: t.durationMs,
+    tests: [t],
+    interrupted: false,
+  });
+  writeTextAtomic(path.join(out, "result.json"), `${JSON.stringify(report.tests, null, 2)}\n`);
+  if (t.error) {
+    const where = t.error.location ? ` in ${t.error.location}` : "";
+    const hint = t.error.hint ? `hint: ${t.error.hint}\n` : "";
     writeTextAtomic(
       path.join(out, "error.txt"),
-      `${t.error.kind}${t.error.location ? ` in ${t.error.location}` : ""}: ${t.error.message}\n${t.error.hint ? `hint: ${t.error.hint}\n` : ""}`,
+      `${t.error.kind}${where}: ${t.error.message}\n${hint}`,
     );
+  }
   const used = new Set<string>();
   for (const c of t.containers) {
     let name = slug(c.name);
@@ -48,7 +57,8 @@ export function writeFailureBundle(dir: string, runId: string, b: BundleInput): 
     used.add(name);
     writeTextAtomic(
       path.join(out, "logs", `${name}.log`),
-      `# container ${c.name} ${c.containerId.slice(0, 12)} (${c.image})\n# --- stdout ---\n${c.stdout}\n# --- stderr ---\n${c.stderr}\n`,
+      `# container ${c.name} ${c.containerId.slice(0, 12)} (${c.image})\n` +
+        `# --- stdout ---\n${c.stdout}\n# --- stderr ---\n${c.stderr}\n`,
     );
   }
   const readiness =

@@ -34,42 +34,51 @@ function formatVerdictLine(t: TestResult): string {
     : "";
   const verdict = t.verdict === "passed" ? green("PASS") : red("FAIL");
   if (t.cached)
-    return `${verdict} ${t.name} (cached: no scenario changed; expectations checked against the cached spans)`;
+    return (
+      `${verdict} ${t.name} ` +
+      "(cached: no scenario changed; expectations checked against the cached spans)"
+    );
   const cachedScenarios = t.scenarios.filter((s) => s.status === "cached").length;
-  return `${verdict} ${t.name} in ${secs(t.durationMs)}${tel}${cachedScenarios ? ` (${cachedScenarios}/${t.scenarios.length} scenario(s) cached)` : ""}`;
+  const cachedNote = cachedScenarios
+    ? ` (${cachedScenarios}/${t.scenarios.length} scenario(s) cached)`
+    : "";
+  return `${verdict} ${t.name} in ${secs(t.durationMs)}${tel}${cachedNote}`;
 }
 
 export function formatFinding(f: Finding, indent = "    ", file?: string): string {
   const lines = [`${indent}${red(f.rule)}: ${f.message}`];
   if (f.expected !== undefined) lines.push(`${indent}  expected: ${f.expected}`);
   if (f.actual !== undefined) lines.push(`${indent}  actual:   ${f.actual}`);
-  if (f.spanNames?.length || f.spanIds?.length)
-    lines.push(
-      `${indent}  spans:    ${(f.spanNames ?? []).slice(0, 5).join(", ")}${f.spanIds?.length ? ` [${f.spanIds.slice(0, 5).join(", ")}]` : ""}`,
-    );
-  if (f.keyPath)
-    lines.push(
-      `${indent}  where:    ${file && f.line ? `${file}:${f.line} ` : f.line ? `line ${f.line} ` : ""}(${f.keyPath})`,
-    );
+  if (f.spanNames?.length || f.spanIds?.length) {
+    const names = (f.spanNames ?? []).slice(0, 5).join(", ");
+    const ids = f.spanIds?.length ? ` [${f.spanIds.slice(0, 5).join(", ")}]` : "";
+    lines.push(`${indent}  spans:    ${names}${ids}`);
+  }
+  if (f.keyPath) {
+    const at = file && f.line ? `${file}:${f.line} ` : f.line ? `line ${f.line} ` : "";
+    lines.push(`${indent}  where:    ${at}(${f.keyPath})`);
+  }
   return lines.join("\n");
 }
 
 export function formatTestDetail(t: TestResult, verbose = false): string {
   const out: string[] = [formatTestLine(t)];
-  if (t.error)
-    out.push(
-      `    ${red(`${t.error.kind} error`)}${t.error.location ? ` in ${t.error.location}` : ""}: ${t.error.message.replace(/\n/g, "\n    ")}${t.error.hint ? `\n    hint: ${t.error.hint}` : ""}`,
-    );
+  if (t.error) {
+    const where = t.error.location ? ` in ${t.error.location}` : "";
+    const message = t.error.message.replace(/\n/g, "\n    ");
+    const hint = t.error.hint ? `\n    hint: ${t.error.hint}` : "";
+    out.push(`    ${red(`${t.error.kind} error`)}${where}: ${message}${hint}`);
+  }
   if (t.firstFailure) {
-    out.push(
-      `  first failing rule:\n${formatFinding(t.firstFailure, "    ", path.relative(process.cwd(), t.file) || t.file)}`,
-    );
+    const file = path.relative(process.cwd(), t.file) || t.file;
+    out.push(`  first failing rule:\n${formatFinding(t.firstFailure, "    ", file)}`);
     if (t.findings.length > 1)
       out.push(dim(`    (+${t.findings.length - 1} more finding(s); see the JSON report)`));
     if (t.telemetry?.completion)
       out.push(
         dim(
-          `    spans received: ${t.telemetry.spans} (collection ended: ${t.telemetry.completion} after ${t.telemetry.waitedMs}ms)`,
+          `    spans received: ${t.telemetry.spans} ` +
+            `(collection ended: ${t.telemetry.completion} after ${t.telemetry.waitedMs}ms)`,
         ),
       );
   }
@@ -83,6 +92,10 @@ export function formatSummary(run: RunResult): string {
   const passed = run.tests.filter((t) => t.verdict === "passed").length;
   const failed = run.tests.length - passed;
   const cached = run.tests.filter((t) => t.cached).length;
-  const text = `Test results: ${passed} passed, ${failed} failed${cached ? ` (${cached} cached)` : ""} in ${secs(run.durationMs)}${run.interrupted ? " (interrupted)" : ""}`;
+  const cachedNote = cached ? ` (${cached} cached)` : "";
+  const interrupted = run.interrupted ? " (interrupted)" : "";
+  const text =
+    `Test results: ${passed} passed, ${failed} failed${cachedNote} ` +
+    `in ${secs(run.durationMs)}${interrupted}`;
   return failed ? red(text) : green(text);
 }

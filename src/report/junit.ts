@@ -111,11 +111,13 @@ function caseXml(c: Case, classname: string): string {
     c.outcome === "skipped"
       ? `<skipped message="${esc(c.message ?? "")}"/>`
       : c.outcome
-        ? `<${c.outcome} message="${esc(c.message ?? "")}" type="${esc(c.type ?? "")}">${esc(c.detail ?? "")}</${c.outcome}>`
+        ? `<${c.outcome} message="${esc(c.message ?? "")}" type="${esc(c.type ?? "")}">` +
+          `${esc(c.detail ?? "")}</${c.outcome}>`
         : "";
   const out = c.out ? `<system-out>${esc(c.out)}</system-out>` : "";
   const err = c.err ? `<system-err>${esc(c.err)}</system-err>` : "";
-  return `    <testcase name="${esc(c.name)}" classname="${esc(classname)}" time="${secs(c.timeMs)}">${body}${out}${err}</testcase>`;
+  const attrs = `name="${esc(c.name)}" classname="${esc(classname)}" time="${secs(c.timeMs)}"`;
+  return `    <testcase ${attrs}>${body}${out}${err}</testcase>`;
 }
 
 function properties(t: TestResult): string {
@@ -158,11 +160,19 @@ function suite(t: TestResult, totals: Counts): string {
     skipped: cases.filter((c) => c.outcome === "skipped").length,
   };
   for (const k of Object.keys(n) as (keyof Counts)[]) totals[k] += n[k];
-  return `  <testsuite name="${esc(t.name)}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="${n.skipped}" time="${secs(t.durationMs)}" file="${esc(t.file)}">\n${properties(t)}${cases.map((c) => caseXml(c, t.name)).join("\n")}\n  </testsuite>`;
+  const attrs =
+    `name="${esc(t.name)}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" ` +
+    `skipped="${n.skipped}" time="${secs(t.durationMs)}" file="${esc(t.file)}"`;
+  const body = cases.map((c) => caseXml(c, t.name)).join("\n");
+  return `  <testsuite ${attrs}>\n${properties(t)}${body}\n  </testsuite>`;
 }
 
 export function junitReport(run: RunResult): string {
   const totals: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const suites = run.tests.map((t) => suite(t, totals)).join("\n");
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clnrm" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" time="${secs(run.durationMs)}">\n${suites}\n</testsuites>\n`;
+  const attrs =
+    `name="clnrm" tests="${totals.tests}" failures="${totals.failures}" ` +
+    `errors="${totals.errors}" time="${secs(run.durationMs)}"`;
+  const xmlDecl = '<?xml version="1.0" encoding="UTF-8"?>';
+  return `${xmlDecl}\n<testsuites ${attrs}>\n${suites}\n</testsuites>\n`;
 }

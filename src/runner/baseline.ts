@@ -100,9 +100,7 @@ export function appendHistory(
     previous = [];
   }
   const now = new Date().toISOString();
-  writeTextAtomic(
-    file,
-    `${JSON.stringify({ version: 1, records: [...previous, ...records.map((r) => ({ ...r, timestamp: now }))] }, null, 2)}\n`,
-  );
+  const all = [...previous, ...records.map((r) => ({ ...r, timestamp: now }))];
+  writeTextAtomic(file, `${JSON.stringify({ version: 1, records: all }, null, 2)}\n`);
   return previous;
 }

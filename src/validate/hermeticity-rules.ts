@@ -70,7 +70,9 @@ export function validateHermeticity(
           continue;
         out.push({
           rule: "expect.hermeticity.no_external_services",
-          message: `span "${s.name}" talks to "${host}" (${key}=${v}), which is not one of the test's services`,
+          message:
+            `span "${s.name}" talks to "${host}" (${key}=${v}), ` +
+            "which is not one of the test's services",
           expected: `peers among: ${[...allowedHosts].join(", ") || "(none)"}`,
           actual: host,
           spanIds: [s.spanId],
@@ -84,15 +86,17 @@ export function validateHermeticity(
     const rule = `expect.hermeticity.resource_attrs.must_match[${k}]`;
     if (idx.spans.length === 0) continue;
     const bad = idx.spans.filter((s) => attrString(s.resource[k]) !== want);
-    if (bad.length)
+    if (bad.length) {
+      const found = attrString(bad[0]!.resource[k]) ?? "(absent)";
       out.push({
         rule,
-        message: `${bad.length} span(s) carry resource ${k}=${attrString(bad[0]!.resource[k]) ?? "(absent)"}, expected ${want}`,
+        message: `${bad.length} span(s) carry resource ${k}=${found}, expected ${want}`,
         expected: want,
-        actual: attrString(bad[0]!.resource[k]) ?? "(absent)",
+        actual: found,
         spanIds: bad.slice(0, 20).map((s) => s.spanId),
         spanNames: [...new Set(bad.map((s) => s.name))],
       });
+    }
   }
   for (const key of h.forbidKeys) {
     const bad = idx.spans.filter((s) => key in s.attributes);

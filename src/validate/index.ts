@@ -51,7 +51,10 @@ export function validateExpectations(
   if (spans.length === 0 && blocks.length > 0)
     findings.push({
       rule: `expect.${blocks[0]}.no_spans_collected`,
-      message: `expectations are declared ([expect.${blocks.join("], [expect.")}]) but no spans were collected: the software under test sent nothing to the OTLP receiver and printed no spans`,
+      message:
+        `expectations are declared ([expect.${blocks.join("], [expect.")}]) ` +
+        "but no spans were collected: the software under test sent nothing to the OTLP " +
+        "receiver and printed no spans",
       expected: "at least one span",
       actual: "0 spans",
     });

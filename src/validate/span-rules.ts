@@ -10,7 +10,8 @@ import type { TraceIndex } from "./trace-index.js";
 interface Check {
   readonly rule: string;
   readonly expected: string;
-  readonly test: (s: Span) => string | undefined; // undefined when satisfied, else what was observed
+  /** undefined when satisfied, else what was observed */
+  readonly test: (s: Span) => string | undefined;
 }
 
 function checksFor(e: SpanExpectation, idx: TraceIndex): Check[] {
@@ -117,9 +118,14 @@ export function validateSpans(
     const candidates = idx.named(e.name);
     if (candidates.length === 0) {
       const others = [...idx.byName.keys()].slice(0, 10);
+      const more = idx.byName.size > 10 ? ", …" : "";
+      const seen =
+        idx.spans.length === 0
+          ? " (no spans were collected at all)"
+          : ` (received ${idx.spans.length} spans: ${others.join(", ")}${more})`;
       findings.push({
         rule: `expect.span[${e.name}].existence`,
-        message: `no span named "${e.name}" was received${idx.spans.length === 0 ? " (no spans were collected at all)" : ` (received ${idx.spans.length} spans: ${others.join(", ")}${idx.byName.size > 10 ? ", …" : ""})`}`,
+        message: `no span named "${e.name}" was received${seen}`,
         expected: `a span named "${e.name}"`,
         actual: idx.spans.length === 0 ? "no spans" : `${idx.byName.size} other span names`,
         keyPath: `expect.span[${e.index}]`,
@@ -142,9 +148,12 @@ export function validateSpans(
     }
     if (!best) continue;
     const first = best.failed[0]!;
+    const check = first.check.rule.slice(first.check.rule.lastIndexOf("]") + 2);
     findings.push({
       rule: first.check.rule,
-      message: `${candidates.length} span(s) named "${e.name}", none satisfies ${first.check.rule.slice(first.check.rule.lastIndexOf("]") + 2)}: expected ${first.check.expected}, found ${first.observed}`,
+      message:
+        `${candidates.length} span(s) named "${e.name}", none satisfies ${check}: ` +
+        `expected ${first.check.expected}, found ${first.observed}`,
       expected: first.check.expected,
       actual: first.observed,
       spanIds: [best.span.spanId],
