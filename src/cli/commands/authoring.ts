@@ -31,9 +31,9 @@ export function registerAuthoring(
           return;
         }
         const { config } = loaded;
-        process.stdout.write(
-          `✅ ${rel(f)}${/\[[^\]=]+=.*\]$/.test(config.name) ? ` ${config.name}` : ""}: valid (${config.format}, ${config.scenarios.length} scenario(s), ${config.steps.length} step(s))\n`,
-        );
+        const matrixName = /\[[^\]=]+=.*\]$/.test(config.name) ? ` ${config.name}` : "";
+        const counts = `${config.scenarios.length} scenario(s), ${config.steps.length} step(s)`;
+        process.stdout.write(`✅ ${rel(f)}${matrixName}: valid (${config.format}, ${counts})\n`);
         for (const w of config.warnings)
           process.stdout.write(
             `   warning: ${w.keyPath}: ${w.message}${w.line ? ` (line ${w.line})` : ""}\n`,
@@ -152,12 +152,16 @@ export function registerAuthoring(
         );
       else
         for (const x of all)
-          for (const m of x.messages)
+          for (const m of x.messages) {
+            const line = m.line ? `,line=${m.line}` : "";
+            const col = m.column ? `,col=${m.column}` : "";
+            const at = `${m.line ? `:${m.line}` : ""}${m.line && m.column ? `:${m.column}` : ""}`;
             process.stdout.write(
               opts.format === "github"
-                ? `::${m.severity} file=${rel(x.file)}${m.line ? `,line=${m.line}` : ""}${m.column ? `,col=${m.column}` : ""}::${m.rule}: ${m.message}\n`
-                : `${rel(x.file)}${m.line ? `:${m.line}` : ""}${m.line && m.column ? `:${m.column}` : ""}: ${m.severity}: ${m.message} [${m.rule}]\n`,
+                ? `::${m.severity} file=${rel(x.file)}${line}${col}::${m.rule}: ${m.message}\n`
+                : `${rel(x.file)}${at}: ${m.severity}: ${m.message} [${m.rule}]\n`,
             );
+          }
       if (opts.format !== "json")
         process.stdout.write(
           `${errors} error(s), ${warnings} warning(s) in ${all.length} file(s)\n`,
@@ -209,21 +213,36 @@ function planText(c: TestConfig, image: (ref: string) => string, defaultImage: s
     `${rel(c.file)}: ${c.name} (${c.format})`,
     `  network: ${c.hermetic ? "internal (hermetic)" : "bridge"}`,
   ];
-  for (const s of c.services)
+  for (const s of c.services) {
+    const alias = image(s.image) !== s.image ? ` → ${image(s.image)}` : "";
+    const args = s.args ? ` args ${JSON.stringify(s.args)}` : "";
+    const after = s.dependsOn.length ? ` after ${s.dependsOn.join(", ")}` : "";
+    lines.push(`  service ${s.id}: image ${s.image}${alias}${args}${after}`);
+  }
+  for (const st of c.steps) {
+    const where = st.service ?? `default (${image(defaultImage)})`;
+    lines.push(`  step ${st.name}: exec ${JSON.stringify(st.command)} in ${where}`);
+  }
+  for (const sc of c.scenarios) {
+    const where = sc.service ?? `default (${image(defaultImage)})`;
+    const timeout = sc.timeoutMs ? `, timeout ${sc.timeoutMs}ms` : "";
+    const steps = sc.steps.length ? `, then ${sc.steps.length} step(s)` : "";
     lines.push(
-      `  service ${s.id}: image ${s.image}${image(s.image) !== s.image ? ` → ${image(s.image)}` : ""}${s.args ? ` args ${JSON.stringify(s.args)}` : ""}${s.dependsOn.length ? ` after ${s.dependsOn.join(", ")}` : ""}`,
+      `  scenario ${sc.name}: fresh container of ${where} ` +
+        `running ${JSON.stringify(sc.argv ?? "service args")}${timeout}${steps}`,
     );
-  for (const st of c.steps)
-    lines.push(
-      `  step ${st.name}: exec ${JSON.stringify(st.command)} in ${st.service ?? `default (${image(defaultImage)})`}`,
-    );
-  for (const sc of c.scenarios)
-    lines.push(
-      `  scenario ${sc.name}: fresh container of ${sc.service ?? `default (${image(defaultImage)})`} running ${JSON.stringify(sc.argv ?? "service args")}${sc.timeoutMs ? `, timeout ${sc.timeoutMs}ms` : ""}${sc.steps.length ? `, then ${sc.steps.length} step(s)` : ""}`,
-    );
-  if (c.hasExpectations)
-    lines.push(
-      `  expectations: ${c.expect.spans.length} span rule(s)${c.expect.graph ? ", graph" : ""}${c.expect.counts ? ", counts" : ""}${c.expect.windows.length ? ", window" : ""}${c.expect.order ? ", order" : ""}${c.expect.status ? ", status" : ""}${c.expect.hermeticity ? ", hermeticity" : ""}`,
-    );
+  }
+  if (c.hasExpectations) {
+    const e = c.expect;
+    const blocks = [
+      e.graph ? ", graph" : "",
+      e.counts ? ", counts" : "",
+      e.windows.length ? ", window" : "",
+      e.order ? ", order" : "",
+      e.status ? ", status" : "",
+      e.hermeticity ? ", hermeticity" : "",
+    ].join("");
+    lines.push(`  expectations: ${e.spans.length} span rule(s)${blocks}`);
+  }
   return `${lines.join("\n")}\n`;
 }

@@ -64,8 +64,10 @@ export function registerBaseline(
                   continue;
                 }
                 mismatches++;
+                const changed = o.verdictChanged ? " (verdict changed)" : "";
                 process.stdout.write(
-                  `MISMATCH ${o.name}: baseline ${o.baselineDigest.slice(0, 16)}…, now ${o.digest.slice(0, 16)}…${o.verdictChanged ? " (verdict changed)" : ""}\n`,
+                  `MISMATCH ${o.name}: baseline ${o.baselineDigest.slice(0, 16)}…, ` +
+                    `now ${o.digest.slice(0, 16)}…${changed}\n`,
                 );
                 for (const p of o.diff?.added ?? []) process.stdout.write(`  + ${p}\n`);
                 for (const p of o.diff?.removed ?? []) process.stdout.write(`  - ${p}\n`);
@@ -88,7 +90,8 @@ export function registerBaseline(
     .command("redgreen")
     .alias("red-green")
     .description(
-      "TDD check: with --expect red every test must fail; with --expect green every test must pass after having been red",
+      "TDD check: with --expect red every test must fail; " +
+        "with --expect green every test must pass after having been red",
     )
     .argument("[paths...]")
     .addOption(

@@ -37,7 +37,8 @@ export function registerDev(
         controller.abort();
         await loop?.close().catch(() => undefined);
         await sweep(backend, runId).catch(() => undefined);
-        process.exitCode = EXIT.interrupted; // the command itself returned long ago; the loop kept the process alive
+        // The command itself returned long ago; the loop kept the process alive.
+        process.exitCode = EXIT.interrupted;
       };
       process.once("SIGINT", () => void stop());
       process.once("SIGTERM", () => void stop());
@@ -51,13 +52,12 @@ export function registerDev(
           if (tty) process.stdout.write("\x1b[2J\x1b[H");
           if (e.kind === "invalid")
             process.stdout.write(`INVALID ${e.file}\n${e.error.format()}\n`);
-          else
-            process.stdout.write(
-              `${formatTestDetail(e.result)}\n  (${e.mode === "run" ? "ran" : "re-evaluated the collected spans"} in ${e.latencyMs}ms)\n`,
-            );
-          process.stdout.write(
-            `watching ${paths.length ? paths.join(", ") : "."} — save a file to re-run, Ctrl-C to stop\n`,
-          );
+          else {
+            const how = e.mode === "run" ? "ran" : "re-evaluated the collected spans";
+            process.stdout.write(`${formatTestDetail(e.result)}\n  (${how} in ${e.latencyMs}ms)\n`);
+          }
+          const watched = paths.length ? paths.join(", ") : ".";
+          process.stdout.write(`watching ${watched} — save a file to re-run, Ctrl-C to stop\n`);
         };
         loop = new DevLoop(
           { backend, project, runId, map: opts.map, signal: controller.signal },

@@ -186,7 +186,8 @@ export function sortVars(text: string): string {
     if (/^\s*#/.test(l) || l.trim() === "") pending.push(l);
     else {
       const m = /^\s*("?)([^"=]+?)\1\s*=/.exec(l);
-      if (!m || /"""|'''|\[\s*$|\{\s*$/.test(l)) return text; // multi-line values: leave the table as it is
+      // Multi-line values: leave the table as it is.
+      if (!m || /"""|'''|\[\s*$|\{\s*$/.test(l)) return text;
       entries.push({ key: m[2]!.trim(), lines: [...pending, l] });
       pending = [];
     }

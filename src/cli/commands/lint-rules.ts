@@ -63,7 +63,9 @@ export function lintConfig(c: TestConfig): LintMessage[] {
           out.push({
             severity: "error",
             rule: "contradiction",
-            message: `"${a}" must end before "${b}" starts, but [[expect.window]] requires "${inner}" inside "${w.outer}"`,
+            message:
+              `"${a}" must end before "${b}" starts, ` +
+              `but [[expect.window]] requires "${inner}" inside "${w.outer}"`,
           });
   for (const [a, b] of before)
     if (before.some(([x, y]) => x === b && y === a))

@@ -1,6 +1,11 @@
-/** The files `clnrm init` writes and the starter templates of `clnrm template <kind>`. */
+/**
+ * The files `clnrm init` writes and the starter templates of `clnrm template <kind>`.
+ * A backslash at the end of a line inside these templates is a JavaScript line continuation:
+ * the written file has the next line joined to it (this keeps source lines within 100).
+ */
 
-export const EXAMPLE_CONFIG = `# clnrm project configuration. Every field has a default; see the README.
+export const EXAMPLE_CONFIG = `# clnrm project configuration. \
+Every field has a default; see the README.
 [containers]
 default_image = "alpine:latest"
 pull_policy = "if-not-present"
@@ -11,7 +16,8 @@ pull_policy = "if-not-present"
 "node:20" = "clnrm/node:20"
 `;
 
-export const EXAMPLE_TEST = `# An example clnrm test: the scenario does real work in a fresh container and reports it
+export const EXAMPLE_TEST = `# An example clnrm test: \
+the scenario does real work in a fresh container and reports it
 # as an OpenTelemetry span over OTLP/HTTP. The test passes because the span proves the work.
 [meta]
 name = "example"
@@ -41,14 +47,21 @@ end=$(now)
 trace=$(echo "$TRACEPARENT" | cut -d- -f2)
 parent=$(echo "$TRACEPARENT" | cut -d- -f3)
 span=$(head -c8 /dev/urandom | od -An -tx1 | tr -d " \\n")
-body='{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"worker"}}]},"scopeSpans":[{"spans":[{"traceId":"'$trace'","spanId":"'$span'","parentSpanId":"'$parent'","name":"example.checksum","kind":1,"startTimeUnixNano":"'$start'","endTimeUnixNano":"'$end'","attributes":[{"key":"file","value":{"stringValue":"/tmp/data"}},{"key":"sha256","value":{"stringValue":"'$sum'"}}],"status":{"code":1}}]}]}]}'
-wget -q -O /dev/null --header=Content-Type:application/json --post-data="$body" "$OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces"
+body='{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name",\
+"value":{"stringValue":"worker"}}]},"scopeSpans":[{"spans":[{"traceId":"'$trace'",\
+"spanId":"'$span'","parentSpanId":"'$parent'","name":"example.checksum","kind":1,\
+"startTimeUnixNano":"'$start'","endTimeUnixNano":"'$end'","attributes":[{"key":"file",\
+"value":{"stringValue":"/tmp/data"}},{"key":"sha256","value":{"stringValue":"'$sum'"}}],\
+"status":{"code":1}}]}]}]}'
+wget -q -O /dev/null --header=Content-Type:application/json --post-data="$body" \
+"$OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces"
 echo "checksum $sum"
 '''
 
 [[expect.span]]
 name = "example.checksum"
-attrs.all = { file = "/tmp/data", sha256 = "ad2c7d8f3f296bda643e67d00ea55e63d1ea9dc7b90c06c27d0ce6b62899247f" }
+attrs.all = { file = "/tmp/data", sha256 = \
+"ad2c7d8f3f296bda643e67d00ea55e63d1ea9dc7b90c06c27d0ce6b62899247f" }
 duration_ms = { min = 0, max = 10000 }
 
 [expect.counts]
@@ -62,7 +75,8 @@ no_external_services = true
 resource_attrs.must_match = { "service.name" = "worker" }
 `;
 
-const OTEL = `{# clnrm template: one service, one scenario, span expectations. Render: clnrm render this.clnrm.toml.tera --map svc=myapp #}
+const OTEL = `{# clnrm template: one service, one scenario, span expectations. \
+Render: clnrm render this.clnrm.toml.tera --map svc=myapp #}
 [meta]
 name = "{{ svc }}_otel"
 version = "1.0.0"

@@ -17,6 +17,8 @@ export interface SelfTestFiles {
 /**
  * Writes the inner test, the inner project config and the outer (validating) test into a fresh
  * folder.
+ * A backslash at a line end inside the templates is a JavaScript line continuation (the
+ * written file has one long line there).
  */
 export function writeSelfTest(
   nodeImage = "clnrm/node:20",
@@ -74,7 +76,9 @@ volumes = [
 [[scenario]]
 name = "inner_run"
 service = "clnrm"
-run = "sh -c 'cd /selftest && node /clnrm/dist/src/cli/main.js -c /selftest/cleanroom.toml run --no-cache --no-bundle --otel-exporter otlp-http --otel-endpoint \\"$OTEL_EXPORTER_OTLP_ENDPOINT\\" inner.clnrm.toml'"
+run = "sh -c 'cd /selftest && node /clnrm/dist/src/cli/main.js -c /selftest/cleanroom.toml run \
+--no-cache --no-bundle --otel-exporter otlp-http --otel-endpoint \
+\\"$OTEL_EXPORTER_OTLP_ENDPOINT\\" inner.clnrm.toml'"
 timeout_ms = 120000
 
 [[expect.span]]
@@ -100,21 +104,24 @@ parent = "clnrm.step:file_roundtrip"
 attrs.all = { exit_code = "0" }
 
 [expect.graph]
-must_include = [["clnrm.run", "clnrm.test"], ["clnrm.test", "clnrm.step:hello_world"], ["clnrm.test", "clnrm.service.start"]]
+must_include = [["clnrm.run", "clnrm.test"], ["clnrm.test", "clnrm.step:hello_world"], \
+["clnrm.test", "clnrm.service.start"]]
 must_not_cross = [["clnrm.step:hello_world", "clnrm.plugin.registry"]]
 acyclic = true
 
 [expect.counts]
 spans_total = { gte = 7 }
 errors_total = { eq = 0 }
-by_name = { "clnrm.run" = { eq = 1 }, "clnrm.step:*" = { eq = 2 }, "clnrm.container.exec" = { eq = 2 } }
+by_name = { "clnrm.run" = { eq = 1 }, "clnrm.step:*" = { eq = 2 }, \
+"clnrm.container.exec" = { eq = 2 } }
 
 [[expect.window]]
 outer = "clnrm.run"
 contains = ["clnrm.test", "clnrm.step:hello_world", "clnrm.plugin.registry"]
 
 [expect.order]
-must_precede = [["clnrm.plugin.registry", "clnrm.step:hello_world"], ["clnrm.step:hello_world", "clnrm.step:file_roundtrip"]]
+must_precede = [["clnrm.plugin.registry", "clnrm.step:hello_world"], ["clnrm.step:hello_world", \
+"clnrm.step:file_roundtrip"]]
 
 [expect.status]
 all = "OK"

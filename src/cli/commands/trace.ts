@@ -157,11 +157,17 @@ export function registerTrace(
           .map((s) => [s.parentSpanId!, s.spanId] as const);
         const q = (s: string): string => JSON.stringify(s);
         let out: string;
-        if (opts.format === "dot")
-          out = `digraph trace {\n${spans.map((s) => `  ${q(s.spanId)} [label=${q(s.name)}];`).join("\n")}\n${edges.map(([a, b]) => `  ${q(a)} -> ${q(b)};`).join("\n")}\n}`;
-        else if (opts.format === "mermaid")
-          out = `graph TD\n${spans.map((s) => `  s${s.spanId}["${s.name.replace(/"/g, "'")}"]`).join("\n")}\n${edges.map(([a, b]) => `  s${a} --> s${b}`).join("\n")}`;
-        else if (opts.format === "json")
+        if (opts.format === "dot") {
+          const nodes = spans.map((s) => `  ${q(s.spanId)} [label=${q(s.name)}];`).join("\n");
+          const links = edges.map(([a, b]) => `  ${q(a)} -> ${q(b)};`).join("\n");
+          out = `digraph trace {\n${nodes}\n${links}\n}`;
+        } else if (opts.format === "mermaid") {
+          const nodes = spans
+            .map((s) => `  s${s.spanId}["${s.name.replace(/"/g, "'")}"]`)
+            .join("\n");
+          const links = edges.map(([a, b]) => `  s${a} --> s${b}`).join("\n");
+          out = `graph TD\n${nodes}\n${links}`;
+        } else if (opts.format === "json")
           out = JSON.stringify(
             {
               nodes: spans.map((s) => ({ id: s.spanId, name: s.name, kind: s.kind ?? null })),
