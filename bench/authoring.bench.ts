@@ -74,7 +74,8 @@ export function realisticTemplate(): string {
 export async function benchAuthoring(): Promise<string> {
   const src = realisticTemplate();
   const renderer = new TemplateRenderer();
-  await loadTestSource(src, "bench.clnrm.toml.tera", { env: {}, renderer }); // warm-up: faker import, compile caches
+  // Warm-up: faker import, compile caches.
+  await loadTestSource(src, "bench.clnrm.toml.tera", { env: {}, renderer });
   for (let i = 0; i < 20; i++)
     await loadTestSource(src, "bench.clnrm.toml.tera", { env: {}, renderer });
   const samples: number[] = [];
@@ -82,5 +83,8 @@ export async function benchAuthoring(): Promise<string> {
     samples.push(
       await timeIt(() => loadTestSource(src, "bench.clnrm.toml.tera", { env: {}, renderer })),
     );
-  return `| render + parse + validate, ${src.split("\n").length}-line template (hot, n=300) | p50 ${fmt(percentile(samples, 50))} ms, p95 ${fmt(percentile(samples, 95))} ms | p95 ≤ 20 ms |`;
+  return (
+    `| render + parse + validate, ${src.split("\n").length}-line template (hot, n=300) | p50 ` +
+    `${fmt(percentile(samples, 50))} ms, p95 ${fmt(percentile(samples, 95))} ms | p95 ≤ 20 ms |`
+  );
 }

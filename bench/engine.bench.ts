@@ -90,7 +90,8 @@ export async function benchEngine(): Promise<string[]> {
   const renderer = new TemplateRenderer();
   const one = (
     await loadTestSource(
-      `[meta]\nname = "bench"\n[service.s]\nimage = "${IMAGE}"\n[[scenario]]\nname = "one"\nservice = "s"\nrun = "${CMD.join(" ")}"\n`,
+      `[meta]\nname = "bench"\n[service.s]\nimage = "${IMAGE}"\n[[scenario]]\nname = "one"\n` +
+        `service = "s"\nrun = "${CMD.join(" ")}"\n`,
       "b.clnrm.toml",
       { env: {}, renderer },
     )
@@ -111,10 +112,13 @@ export async function benchEngine(): Promise<string[]> {
   const m = { clnrm: median(t.clnrm), raw: median(t.raw), cli: median(t.cli) };
   const work = "network + one-shot `echo hello` container + logs + removal of both";
   const rows = [
-    `| in-process \`runTestConfig\`, one scenario (${work}; no CLI start-up, sweep or reports), median of 10 | ${fmt(m.clnrm)} ms | |`,
+    `| in-process \`runTestConfig\`, one scenario (${work}; no CLI start-up, sweep or ` +
+      `reports), median of 10 | ${fmt(m.clnrm)} ms | |`,
     `| raw dockerode, the same work (${work}), median of 10, interleaved | ${fmt(m.raw)} ms | |`,
-    `| docker CLI ${v.cli}, the same work (\`network create\` + \`run --rm --network\` + \`network rm\`), median of 10, interleaved | ${fmt(m.cli)} ms | |`,
-    `| ratio in-process clnrm / raw dockerode (same work, engine ${v.engine}) | ${(m.clnrm / m.raw).toFixed(2)}× | ≤ 1.10× |`,
+    `| docker CLI ${v.cli}, the same work (\`network create\` + \`run --rm --network\` + ` +
+      `\`network rm\`), median of 10, interleaved | ${fmt(m.cli)} ms | |`,
+    `| ratio in-process clnrm / raw dockerode (same work, engine ${v.engine}) | ` +
+      `${(m.clnrm / m.raw).toFixed(2)}× | ≤ 1.10× |`,
     `| ratio in-process clnrm / docker CLI (same work) | ${(m.clnrm / m.cli).toFixed(2)}× | |`,
   ];
 
@@ -145,7 +149,9 @@ export async function benchEngine(): Promise<string[]> {
   const j1 = median(j.one);
   const j4 = median(j.four);
   rows.push(
-    `| 10 IO-bound tests (\`sleep 1\`), whole \`clnrm run --no-cache -j 1\` vs \`-j 4\` processes, median of 3 each, interleaved | ${fmt(j1)} ms vs ${fmt(j4)} ms = ${(j1 / j4).toFixed(2)}× | ≥ 2× |`,
+    `| 10 IO-bound tests (\`sleep 1\`), whole \`clnrm run --no-cache -j 1\` vs \`-j 4\` ` +
+      `processes, median of 3 each, interleaved | ${fmt(j1)} ms vs ${fmt(j4)} ms = ` +
+      `${(j1 / j4).toFixed(2)}× | ≥ 2× |`,
   );
   return rows;
 }

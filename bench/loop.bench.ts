@@ -64,7 +64,10 @@ export async function benchLoop(): Promise<string[]> {
     rate = cache.hitRate();
   }
   const rows = [
-    `| re-run of 100 unchanged passing tests in-process (\`runSuite\`, -j 4), cache file loaded inside the timer, all cached (hit rate ${rate}), median of 10 (min ${fmt(Math.min(...warmTimes))} ms, max ${fmt(Math.max(...warmTimes))} ms); the cold run took ${fmt(coldMs)} ms | ${fmt(median(warmTimes))} ms | ≤ 1 s |`,
+    `| re-run of 100 unchanged passing tests in-process (\`runSuite\`, -j 4), cache file ` +
+      `loaded inside the timer, all cached (hit rate ${rate}), median of 10 (min ` +
+      `${fmt(Math.min(...warmTimes))} ms, max ${fmt(Math.max(...warmTimes))} ms); the cold run ` +
+      `took ${fmt(coldMs)} ms | ${fmt(median(warmTimes))} ms | ≤ 1 s |`,
   ];
 
   // dev --watch: an expectation-only save is re-rendered, re-validated and re-evaluated without
@@ -88,12 +91,15 @@ export async function benchLoop(): Promise<string[]> {
     latencies.push(performance.now() - t);
     if (e.kind !== "verdict" || e.mode !== "re-evaluated")
       throw new Error(
-        `expected a re-evaluation, got ${e.kind}: ${e.kind === "invalid" ? e.error.format() : e.mode}`,
+        `expected a re-evaluation, got ${e.kind}: ` +
+          `${e.kind === "invalid" ? e.error.format() : e.mode}`,
       );
   }
   await loop.close();
   rows.push(
-    `| dev --watch save → verdict, expectation-only change (render + validate + re-evaluate, n=30, debounce 0) | p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms | p95 ≤ 50 ms |`,
+    `| dev --watch save → verdict, expectation-only change (render + validate + re-evaluate, ` +
+      `n=30, debounce 0) | p50 ${fmt(percentile(latencies, 50))} ms, p95 ` +
+      `${fmt(percentile(latencies, 95))} ms | p95 ≤ 50 ms |`,
   );
   fs.rmSync(dir, { recursive: true, force: true });
   return rows;

@@ -77,6 +77,7 @@ export async function benchReports(): Promise<string[]> {
   const times: number[] = [];
   for (let i = 0; i < 10; i++) times.push(await timeIt(all));
   return [
-    `| JSON + JUnit + console reports for 1,000 results (median of 10) | ${fmt(median(times))} ms | ≤ 200 ms |`,
+    `| JSON + JUnit + console reports for 1,000 results (median of 10) | ` +
+      `${fmt(median(times))} ms | ≤ 200 ms |`,
   ];
 }

@@ -27,10 +27,15 @@ if (on("verdict")) rows.push(...(await benchVerdict()));
 if (on("examples")) rows.push(...(await benchExamples()));
 const cli = on("cli") ? cliSection(await benchCliProcess()) : undefined;
 const docker = await dockerVersions().catch(() => ({ engine: "?", cli: "?" }));
+const today = new Date().toISOString().slice(0, 10);
+const machine =
+  `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ` +
+  `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
+  `Docker engine ${docker.engine}, docker CLI ${docker.cli} (both measured)`;
 const text = `# Benchmark results
 
-Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${new Date().toISOString().slice(0, 10)}:
-${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Docker engine ${docker.engine}, docker CLI ${docker.cli} (both measured),
+Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${today}:
+${machine},
 load average ${os
   .loadavg()
   .map((x) => x.toFixed(1))

@@ -94,10 +94,13 @@ export async function benchTelemetry(): Promise<string[]> {
   const proto = [await ingest("proto", 100_000, 1000), await ingest("proto", 100_000, 1000)];
   const json = [await ingest("json", 100_000, 1000), await ingest("json", 100_000, 1000)];
   rows.push(
-    `| OTLP/HTTP ingest, protobuf, 100k spans in batches of 1000, 4 concurrent POSTs (loopback) | ${proto.map((x) => `${Math.round(x / 1000)}k`).join(" / ")} spans/s | ≥ 100k spans/s |`,
+    `| OTLP/HTTP ingest, protobuf, 100k spans in batches of 1000, 4 concurrent POSTs ` +
+      `(loopback) | ${proto.map((x) => `${Math.round(x / 1000)}k`).join(" / ")} spans/s | ≥ ` +
+      `100k spans/s |`,
   );
   rows.push(
-    `| OTLP/HTTP ingest, JSON, same workload | ${json.map((x) => `${Math.round(x / 1000)}k`).join(" / ")} spans/s | ≥ 100k spans/s |`,
+    `| OTLP/HTTP ingest, JSON, same workload | ` +
+      `${json.map((x) => `${Math.round(x / 1000)}k`).join(" / ")} spans/s | ≥ 100k spans/s |`,
   );
 
   const { requestToSpans } = await import("../src/telemetry/otlp/decode.js");
@@ -140,7 +143,18 @@ export async function benchTelemetry(): Promise<string[]> {
     ),
   );
   const { config } = await loadTestSource(
-    `[meta]\nname = "v"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "op.3"\nkind = "producer"\nattrs.all = { component = "bench" }\nduration_ms = { max = 1 }\n[[expect.span]]\nname = "op.19"\nparent = "op.0"\n[expect.graph]\nmust_include = [["op.0", "op.5"]]\nmust_not_cross = [["op.5", "op.0"]]\nacyclic = true\n[expect.counts]\nspans_total = { eq = 100003 }\nevents_total = { gte = 1 }\nerrors_total = { eq = 0 }\nby_name = { "op.1*" = { gte = 1 } }\n[[expect.window]]\nouter = "late.outer"\ncontains = ["op.7"]\n[[expect.window]]\nouter = "op.4"\ncontains = ["op.3"]\n[expect.order]\nmust_precede = [["late.a", "op.7"], ["late.z", "op.0"]]\n[expect.status]\nall = "OK"\nby_name = { "op.*" = "OK" }\n[expect.hermeticity]\nno_external_services = true\nresource_attrs.must_match = { "service.name" = "bench" }\nspan_attrs.forbid_keys = ["http.url"]\n`,
+    `[meta]\nname = "v"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\n` +
+      `name = "op.3"\nkind = "producer"\nattrs.all = { component = "bench" }\n` +
+      `duration_ms = { max = 1 }\n[[expect.span]]\nname = "op.19"\nparent = "op.0"\n` +
+      `[expect.graph]\nmust_include = [["op.0", "op.5"]]\nmust_not_cross = [["op.5", "op.0"]]\n` +
+      `acyclic = true\n[expect.counts]\nspans_total = { eq = 100003 }\n` +
+      `events_total = { gte = 1 }\nerrors_total = { eq = 0 }\n` +
+      `by_name = { "op.1*" = { gte = 1 } }\n[[expect.window]]\nouter = "late.outer"\n` +
+      `contains = ["op.7"]\n[[expect.window]]\nouter = "op.4"\ncontains = ["op.3"]\n` +
+      `[expect.order]\nmust_precede = [["late.a", "op.7"], ["late.z", "op.0"]]\n` +
+      `[expect.status]\nall = "OK"\nby_name = { "op.*" = "OK" }\n[expect.hermeticity]\n` +
+      `no_external_services = true\nresource_attrs.must_match = { "service.name" = "bench" }\n` +
+      `span_attrs.forbid_keys = ["http.url"]\n`,
     "v.toml",
     { env: {} },
   );
@@ -165,14 +179,17 @@ export async function benchTelemetry(): Promise<string[]> {
   ])
     if (rules.includes(r)) throw new Error(`${r} must pass at its 50th candidate`);
   rows.push(
-    `| all seven validators over 100k spans, window/order rules matched at the 50th candidate, plus two that find no pair (5,000 × 5,000 and 1 × 5,000), median of 5, ${findings} findings: ${rules.join(", ")} | ${fmt(median(times))} ms | ≤ 500 ms |`,
+    `| all seven validators over 100k spans, window/order rules matched at the 50th ` +
+      `candidate, plus two that find no pair (5,000 × 5,000 and 1 × 5,000), median of 5, ` +
+      `${findings} findings: ${rules.join(", ")} | ${fmt(median(times))} ms | ≤ 500 ms |`,
   );
 
   // Delay from the last expected span's arrival to the verdict (expectations satisfied).
   const delays: number[] = [];
   for (let i = 0; i < 20; i++) {
     const { config: c } = await loadTestSource(
-      '[meta]\nname = "d"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "last"\n',
+      '[meta]\nname = "d"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\n' +
+        'name = "last"\n',
       "d.toml",
       { env: {} },
     );
@@ -214,7 +231,8 @@ export async function benchTelemetry(): Promise<string[]> {
     await rx.close();
   }
   rows.push(
-    `| last expected span sent → verdict (OTLP/JSON POST, n=20) | median ${fmt(median(delays))} ms, max ${fmt(Math.max(...delays))} ms | ≤ 300 ms |`,
+    `| last expected span sent → verdict (OTLP/JSON POST, n=20) | median ` +
+      `${fmt(median(delays))} ms, max ${fmt(Math.max(...delays))} ms | ≤ 300 ms |`,
   );
   return rows;
 }

@@ -91,7 +91,8 @@ export function aliasConfig(dir = tmpDir()): string {
   const file = path.join(dir, "cleanroom.toml");
   fs.writeFileSync(
     file,
-    '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n"busybox:latest" = "clnrm/busybox:local"\n"node:20" = "clnrm/node:20"\n',
+    '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n' +
+      '"busybox:latest" = "clnrm/busybox:local"\n"node:20" = "clnrm/node:20"\n',
   );
   return file;
 }
@@ -210,11 +211,14 @@ export function testBench(): {
  * The instrumented Node app of test/fixtures/otel-app.mjs as a service, with a `db` peer service.
  */
 export function appServices(env = ""): string {
+  const readOnly = (host: string, container: string): string =>
+    `{ host_path = "${path.join(PROJECT_ROOT, host)}", ` +
+    `container_path = "${container}", read_only = true }`;
   return `[service.app]
 image = "clnrm/node:20"
 ${env ? `env = { ${env} }\n` : ""}volumes = [
-  { host_path = "${path.join(PROJECT_ROOT, "node_modules")}", container_path = "/app/node_modules", read_only = true },
-  { host_path = "${path.join(PROJECT_ROOT, "test/fixtures")}", container_path = "/app/fixtures", read_only = true },
+  ${readOnly("node_modules", "/app/node_modules")},
+  ${readOnly("test/fixtures", "/app/fixtures")},
 ]
 [service.db]
 image = "alpine:latest"

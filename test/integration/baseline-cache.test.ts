@@ -136,11 +136,18 @@ name = "work"
     async () => {
       const dir = tmpDir();
       const config = aliasConfig(dir);
-      const two = (second: string): string => `[meta]
+      const two = (second: string): string => {
+        const first = echoSpanScenario("first", SPAN("first.work", "x"));
+        const secondSpan = ndjsonSpan("second.work", {
+          span_id: "ef".repeat(8),
+          attributes: { v: second },
+        });
+        return `[meta]
 name = "two_scenarios"
-${echoSpanScenario("first", SPAN("first.work", "x"))}${echoSpanScenario("second", ndjsonSpan("second.work", { span_id: "ef".repeat(8), attributes: { v: second } }))}[expect.counts]
+${first}${echoSpanScenario("second", secondSpan)}[expect.counts]
 by_name = { "first.work" = { eq = 1 }, "second.work" = { eq = 1 } }
 `;
+      };
       const file = writeTest(dir, "two.clnrm.toml", two("1"));
       const json = path.join(dir, "r.json");
       assert.equal((await runCli(["-c", config, "run", file], { cwd: dir })).code, 0);

@@ -118,7 +118,8 @@ suite("conformance: run rows (real containers)", ["shared", "docker"], () => {
 [[scenario]]
 name = "emit_probe_span"
 service = "test_container"
-run = "sh -c 'wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces'"
+run = "sh -c 'wget -q -O - --header=Content-Type:application/json \
+--post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces'"
 env = { BODY = '${body}' }
 
 [otel]
@@ -160,7 +161,10 @@ attrs.all = { clock = "1736942400" }
     assert.match(r.stdout, /FAIL attack_a_echo_pass/);
     assert.match(
       r.stdout,
-      /first failing rule:\n\s+expect\.span\[clnrm\.run\]\.existence: no span named "clnrm\.run" was received/,
+      new RegExp(
+        /first failing rule:\n\s+expect\.span\[clnrm\.run\]\.existence: /.source +
+          /no span named "clnrm\.run" was received/.source,
+      ),
     );
     const report = JSON.parse(fs.readFileSync(path.join(dir, "a.json"), "utf8"));
     assert.equal(report.tests[0].first_failure.rule, "expect.span[clnrm.run].existence");

@@ -48,7 +48,8 @@ headers = { Authorization = "${HEADER}" }
 ${appServices(`API_TOKEN = "${SECRET}"`)}[[scenario]]
 name = "checkout_flow"
 service = "app"
-run = "sh -c 'echo token=$API_TOKEN; env | grep OTEL_EXPORTER_OTLP_HEADERS; node /app/fixtures/otel-app.mjs'"
+run = "sh -c 'echo token=$API_TOKEN; env | grep OTEL_EXPORTER_OTLP_HEADERS; \
+node /app/fixtures/otel-app.mjs'"
 env = { APP_MODE = "${mode}" }
 [[expect.span]]
 name = "checkout"
@@ -72,13 +73,17 @@ suite("reports (real run)", ["docker"], () => {
     const twice = writeTest(
       dir,
       "twice.clnrm.toml",
-      '[meta]\nname = "twice_failed"\n[otel]\nexporter = "otlp"\n[[scenario]]\nname = "s"\nrun = "sh -c \'echo partial; exit 1\'"\n[[expect.span]]\nname = "never.sent"\n',
+      '[meta]\nname = "twice_failed"\n[otel]\nexporter = "otlp"\n[[scenario]]\nname = "s"\n' +
+        'run = "sh -c \'echo partial; exit 1\'"\n[[expect.span]]\nname = "never.sent"\n',
     );
     // ... and a set-up error (a JUnit <error>, not a <failure>)
     const dies = writeTest(
       dir,
       "dies.clnrm.toml",
-      '[test.metadata]\nname = "service_dies"\n[services.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo going away; exit 4"]\nhealth_check = { cmd = ["false"], timeout_ms = 60000 }\n[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n',
+      '[test.metadata]\nname = "service_dies"\n[services.x]\nimage = "alpine:latest"\n' +
+        'args = ["sh", "-c", "echo going away; exit 4"]\n' +
+        'health_check = { cmd = ["false"], timeout_ms = 60000 }\n[[steps]]\nname = "s"\n' +
+        'service = "x"\ncommand = ["echo", "hi"]\n',
     );
     r = await runCli(
       [
@@ -113,7 +118,8 @@ suite("reports (real run)", ["docker"], () => {
         [
           "FAIL checkout_declined in .*",
           " {2}first failing rule:",
-          ' {4}expect\\.status\\.by_name\\[payment\\]: 1 span\\(s\\) matching "payment" do not have ' +
+          " {4}expect\\.status\\.by_name\\[payment\\]: " +
+            '1 span\\(s\\) matching "payment" do not have ' +
             "status OK: payment=ERROR \\(card declined\\)",
           " {6}expected: OK",
           " {6}actual: {3}ERROR",
@@ -160,7 +166,10 @@ suite("reports (real run)", ["docker"], () => {
       const xml = fs.readFileSync(out("r.xml"), "utf8");
       assert.match(
         xml,
-        /<testsuite name="checkout_declined" tests="4" failures="1" errors="0" skipped="0" time="\d+\.\d{3}"/,
+        new RegExp(
+          /<testsuite name="checkout_declined" tests="4" failures="1" /.source +
+            /errors="0" skipped="0" time="\d+\.\d{3}"/.source,
+        ),
       );
       assert.match(xml, /<failure message="expect\.status\.by_name\[payment\]: /);
       assert.match(xml, /<system-out>token=«redacted»/);
@@ -216,7 +225,10 @@ suite("reports (real run)", ["docker"], () => {
   it("digest file has one line per test", () => {
     assert.match(
       fs.readFileSync(out("d.txt"), "utf8"),
-      /^[0-9a-f]{64} {2}checkout_ok\n[0-9a-f]{64} {2}checkout_declined\n([0-9a-f]{64}|-) {2}twice_failed\n- {2}service_dies\n$/,
+      new RegExp(
+        /^[0-9a-f]{64} {2}checkout_ok\n[0-9a-f]{64} {2}checkout_declined\n/.source +
+          /([0-9a-f]{64}|-) {2}twice_failed\n- {2}service_dies\n$/.source,
+      ),
     );
   });
 
@@ -274,7 +286,8 @@ suite("reports (real run)", ["docker"], () => {
 
   itNeeding(
     ["browser"],
-    "HTML report: renders in a real browser without console errors; waterfall, attributes on click, failure links to spans",
+    "HTML report: renders in a real browser without console errors; waterfall, attributes on " +
+      "click, failure links to spans",
     async () => {
       const browser = await chromium.launch({
         executablePath: BROWSER,
@@ -340,8 +353,10 @@ suite("reports (real run)", ["docker"], () => {
             const [r, g, b] = ${JSON.stringify(colour)}.match(/\\d+/g).map(Number);
             const px = ctx.getImageData(${box.join(", ")}).data;
             let hit = 0;
-            for (let i = 0; i < px.length; i += 4)
-              if (Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 6) hit++;
+            for (let i = 0; i < px.length; i += 4) {
+              const d = Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b);
+              if (d < 6) hit++;
+            }
             return hit / (px.length / 4);
           })()`);
         };
@@ -365,12 +380,14 @@ suite("[report] in the test file", ["docker"], () => {
     const dir = tmpDir();
     fs.writeFileSync(
       path.join(dir, "cleanroom.toml"),
-      `[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n[reporting]\nreport_dir = "${path.join(dir, "out")}"\n`,
+      `[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n[reporting]\n` +
+        `report_dir = "${path.join(dir, "out")}"\n`,
     );
     const file = writeTest(
       dir,
       "rep.clnrm.toml",
-      '[meta]\nname = "with_report"\n[[scenario]]\nname = "s"\nrun = "true"\n[report]\njson = "rep/report.json"\ndigest = "rep/trace.sha256"\n',
+      '[meta]\nname = "with_report"\n[[scenario]]\nname = "s"\nrun = "true"\n[report]\n' +
+        'json = "rep/report.json"\ndigest = "rep/trace.sha256"\n',
     );
     const r = await runCli(["run", file], { cwd: dir });
     assert.equal(r.code, 0, r.stdout + r.stderr);

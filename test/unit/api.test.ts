@@ -109,55 +109,62 @@ describe("runSuite (programmatic API)", () => {
     assert.ok(!second.events.some((e) => e.startsWith("start")), second.events.join(", "));
   });
 
-  it("network pool: 6 tests at -j 2 share 2 networks, one test at a time, then removed", async () => {
-    const dir = project(6);
-    const backend = fake();
-    const inUse = new Map<string, number>();
-    let maxPerNetwork = 0;
-    const start = backend.start.bind(backend);
-    backend.start = async (spec) => {
-      const net = spec.network?.name ?? "";
-      inUse.set(net, (inUse.get(net) ?? 0) + 1);
-      maxPerNetwork = Math.max(maxPerNetwork, inUse.get(net)!);
-      setTimeout(() => inUse.set(net, inUse.get(net)! - 1), 25);
-      return start(spec);
-    };
-    const r = await runSuite(opts(dir, backend));
-    assert.equal(r.exitCode, EXIT.ok);
-    assert.equal(backend.networksCreated, 2);
-    assert.equal(maxPerNetwork, 1, "a pooled network serves one test at a time");
-    assert.deepEqual(backend.live(), { containers: [], networks: [] });
-    const unpooled = fake();
-    await runSuite(opts(dir, unpooled, { networkPool: false }));
-    assert.equal(unpooled.networksCreated, 6);
-  });
+  it(
+    "network pool: 6 tests at -j 2 share 2 networks, " + "one test at a time, then removed",
+    async () => {
+      const dir = project(6);
+      const backend = fake();
+      const inUse = new Map<string, number>();
+      let maxPerNetwork = 0;
+      const start = backend.start.bind(backend);
+      backend.start = async (spec) => {
+        const net = spec.network?.name ?? "";
+        inUse.set(net, (inUse.get(net) ?? 0) + 1);
+        maxPerNetwork = Math.max(maxPerNetwork, inUse.get(net)!);
+        setTimeout(() => inUse.set(net, inUse.get(net)! - 1), 25);
+        return start(spec);
+      };
+      const r = await runSuite(opts(dir, backend));
+      assert.equal(r.exitCode, EXIT.ok);
+      assert.equal(backend.networksCreated, 2);
+      assert.equal(maxPerNetwork, 1, "a pooled network serves one test at a time");
+      assert.deepEqual(backend.live(), { containers: [], networks: [] });
+      const unpooled = fake();
+      await runSuite(opts(dir, unpooled, { networkPool: false }));
+      assert.equal(unpooled.networksCreated, 6);
+    },
+  );
 
-  it("network pool: internal stays internal; a network with a container left is dropped", async () => {
-    const backend = fake();
-    const pool = new NetworkPool(backend, "unit");
-    pool.warm(1, false);
-    const internal = await pool.createNetwork("x", true, {});
-    assert.equal(internal.internal, true);
-    const open = await pool.createNetwork("y", false, {});
-    assert.equal(open.internal, false);
-    await pool.start({
-      image: IMAGE,
-      env: {},
-      labels: {},
-      network: { name: open.name, aliases: ["a"] },
-    });
-    await pool.removeNetwork(open.id).catch(() => undefined); // the engine refuses: container on it
-    const next = await pool.createNetwork("z", false, {});
-    assert.notEqual(next.id, open.id);
-    assert.ok(backend.live().containers.includes("a"));
-    await pool.removeNetwork(internal.id);
-    assert.equal(
-      (await pool.createNetwork("w", true, {})).id,
-      internal.id,
-      "a clean one is reused",
-    );
-    await pool.close();
-    assert.deepEqual(backend.live().networks, [open.name], "only the one with a container stays");
-    assert.equal(aliasOf({ image: "", env: {}, labels: {} }), "?");
-  });
+  it(
+    "network pool: internal stays internal; " + "a network with a container left is dropped",
+    async () => {
+      const backend = fake();
+      const pool = new NetworkPool(backend, "unit");
+      pool.warm(1, false);
+      const internal = await pool.createNetwork("x", true, {});
+      assert.equal(internal.internal, true);
+      const open = await pool.createNetwork("y", false, {});
+      assert.equal(open.internal, false);
+      await pool.start({
+        image: IMAGE,
+        env: {},
+        labels: {},
+        network: { name: open.name, aliases: ["a"] },
+      });
+      // The engine refuses: a container is on it.
+      await pool.removeNetwork(open.id).catch(() => undefined);
+      const next = await pool.createNetwork("z", false, {});
+      assert.notEqual(next.id, open.id);
+      assert.ok(backend.live().containers.includes("a"));
+      await pool.removeNetwork(internal.id);
+      assert.equal(
+        (await pool.createNetwork("w", true, {})).id,
+        internal.id,
+        "a clean one is reused",
+      );
+      await pool.close();
+      assert.deepEqual(backend.live().networks, [open.name], "only the one with a container stays");
+      assert.equal(aliasOf({ image: "", env: {}, labels: {} }), "?");
+    },
+  );
 });

@@ -12,21 +12,27 @@ const f = (p: string): string => path.join(CONFORMANCE, p);
 const TRACE = (): string => f("docs/example-otel-trace.json");
 
 describe("CLI: authoring commands", () => {
-  it("validate: bad input gives one clear message with file:line:col, no stack trace, exit 2", async () => {
-    const dir = tmpDir();
-    const file = writeTest(
-      dir,
-      "bad.clnrm.toml",
-      '[meta]\nname = "x"\n[[scenario]]\nname = "s"\nservice = "nope"\nrun = "true"\n',
-    );
-    const r = await runCli(["validate", file]);
-    assert.equal(r.code, 2);
-    assert.match(
-      r.stderr,
-      /Configuration error in .*bad\.clnrm\.toml:5:1: scenario\[0\]\.service: unknown service "nope" \(no services are defined\)/,
-    );
-    assert.doesNotMatch(r.stderr, /\n\s+at /);
-  });
+  it(
+    "validate: bad input gives one clear message with file:line:col, " + "no stack trace, exit 2",
+    async () => {
+      const dir = tmpDir();
+      const file = writeTest(
+        dir,
+        "bad.clnrm.toml",
+        '[meta]\nname = "x"\n[[scenario]]\nname = "s"\nservice = "nope"\nrun = "true"\n',
+      );
+      const r = await runCli(["validate", file]);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          /Configuration error in .*bad\.clnrm\.toml:5:1: scenario\[0\]\.service: /.source +
+            /unknown service "nope" \(no services are defined\)/.source,
+        ),
+      );
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    },
+  );
 
   it("render --map and -o", async () => {
     const dir = tmpDir();
@@ -41,36 +47,44 @@ describe("CLI: authoring commands", () => {
     assert.equal(fs.readFileSync(out, "utf8"), 'name = "api-eu"\n');
   });
 
-  it("fmt: keeps comments and section order, sorts [vars], --check exits 1, idempotent", async () => {
-    const dir = tmpDir();
-    const file = writeTest(
-      dir,
-      "f.clnrm.toml",
-      '[meta]\nname="x"   # the name\n\n[vars]\nzeta=1\n# about alpha\nalpha="a"\n[[scenario]]\nname="s"\nrun="true"\n',
-    );
-    assert.equal((await runCli(["fmt", "--check", file])).code, 1);
-    assert.equal((await runCli(["fmt", file])).code, 0);
-    const once = fs.readFileSync(file, "utf8");
-    assert.match(once, /^\[meta\]\nname = "x" # the name\n/);
-    assert.match(once, /\[vars\]\n# about alpha\nalpha = "a"\nzeta = 1\n/);
-    assert.ok(once.indexOf("[vars]") < once.indexOf("[[scenario]]"));
-    const r = await runCli(["fmt", "--check", file]);
-    assert.equal(r.code, 0, r.stdout);
-    assert.equal(fs.readFileSync(file, "utf8"), once);
-  });
+  it(
+    "fmt: keeps comments and section order, " + "sorts [vars], --check exits 1, idempotent",
+    async () => {
+      const dir = tmpDir();
+      const file = writeTest(
+        dir,
+        "f.clnrm.toml",
+        '[meta]\nname="x"   # the name\n\n[vars]\nzeta=1\n# about alpha\nalpha="a"\n' +
+          '[[scenario]]\nname="s"\nrun="true"\n',
+      );
+      assert.equal((await runCli(["fmt", "--check", file])).code, 1);
+      assert.equal((await runCli(["fmt", file])).code, 0);
+      const once = fs.readFileSync(file, "utf8");
+      assert.match(once, /^\[meta\]\nname = "x" # the name\n/);
+      assert.match(once, /\[vars\]\n# about alpha\nalpha = "a"\nzeta = 1\n/);
+      assert.ok(once.indexOf("[vars]") < once.indexOf("[[scenario]]"));
+      const r = await runCli(["fmt", "--check", file]);
+      assert.equal(r.code, 0, r.stdout);
+      assert.equal(fs.readFileSync(file, "utf8"), once);
+    },
+  );
 
   it("lint: contradictory expectations are errors; formats human, json and github", async () => {
     const dir = tmpDir();
     const file = writeTest(
       dir,
       "l.clnrm.toml",
-      '[meta]\nname = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.window]]\nouter = "a"\ncontains = ["b"]\n[expect.order]\nmust_precede = [["b", "a"]]\n',
+      '[meta]\nname = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.window]]\n' +
+        'outer = "a"\ncontains = ["b"]\n[expect.order]\nmust_precede = [["b", "a"]]\n',
     );
     const human = await runCli(["lint", file]);
     assert.equal(human.code, 1);
     assert.match(
       human.stdout,
-      /error: "b" must end before "a" starts, but \[\[expect\.window\]\] requires "b" inside "a" \[contradiction\]/,
+      new RegExp(
+        /error: "b" must end before "a" starts, /.source +
+          /but \[\[expect\.window\]\] requires "b" inside "a" \[contradiction\]/.source,
+      ),
     );
     const json = JSON.parse((await runCli(["lint", "-f", "json", file])).stdout);
     assert.ok(json[0].messages.some((m: { rule: string }) => m.rule === "contradiction"));
@@ -97,7 +111,8 @@ describe("CLI: authoring commands", () => {
     const file = writeTest(
       dir,
       "d.clnrm.toml",
-      '[meta]\nname = "d"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "a"\nrun = "echo hi"\n',
+      '[meta]\nname = "d"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\n' +
+        'service = "a"\nrun = "echo hi"\n',
     );
     const r = await runCli(["dry-run", file], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
@@ -153,7 +168,10 @@ suite("CLI: conformance rows for lint, spans, graph, analyze", ["shared"], () =>
     const good = writeTest(
       dir,
       "good.clnrm.toml",
-      '[meta]\nname = "g"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\nname = "clnrm.run"\nkind = "internal"\n[expect.graph]\nmust_include = [["clnrm.run", "clnrm.step"], ["clnrm.container.start", "clnrm.container.exec"]]\n[expect.counts]\nspans_total = { eq = 6 }\n',
+      '[meta]\nname = "g"\n[[scenario]]\nname = "s"\nrun = "true"\n[[expect.span]]\n' +
+        'name = "clnrm.run"\nkind = "internal"\n[expect.graph]\n' +
+        'must_include = [["clnrm.run", "clnrm.step"], ["clnrm.container.start", ' +
+        '"clnrm.container.exec"]]\n[expect.counts]\nspans_total = { eq = 6 }\n',
     );
     const r = await runCli(["analyze", TRACE(), good]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -161,7 +179,8 @@ suite("CLI: conformance rows for lint, spans, graph, analyze", ["shared"], () =>
     const bad = writeTest(
       dir,
       "bad.clnrm.toml",
-      '[meta]\nname = "b"\n[[scenario]]\nname = "s"\nrun = "true"\n[expect.graph]\nmust_include = [["clnrm.run", "clnrm.container.exec"]]\n',
+      '[meta]\nname = "b"\n[[scenario]]\nname = "s"\nrun = "true"\n[expect.graph]\n' +
+        'must_include = [["clnrm.run", "clnrm.container.exec"]]\n',
     );
     const b = await runCli(["analyze", TRACE(), bad]);
     assert.equal(b.code, 1);

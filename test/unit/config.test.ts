@@ -23,7 +23,8 @@ const rejects = async (
   });
 };
 const V07 =
-  '[meta]\nname = "t"\nversion = "1"\n[service.api]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "api"\nrun = "echo hi"\n';
+  '[meta]\nname = "t"\nversion = "1"\n[service.api]\nimage = "alpine:latest"\n[[scenario]]\n' +
+  'name = "s"\nservice = "api"\nrun = "echo hi"\n';
 
 describe("config: schema and model", () => {
   it("builds the v0.7 model with argv split like a shell", async () => {
@@ -36,7 +37,8 @@ describe("config: schema and model", () => {
 
   it("rejects a scenario that names an unknown service, with the key path and line", async () => {
     await rejects(
-      '[meta]\nname = "t"\n[[scenario]]\nname = "a"\nrun = "true"\n[[scenario]]\nname = "b"\nservice = "db"\nrun = "true"\n',
+      '[meta]\nname = "t"\n[[scenario]]\nname = "a"\nrun = "true"\n[[scenario]]\nname = "b"\n' +
+        'service = "db"\nrun = "true"\n',
       /scenario\[1\]\.service: unknown service "db"/,
       (e) => {
         assert.equal(e.context.line, 8);
@@ -62,7 +64,8 @@ describe("config: schema and model", () => {
 
   it("detects depends_on cycles", async () => {
     await rejects(
-      '[meta]\nname = "t"\n[service.a]\nimage = "x"\ndepends_on = ["b"]\n[service.b]\nimage = "x"\ndepends_on = ["a"]\n[[scenario]]\nname = "s"\nrun = "true"\n',
+      '[meta]\nname = "t"\n[service.a]\nimage = "x"\ndepends_on = ["b"]\n[service.b]\n' +
+        'image = "x"\ndepends_on = ["a"]\n[[scenario]]\nname = "s"\nrun = "true"\n',
       /dependency cycle: a → b → a/,
     );
   });
@@ -88,11 +91,13 @@ describe("config: schema and model", () => {
 
   it("treats plugin aliases as generic_container and rejects unknown plugins", async () => {
     const c = await load(
-      '[test.metadata]\nname = "t"\n[services.x]\nplugin = "alpine"\nimage = "alpine:latest"\n[[steps]]\nname = "s"\ncommand = ["true"]\n',
+      '[test.metadata]\nname = "t"\n[services.x]\nplugin = "alpine"\nimage = "alpine:latest"\n' +
+        '[[steps]]\nname = "s"\ncommand = ["true"]\n',
     );
     assert.equal(c.services[0]!.plugin, "generic_container");
     await rejects(
-      '[test.metadata]\nname = "t"\n[services.x]\nplugin = "quantum"\nimage = "a"\n[[steps]]\nname = "s"\ncommand = ["true"]\n',
+      '[test.metadata]\nname = "t"\n[services.x]\nplugin = "quantum"\nimage = "a"\n[[steps]]\n' +
+        'name = "s"\ncommand = ["true"]\n',
       /unknown plugin "quantum"/,
     );
   });
@@ -122,7 +127,8 @@ describe("config: project cleanroom.toml", () => {
     writeTest(
       dir,
       "cleanroom.toml",
-      '[containers]\ndefault_image = "busybox:latest"\n[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n',
+      '[containers]\ndefault_image = "busybox:latest"\n[images.aliases]\n' +
+        '"alpine:latest" = "clnrm/busybox:local"\n',
     );
     const p = loadProjectConfig({ cwd: dir, env: { CLEANROOM_CLI_JOBS: "3" } });
     assert.equal(p.defaultImage, "busybox:latest");
@@ -200,17 +206,20 @@ suite("conformance: validate rows", ["shared"], () => {
       );
     });
 
-  it("clnrm_otel_full_surface: parse error at the first ;-separated line, with the hint", async () => {
-    await assert.rejects(
-      loadTestFile(
-        path.join(CONFORMANCE, "tests/fake_green_detection/clnrm_otel_full_surface.clnrm.toml"),
-      ),
-      (e: unknown) => {
-        assert.ok(e instanceof CleanroomError);
-        assert.equal(e.context.line, 7);
-        assert.match(e.hint ?? "", /one `key = value` per line/);
-        return true;
-      },
-    );
-  });
+  it(
+    "clnrm_otel_full_surface: parse error at the first ;-separated line, " + "with the hint",
+    async () => {
+      await assert.rejects(
+        loadTestFile(
+          path.join(CONFORMANCE, "tests/fake_green_detection/clnrm_otel_full_surface.clnrm.toml"),
+        ),
+        (e: unknown) => {
+          assert.ok(e instanceof CleanroomError);
+          assert.equal(e.context.line, 7);
+          assert.match(e.hint ?? "", /one `key = value` per line/);
+          return true;
+        },
+      );
+    },
+  );
 });

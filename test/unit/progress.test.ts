@@ -25,7 +25,10 @@ describe("live progress", () => {
     const frame = out.text.slice(out.text.lastIndexOf("\x1b[0J") + 4);
     assert.match(
       frame,
-      /^. tests\/a\.clnrm\.toml \d+\.\ds — scenario checkout\n. tests\/b\.clnrm\.toml \d+\.\ds — starting\n$/,
+      new RegExp(
+        /^. tests\/a\.clnrm\.toml \d+\.\ds — scenario checkout\n/.source +
+          /. tests\/b\.clnrm\.toml \d+\.\ds — starting\n$/.source,
+      ),
     );
     assert.ok(
       out.text.includes("\x1b[2A\x1b[0J"),

@@ -13,9 +13,12 @@ import { CleanroomError } from "../../src/core/errors.js";
 import { CONFORMANCE, HAS_CONFORMANCE, itNeeding } from "../helpers/env.js";
 
 const SEEDS = [
-  '[meta]\nname = "t"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\nservice = "a"\nrun = "echo \'x y\'"\n[[expect.span]]\nname = "x"\nattrs.any = ["a=b"]\n[expect.counts]\nspans_total = { gte = 1 }\n',
+  '[meta]\nname = "t"\n[service.a]\nimage = "alpine:latest"\n[[scenario]]\nname = "s"\n' +
+    'service = "a"\nrun = "echo \'x y\'"\n[[expect.span]]\nname = "x"\nattrs.any = ["a=b"]\n' +
+    "[expect.counts]\nspans_total = { gte = 1 }\n",
   '[test.metadata]\nname = "t"\n[[steps]]\nname = "s"\ncommand = ["echo", "{{ svc }}"]\n',
-  '{% import "_macros.toml.tera" as m %}\n[meta]\nname = "{{ svc }}"\n[[scenario]]\nname = "s"\nrun = "true"\n{{ m::span(name="a", kind="server") }}\n',
+  '{% import "_macros.toml.tera" as m %}\n[meta]\nname = "{{ svc }}"\n[[scenario]]\n' +
+    'name = "s"\nrun = "true"\n{{ m::span(name="a", kind="server") }}\n',
 ];
 const fixtures = HAS_CONFORMANCE
   ? [

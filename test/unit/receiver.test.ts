@@ -53,130 +53,139 @@ const request = {
 };
 
 describe("OTLP/HTTP receiver", () => {
-  it("decodes protobuf, gzip'd protobuf and JSON into the same spans; rejects garbage with 400", async () => {
-    const store = new SpanStore();
-    const rx = await startReceiver(store);
-    try {
-      const proto = Buffer.from(
-        ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(request)).finish(),
-      );
-      const post = (body: Buffer, headers: Record<string, string>): Promise<Response> =>
-        fetch(`${rx.endpoint}/v1/traces`, { method: "POST", body, headers });
-      assert.equal((await post(proto, { "content-type": "application/x-protobuf" })).status, 200);
-      const [root, child] = store.spans;
-      assert.equal(root!.name, "root");
-      assert.equal(root!.traceId, "5b8efff798038103d269b633813fc60c");
-      assert.equal(root!.kind, "server");
-      assert.equal(root!.endNs! - root!.startNs!, 250_000_000n);
-      assert.deepEqual({ ...root!.attributes }, { n: 42, ok: true, list: ["a"] });
-      assert.deepEqual(root!.status, { code: "ERROR", message: "boom" });
-      assert.equal(root!.resource["service.name"], "svc");
-      assert.equal(child!.parentSpanId, "00f067aa0ba902b7");
+  it(
+    "decodes protobuf, gzip'd protobuf and JSON into the same spans; " + "rejects garbage with 400",
+    async () => {
+      const store = new SpanStore();
+      const rx = await startReceiver(store);
+      try {
+        const proto = Buffer.from(
+          ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(request)).finish(),
+        );
+        const post = (body: Buffer, headers: Record<string, string>): Promise<Response> =>
+          fetch(`${rx.endpoint}/v1/traces`, { method: "POST", body, headers });
+        assert.equal((await post(proto, { "content-type": "application/x-protobuf" })).status, 200);
+        const [root, child] = store.spans;
+        assert.equal(root!.name, "root");
+        assert.equal(root!.traceId, "5b8efff798038103d269b633813fc60c");
+        assert.equal(root!.kind, "server");
+        assert.equal(root!.endNs! - root!.startNs!, 250_000_000n);
+        assert.deepEqual({ ...root!.attributes }, { n: 42, ok: true, list: ["a"] });
+        assert.deepEqual(root!.status, { code: "ERROR", message: "boom" });
+        assert.equal(root!.resource["service.name"], "svc");
+        assert.equal(child!.parentSpanId, "00f067aa0ba902b7");
 
-      const other = (id: string): Buffer =>
-        Buffer.from(
-          ExportTraceServiceRequest.encode(
-            ExportTraceServiceRequest.fromObject({
-              resourceSpans: [
+        const other = (id: string): Buffer =>
+          Buffer.from(
+            ExportTraceServiceRequest.encode(
+              ExportTraceServiceRequest.fromObject({
+                resourceSpans: [
+                  {
+                    scopeSpans: [
+                      {
+                        spans: [
+                          { traceId: hex("ab".repeat(16)), spanId: hex(id), name: `gz-${id}` },
+                        ],
+                      },
+                    ],
+                  },
+                ],
+              }),
+            ).finish(),
+          );
+        assert.equal(
+          (
+            await post(gzipSync(other("1111111111111111")), {
+              "content-type": "application/x-protobuf",
+              "content-encoding": "gzip",
+            })
+          ).status,
+          200,
+        );
+        const json = JSON.stringify({
+          resourceSpans: [
+            {
+              scopeSpans: [
                 {
-                  scopeSpans: [
+                  spans: [
                     {
-                      spans: [{ traceId: hex("ab".repeat(16)), spanId: hex(id), name: `gz-${id}` }],
+                      traceId: "ab".repeat(16),
+                      spanId: "2222222222222222",
+                      parentSpanId: "",
+                      name: "json-span",
+                      kind: "SPAN_KIND_CLIENT",
+                      status: { code: "STATUS_CODE_OK" },
                     },
                   ],
                 },
               ],
-            }),
-          ).finish(),
+            },
+          ],
+        });
+        assert.equal(
+          (
+            await post(gzipSync(Buffer.from(json)), {
+              "content-type": "application/json",
+              "content-encoding": "gzip",
+            })
+          ).status,
+          200,
         );
-      assert.equal(
-        (
-          await post(gzipSync(other("1111111111111111")), {
-            "content-type": "application/x-protobuf",
-            "content-encoding": "gzip",
-          })
-        ).status,
-        200,
-      );
-      const json = JSON.stringify({
-        resourceSpans: [
-          {
-            scopeSpans: [
-              {
-                spans: [
-                  {
-                    traceId: "ab".repeat(16),
-                    spanId: "2222222222222222",
-                    parentSpanId: "",
-                    name: "json-span",
-                    kind: "SPAN_KIND_CLIENT",
-                    status: { code: "STATUS_CODE_OK" },
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      });
-      assert.equal(
-        (
-          await post(gzipSync(Buffer.from(json)), {
-            "content-type": "application/json",
-            "content-encoding": "gzip",
-          })
-        ).status,
-        200,
-      );
-      const names = store.spans.map((s) => s.name);
-      assert.deepEqual(names.slice(2), ["gz-1111111111111111", "json-span"]);
-      assert.equal(store.spans[3]!.parentSpanId, undefined, "an empty parent id means no parent");
-      assert.equal(store.spans[3]!.status.code, "OK");
+        const names = store.spans.map((s) => s.name);
+        assert.deepEqual(names.slice(2), ["gz-1111111111111111", "json-span"]);
+        assert.equal(store.spans[3]!.parentSpanId, undefined, "an empty parent id means no parent");
+        assert.equal(store.spans[3]!.status.code, "OK");
 
-      const bad = await post(Buffer.from("not json"), { "content-type": "application/json" });
-      assert.equal(bad.status, 400);
-      assert.match(await bad.text(), /OTLP\/JSON body is not valid JSON/);
-      assert.equal(
-        (await fetch(`${rx.endpoint}/v1/metrics`, { method: "POST", body: "x" })).status,
-        404,
-      );
-      assert.equal(rx.rejected, 1);
-    } finally {
-      await rx.close();
-    }
-  });
+        const bad = await post(Buffer.from("not json"), { "content-type": "application/json" });
+        assert.equal(bad.status, 400);
+        assert.match(await bad.text(), /OTLP\/JSON body is not valid JSON/);
+        assert.equal(
+          (await fetch(`${rx.endpoint}/v1/metrics`, { method: "POST", body: "x" })).status,
+          404,
+        );
+        assert.equal(rx.rejected, 1);
+      } finally {
+        await rx.close();
+      }
+    },
+  );
 
-  it("stdout parsing accepts snake_case and camelCase NDJSON, OTLP/JSON lines, and ignores other output", () => {
-    const text = [
-      "starting",
-      JSON.stringify({ name: "a", trace_id: "ab".repeat(16), span_id: "cd".repeat(8), kind: 2 }),
-      "{not json",
-      JSON.stringify({
-        name: "b",
-        traceId: "ab".repeat(16),
-        spanId: "ef".repeat(8),
-        parentSpanId: "cd".repeat(8),
-        kind: "SPAN_KIND_CLIENT",
-      }),
-      JSON.stringify({
-        resourceSpans: [
-          {
-            scopeSpans: [
-              { spans: [{ traceId: "ab".repeat(16), spanId: "12".repeat(8), name: "c" }] },
-            ],
-          },
+  it(
+    "stdout parsing accepts snake_case and camelCase NDJSON, OTLP/JSON lines, " +
+      "and ignores other output",
+    () => {
+      const text = [
+        "starting",
+        JSON.stringify({ name: "a", trace_id: "ab".repeat(16), span_id: "cd".repeat(8), kind: 2 }),
+        "{not json",
+        JSON.stringify({
+          name: "b",
+          traceId: "ab".repeat(16),
+          spanId: "ef".repeat(8),
+          parentSpanId: "cd".repeat(8),
+          kind: "SPAN_KIND_CLIENT",
+        }),
+        JSON.stringify({
+          resourceSpans: [
+            {
+              scopeSpans: [
+                { spans: [{ traceId: "ab".repeat(16), spanId: "12".repeat(8), name: "c" }] },
+              ],
+            },
+          ],
+        }),
+      ].join("\n");
+      const spans = spansFromText(text, "stdout");
+      assert.deepEqual(
+        spans.map((s) => [s.name, s.kind ?? null, s.parentSpanId ?? null]),
+        [
+          ["a", "server", null],
+          ["b", "client", "cd".repeat(8)],
+          ["c", null, null],
         ],
-      }),
-    ].join("\n");
-    const spans = spansFromText(text, "stdout");
-    assert.deepEqual(
-      spans.map((s) => [s.name, s.kind ?? null, s.parentSpanId ?? null]),
-      [
-        ["a", "server", null],
-        ["b", "client", "cd".repeat(8)],
-        ["c", null, null],
-      ],
-    );
-  });
+      );
+    },
+  );
 });
 
 describe("no Docker engine", () => {
@@ -215,32 +224,36 @@ describe("OTLP wire schema", () => {
     assert.equal(span.fields.endTimeUnixNano?.type, "fixed64");
   });
 
-  it("decodes an old sender's deprecated instrumentation_library_spans (field 1000) like scope_spans", () => {
-    const old = {
-      resourceSpans: [
-        {
-          instrumentationLibrarySpans: [
-            {
-              instrumentationLibrary: { name: "legacy-lib", version: "0.9" },
-              spans: [
-                {
-                  traceId: hex("11".repeat(16)),
-                  spanId: hex("22".repeat(8)),
-                  name: "legacy.op",
-                  kind: 3,
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    };
-    const body = Buffer.from(
-      ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(old)).finish(),
-    );
-    const [s] = decodeExport(body, "application/x-protobuf");
-    assert.equal(s?.name, "legacy.op");
-    assert.equal(s?.kind, "client");
-    assert.deepEqual(s?.scope, { name: "legacy-lib", version: "0.9" });
-  });
+  it(
+    "decodes an old sender's deprecated instrumentation_library_spans (field 1000) " +
+      "like scope_spans",
+    () => {
+      const old = {
+        resourceSpans: [
+          {
+            instrumentationLibrarySpans: [
+              {
+                instrumentationLibrary: { name: "legacy-lib", version: "0.9" },
+                spans: [
+                  {
+                    traceId: hex("11".repeat(16)),
+                    spanId: hex("22".repeat(8)),
+                    name: "legacy.op",
+                    kind: 3,
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      };
+      const body = Buffer.from(
+        ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(old)).finish(),
+      );
+      const [s] = decodeExport(body, "application/x-protobuf");
+      assert.equal(s?.name, "legacy.op");
+      assert.equal(s?.kind, "client");
+      assert.deepEqual(s?.scope, { name: "legacy-lib", version: "0.9" });
+    },
+  );
 });

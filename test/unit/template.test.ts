@@ -33,7 +33,8 @@ describe("template rendering (Tera compatibility)", () => {
 
   it("supports Tera keyword-argument filters that plain nunjucks gets wrong", async () => {
     const out = await render(
-      '{{ missing | default(value="d") }}|{{ ["a","b"] | join(sep=", ") }}|{{ "hello world" | truncate(length=5) }}|{{ "a-b" | replace(from="-", to="+") }}',
+      '{{ missing | default(value="d") }}|{{ ["a","b"] | join(sep=", ") }}|{{ "hello world" | ' +
+        'truncate(length=5) }}|{{ "a-b" | replace(from="-", to="+") }}',
     );
     assert.equal(out, "d|a, b|hello…|a+b");
   });
@@ -75,7 +76,11 @@ describe("template rendering (Tera compatibility)", () => {
 
   it("built-in macro library: span, window, count, edges emit the v0.7 schema", async () => {
     const out = await render(
-      '{% import "_macros.toml.tera" as m %}\n[meta]\nname = "x"\n[[scenario]]\nname = "s"\nrun = "true"\n{{ m::span(name="a", kind="server", attrs={"k": "v"}) }}\n{{ m::window(start="a", end="b") }}\n{{ m::edges(pairs=[["a","b"]]) }}\n{{ m::count(kind="server", min=1, max=3) }}\n{{ m::multi_lifecycle(services=["pg", "redis"]) }}',
+      '{% import "_macros.toml.tera" as m %}\n[meta]\nname = "x"\n[[scenario]]\nname = "s"\n' +
+        'run = "true"\n{{ m::span(name="a", kind="server", attrs={"k": "v"}) }}\n' +
+        '{{ m::window(start="a", end="b") }}\n{{ m::edges(pairs=[["a","b"]]) }}\n' +
+        '{{ m::count(kind="server", min=1, max=3) }}\n' +
+        '{{ m::multi_lifecycle(services=["pg", "redis"]) }}',
     );
     const doc = parse(out) as Record<string, any>;
     assert.deepEqual(doc.expect.span[0], { name: "a", kind: "server", attrs: { all: { k: "v" } } });
@@ -104,7 +109,8 @@ describe("template rendering (Tera compatibility)", () => {
     "[determinism] seed makes unseeded " + "generators repeatable, and freeze_clock freezes now_*",
     async () => {
       const src =
-        '[determinism]\nseed = 9\nfreeze_clock = "2025-03-04T05:06:07Z"\n[x]\na = "{{ fake_uuid() }}"\nb = "{{ now_rfc3339() }}"\nc = {{ now_unix() }}';
+        '[determinism]\nseed = 9\nfreeze_clock = "2025-03-04T05:06:07Z"\n[x]\n' +
+        'a = "{{ fake_uuid() }}"\nb = "{{ now_rfc3339() }}"\nc = {{ now_unix() }}';
       const a = await render(src);
       assert.equal(await renderFresh(src), a);
       const uuid = (text: string) => /a = "([^"]+)"/.exec(text)?.[1];

@@ -68,7 +68,11 @@ async function findings(
 describe("validators: each passes on a good trace and fails by rule id on a bad one", () => {
   it("expect.span: existence, kind, parent, attrs, events, duration", async () => {
     const good =
-      '[[expect.span]]\nname = "clnrm.step:hello"\nparent = "clnrm.run"\nkind = "internal"\nattrs.all = { "step.name" = "hello" }\nattrs.any = ["status=ok", "step.name=hello"]\nevents.all = ["container.start"]\nevents.any = ["container.stop", "container.exec"]\nduration_ms = { min = 30, max = 50 }\n[[expect.span]]\nname = "clnrm.run"\nattrs.all = { result = "pass", count = "3" }\n';
+      '[[expect.span]]\nname = "clnrm.step:hello"\nparent = "clnrm.run"\nkind = "internal"\n' +
+      'attrs.all = { "step.name" = "hello" }\nattrs.any = ["status=ok", "step.name=hello"]\n' +
+      'events.all = ["container.start"]\nevents.any = ["container.stop", "container.exec"]\n' +
+      'duration_ms = { min = 30, max = 50 }\n[[expect.span]]\nname = "clnrm.run"\n' +
+      'attrs.all = { result = "pass", count = "3" }\n';
     assert.deepEqual(await findings(good), []);
     assert.deepEqual(await findings('[[expect.span]]\nname = "missing"\n'), [
       "expect.span[missing].existence",
@@ -110,7 +114,8 @@ describe("validators: each passes on a good trace and fails by rule id on a bad 
   it("expect.graph: must_include, must_not_cross (transitive), acyclic", async () => {
     assert.deepEqual(
       await findings(
-        '[expect.graph]\nmust_include = [["clnrm.run", "clnrm.step:hello"]]\nmust_not_cross = [["clnrm.plugin.registry", "db.query"]]\nacyclic = true\n',
+        '[expect.graph]\nmust_include = [["clnrm.run", "clnrm.step:hello"]]\n' +
+          'must_not_cross = [["clnrm.plugin.registry", "db.query"]]\nacyclic = true\n',
       ),
       [],
     );
@@ -133,7 +138,9 @@ describe("validators: each passes on a good trace and fails by rule id on a bad 
   it("expect.counts: totals from spans, events arrays and status; by_name globs", async () => {
     assert.deepEqual(
       await findings(
-        '[expect.counts]\nspans_total = { eq = 4 }\nevents_total = { gte = 2 }\nerrors_total = { eq = 0 }\nby_name = { "clnrm.*" = { eq = 3 } }\nby_kind = { client = { eq = 1 } }\n',
+        "[expect.counts]\nspans_total = { eq = 4 }\nevents_total = { gte = 2 }\n" +
+          'errors_total = { eq = 0 }\nby_name = { "clnrm.*" = { eq = 3 } }\n' +
+          "by_kind = { client = { eq = 1 } }\n",
       ),
       [],
     );
@@ -174,7 +181,8 @@ describe("validators: each passes on a good trace and fails by rule id on a bad 
   it("expect.order: must_precede and must_follow", async () => {
     assert.deepEqual(
       await findings(
-        '[expect.order]\nmust_precede = [["clnrm.plugin.registry", "clnrm.step:hello"]]\nmust_follow = [["db.query", "clnrm.plugin.registry"]]\n',
+        '[expect.order]\nmust_precede = [["clnrm.plugin.registry", "clnrm.step:hello"]]\n' +
+          'must_follow = [["db.query", "clnrm.plugin.registry"]]\n',
       ),
       [],
     );
@@ -214,7 +222,9 @@ describe("validators: each passes on a good trace and fails by rule id on a bad 
   it("expect.hermeticity: external peers, real resource attributes, forbidden keys", async () => {
     assert.deepEqual(
       await findings(
-        '[expect.hermeticity]\nno_external_services = true\nresource_attrs.must_match = { "service.name" = "app" }\nspan_attrs.forbid_keys = ["http.url"]\n',
+        "[expect.hermeticity]\nno_external_services = true\n" +
+          'resource_attrs.must_match = { "service.name" = "app" }\n' +
+          'span_attrs.forbid_keys = ["http.url"]\n',
       ),
       [],
     );
