@@ -3,7 +3,7 @@ import { loadTestSource } from "../src/config/load.js";
 import { TemplateRenderer } from "../src/template/render.js";
 import { fmt, percentile, timeIt } from "./stats.js";
 
-export function realisticTemplate(): string {
+function realisticTemplate(): string {
   const lines: string[] = [
     '{% import "_macros.toml.tera" as m %}',
     "[meta]",

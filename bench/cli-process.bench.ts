@@ -98,7 +98,7 @@ function project(): { dir: string; one: string; many: string } {
   return { dir, one, many };
 }
 
-export function pairs(p: { one: string; many: string }, n: number): Pair[] {
+function pairs(p: { one: string; many: string }, n: number): Pair[] {
   const node = [process.execPath, "-e", "0"];
   const dockerRun = [
     DOCKER,

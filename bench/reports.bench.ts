@@ -5,7 +5,7 @@ import { junitReport } from "../src/report/junit.js";
 import { formatTestDetail } from "../src/report/console.js";
 import { fmt, median, timeIt } from "./stats.js";
 
-export function syntheticRun(n: number): RunResult {
+function syntheticRun(n: number): RunResult {
   const tests: TestResult[] = Array.from({ length: n }, (_, i) => ({
     file: `/tests/t${i}.clnrm.toml`,
     name: `test_${i}`,

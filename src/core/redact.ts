@@ -17,7 +17,7 @@ import { CleanroomError } from "./errors.js";
 
 export const SECRET_KEY =
   /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|_KEY$|^KEY$|PRIVATE_KEY|CREDENTIAL|AUTH/i;
-export const REDACTED = "«redacted»";
+const REDACTED = "«redacted»";
 const SHORT = 4;
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -6,14 +6,14 @@ import type { Evidence, Finding, RunResult, TestResult } from "../core/result.js
 
 const useColor = (): boolean => !process.env.NO_COLOR && process.stdout.isTTY === true;
 const paint = (code: string, s: string): string => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
-export const red = (s: string): string => paint("31", s);
-export const green = (s: string): string => paint("32", s);
-export const dim = (s: string): string => paint("2", s);
+const red = (s: string): string => paint("31", s);
+const green = (s: string): string => paint("32", s);
+const dim = (s: string): string => paint("2", s);
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
 /** What proved the verdict: "3 rule(s) over 5 span(s) (otlp-http=4, stdout=1)" or exit codes. */
-export function formatEvidence(e: Evidence): string {
+function formatEvidence(e: Evidence): string {
   if (e.level === "exit-codes") return "exit codes only (no [expect…] block)";
   const src = Object.entries(e.bySource)
     .map(([k, n]) => `${k}=${n}`)
@@ -21,7 +21,7 @@ export function formatEvidence(e: Evidence): string {
   return `${e.rules} rule(s) over ${e.spans} span(s)${src ? ` (${src})` : ""}`;
 }
 
-export function formatTestLine(t: TestResult): string {
+function formatTestLine(t: TestResult): string {
   const line = formatVerdictLine(t);
   return t.verdict === "passed" && t.evidence
     ? `${line} — proved by ${formatEvidence(t.evidence)}`

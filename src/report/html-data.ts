@@ -101,7 +101,7 @@ const tail = (s: string): string =>
 const ms = (ns: bigint): number => Number(ns) / 1e6;
 
 /** Spans grouped by trace (largest first), each in tree order with depth and relative times. */
-export function traces(spans: readonly Span[]): HtmlTrace[] {
+function traces(spans: readonly Span[]): HtmlTrace[] {
   const groups = new Map<string, Span[]>();
   for (const s of spans) {
     const g = groups.get(s.traceId);

@@ -11,8 +11,6 @@ import { htmlData } from "./html-data.js";
 import { HTML_SCRIPT } from "./html-script.js";
 import { HTML_CSS } from "./html-style.js";
 
-export { htmlData, traces } from "./html-data.js";
-
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function htmlReport(

@@ -25,7 +25,7 @@ export interface Baseline {
 }
 
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, "_");
-export const baselineDir = (root: string): string => path.join(root, ".clnrm", "baselines");
+const baselineDir = (root: string): string => path.join(root, ".clnrm", "baselines");
 const baselinePath = (root: string, name: string): string =>
   path.join(baselineDir(root), `${slug(name)}.json`);
 

@@ -40,7 +40,7 @@ interface Known {
 }
 
 /** Hash of everything except the expectations: equal keys mean the same containers would run. */
-export function executionKey(renderedToml: string, file: string): string {
+function executionKey(renderedToml: string, file: string): string {
   const raw = parseToml(renderedToml, file);
   delete raw.expect;
   return createHash("sha256").update(canonicalJson(raw)).digest("hex");

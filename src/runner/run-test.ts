@@ -46,7 +46,7 @@ export interface RunTestDeps {
 }
 
 /** Every secret value a test's results could echo back. */
-export function secretsOf(
+function secretsOf(
   config: TestConfig,
   named: ReadonlySet<string> = new Set(),
   env: Readonly<Record<string, string | undefined>> = process.env,

@@ -9,7 +9,7 @@ import { attrString } from "../telemetry/span.js";
 import type { TraceIndex } from "./trace-index.js";
 
 /** Attributes that name a network peer (old and current semantic conventions). */
-export const PEER_KEYS = [
+const PEER_KEYS = [
   "server.address",
   "net.peer.name",
   "net.peer.ip",

@@ -20,7 +20,7 @@ export interface ValidationContext {
   readonly allowedHosts: ReadonlySet<string>;
 }
 
-export function declaredBlocks(e: Expectations): string[] {
+function declaredBlocks(e: Expectations): string[] {
   const b: string[] = [];
   if (e.spans.length) b.push("span");
   if (e.graph) b.push("graph");
@@ -60,5 +60,3 @@ export function validateExpectations(
     });
   return findings;
 }
-
-export { TraceIndex, globToRegExp } from "./trace-index.js";

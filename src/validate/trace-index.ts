@@ -30,7 +30,7 @@ export class TraceIndex {
 }
 
 /** Span-name globs: `*` any run of characters (dots included), `?` one character, `[…]` a class. */
-export function globToRegExp(pattern: string): UserRegex {
+function globToRegExp(pattern: string): UserRegex {
   let re = "";
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;

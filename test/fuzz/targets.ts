@@ -15,7 +15,7 @@ import { spansFromText } from "../../src/telemetry/text-input.js";
 import { validateExpectations } from "../../src/validate/index.js";
 import type { Span } from "../../src/telemetry/span.js";
 
-export const CASE_MS = 2000;
+const CASE_MS = 2000;
 
 export interface Target {
   readonly name: string;
@@ -24,7 +24,7 @@ export interface Target {
 }
 
 /** Fails unless `fn` returns or throws a CleanroomError with a known kind, within CASE_MS. */
-export async function expectContained(fn: () => unknown): Promise<void> {
+async function expectContained(fn: () => unknown): Promise<void> {
   const t0 = performance.now();
   try {
     await fn();
@@ -176,7 +176,7 @@ const otlpBytes = fc.oneof(
     }),
 );
 
-export const TARGETS: readonly Target[] = [
+const TARGETS: readonly Target[] = [
   {
     name: "toml loader",
     arb: anyText,

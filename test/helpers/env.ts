@@ -22,7 +22,7 @@ const dockerState = process.env.CLNRM_TEST_DOCKER ?? (await probeDocker());
 export type Need = "docker" | "browser" | "shared";
 
 /** Why a dependency is missing, or undefined when it is there. */
-export function missing(need: Need): string | undefined {
+function missing(need: Need): string | undefined {
   if (need === "docker") return dockerState === "ok" ? undefined : dockerState;
   if (need === "browser")
     return fs.existsSync(BROWSER)

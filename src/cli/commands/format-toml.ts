@@ -20,11 +20,6 @@ export interface Formatted {
   readonly note?: string;
 }
 
-/** The formatted text, or undefined for templates (they are not TOML until rendered). */
-export async function formatToml(src: string, file: string): Promise<string | undefined> {
-  return (await formatTomlChecked(src, file))?.text;
-}
-
 export async function formatTomlChecked(src: string, file: string): Promise<Formatted | undefined> {
   if (isTemplate(src, file)) return undefined;
   const data = parseToml(src, file); // refuse to format invalid TOML; the error names file:line:col
@@ -170,7 +165,7 @@ function scanLine(line: string, open: '"""' | "'''" | null): '"""' | "'''" | nul
 }
 
 /** Sorts one-line `key = value` entries of the [vars] table (with the comments above them). */
-export function sortVars(text: string): string {
+function sortVars(text: string): string {
   const lines = text.split("\n");
   const start = lines.findIndex((l) => /^\s*\[vars\]\s*(#.*)?$/.test(l));
   if (start < 0) return text;
