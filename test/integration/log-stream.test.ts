@@ -5,8 +5,9 @@
  * Mutations caught: log readiness matching the kept output instead of following the stream (the
  * READY line past 1 MiB is never seen: readiness timeout); no stdout line listener (the span
  * past the cap is lost: expect.span[late.span].existence); no cap warning (warnings empty);
- * `logs()` reading the whole body with dockerode's buffered `container.logs()` (RSS grows by
- * more than the 64 MiB printed).
+ * `logs()` reading the whole body with dockerode's buffered `container.logs()` did not finish
+ * in 10 minutes (the 64 MiB buffer demuxed in one piece is re-copied per frame): not a clean
+ * catch, the RSS bound is the guard for it.
  */
 import { after, it } from "node:test";
 import assert from "node:assert/strict";
@@ -27,7 +28,7 @@ suite("container output streamed past the 1 MiB cap (real containers)", ["docker
   const bench = testBench();
   after(() => fs.rmSync(bench.dir, { recursive: true, force: true }));
 
-  it("a span and a readiness line after 1.5 MiB of output still count; the cut is reported", async () => {
+  it("a span and a readiness line past 1.5 MiB of output count; the cut is reported", async () => {
     const toml = `[meta]
 name = "noisy"
 [otel]
@@ -49,9 +50,10 @@ name = "late.span"
     const warnings: string[] = t.warnings;
     assert.ok(
       warnings.some((w) =>
-        /^output of scenario "s" cut at 1 MiB: \d+ bytes dropped \(stdout \d+, stderr 0\); stdout spans past the cut were still read$/.test(
-          w,
-        ),
+        new RegExp(
+          '^output of scenario "s" cut at 1 MiB: \\d+ bytes dropped \\(stdout \\d+, stderr 0\\); ' +
+            "stdout spans past the cut were still read$",
+        ).test(w),
       ),
       warnings.join("\n"),
     );
