@@ -4,8 +4,10 @@
  * scripts/chaos-cases.mjs, shared with `npm run chaos` / `npm run reliability`: each is performed
  * for real (a gzip bomb, a SIGKILLed CLI, an engine that goes away through a killed socket proxy,
  * a full tmpfs for the report, ...) and must hold. About a minute on a quiet 2-core machine.
- * Mutations caught: the CLI's exit code for a lost engine changed from 3 to 1 ("the engine goes
- * away mid-run" fails: exit 1).
+ * Mutations caught (each applied to the built code, 2026-12-02): Container errors mapped to exit 1
+ * instead of 3 ("the engine goes away mid-run": exit 1); no 413 on a declared oversize body
+ * ("oversize OTLP body"); gunzip without an output cap ("gzip bomb"); the span store without its
+ * cap ("span flood").
  */
 import { after, it } from "node:test";
 import assert from "node:assert/strict";

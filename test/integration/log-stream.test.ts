@@ -4,7 +4,8 @@
  * past the cap too; reading a large log keeps memory bounded.
  * Mutations caught: log readiness matching the kept output instead of following the stream (the
  * READY line past 1 MiB is never seen: readiness timeout); no stdout line listener (the span
- * past the cap is lost: expect.span[late.span].existence); no cap warning (warnings empty);
+ * past the cap is lost: expect.span[late.span].existence); outputCapWarnings returning nothing
+ * (no "cut at 1 MiB" warning);
  * `logs()` reading the whole body with dockerode's buffered `container.logs()` did not finish
  * in 10 minutes (the 64 MiB buffer demuxed in one piece is re-copied per frame): not a clean
  * catch, the RSS bound is the guard for it.
