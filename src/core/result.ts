@@ -28,6 +28,9 @@ export interface StepResult {
   readonly exitCode?: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Bytes of output past the kept cap (not in stdout/stderr; stdout lines were still read). */
+  readonly stdoutDropped?: number;
+  readonly stderrDropped?: number;
   readonly durationMs: number;
   readonly status: "passed" | "failed" | "skipped";
   readonly timedOut: boolean;
@@ -47,6 +50,9 @@ export interface ContainerLog {
   readonly image: string;
   readonly stdout: string;
   readonly stderr: string;
+  /** Bytes of output past the kept cap. */
+  readonly stdoutDropped?: number;
+  readonly stderrDropped?: number;
 }
 
 export interface ErrorInfo {

@@ -6,6 +6,8 @@ export const LABEL_RUN_ID = "clnrm.run-id";
 export const LABEL_PID = "clnrm.pid";
 export const LABEL_HOST = "clnrm.host";
 export const LABEL_TEST = "clnrm.test";
+/** Bytes of each output stream (stdout, stderr) kept for reports by default. */
+export const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 
 export interface NetworkInfo {
   readonly id: string;
@@ -43,12 +45,39 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly maxOutputBytes?: number;
+  /** Every stdout line as it arrives, past the kept cap too (stdout spans: issue 12). */
+  readonly onStdoutLine?: (line: string) => void;
 }
 
-export interface ExecResult {
-  readonly exitCode: number;
+export type OutputStream = "stdout" | "stderr";
+
+/**
+ * A container's or exec's output as kept for reports: at most the cap of each stream; the bytes
+ * past it are counted (and were still shown, line by line, to the line listeners).
+ */
+export interface ContainerOutput {
   readonly stdout: string;
   readonly stderr: string;
+  readonly stdoutDropped?: number;
+  readonly stderrDropped?: number;
+}
+
+export interface LogOptions {
+  /** Bytes of each stream kept (default 1 MiB). */
+  readonly maxBytes?: number;
+  /** Every stdout line, past the kept cap too. */
+  readonly onStdoutLine?: (line: string) => void;
+}
+
+/** A running follow of a container's output (see Backend.followLogs). */
+export interface LogFollow {
+  /** Resolves when the output ended: the container exited, or stop() was called. */
+  readonly ended: Promise<void>;
+  stop(): void;
+}
+
+export interface ExecResult extends ContainerOutput {
+  readonly exitCode: number;
   readonly durationMs: number;
   readonly timedOut: boolean;
   /** The kernel killed it for exceeding its memory limit (Docker State.OOMKilled). */
@@ -98,7 +127,13 @@ export interface Backend {
     timeoutMs: number | undefined,
     signal?: AbortSignal,
   ): Promise<WaitResult>;
-  logs(containerId: string, maxBytes?: number): Promise<{ stdout: string; stderr: string }>;
+  /** The output so far, read as a stream: a capped copy is kept, every stdout line is shown. */
+  logs(containerId: string, options?: LogOptions): Promise<ContainerOutput>;
+  /**
+   * Follows the output from the container's start: every line of both streams, as it arrives,
+   * with nothing kept (log readiness waits). Optional: without it, waits poll logs().
+   */
+  followLogs?(containerId: string, onLine: (line: string, stream: OutputStream) => void): LogFollow;
   state(containerId: string): Promise<ContainerState>;
   kill(containerId: string): Promise<void>;
   /**

@@ -43,6 +43,8 @@ export class NetworkPool implements Backend {
     private readonly runId: string,
   ) {
     this.name = inner.name;
+    const follow = inner.followLogs?.bind(inner);
+    if (follow) this.followLogs = follow;
   }
 
   /** Starts creating networks in the background until `n` of this kind exist. */
@@ -160,7 +162,8 @@ export class NetworkPool implements Backend {
   }
   exec: Backend["exec"] = (id, argv, options) => this.inner.exec(id, argv, options);
   wait: Backend["wait"] = (id, timeoutMs, signal) => this.inner.wait(id, timeoutMs, signal);
-  logs: Backend["logs"] = (id, maxBytes) => this.inner.logs(id, maxBytes);
+  logs: Backend["logs"] = (id, options) => this.inner.logs(id, options);
+  readonly followLogs?: Backend["followLogs"];
   state: Backend["state"] = (id) => this.inner.state(id);
   kill: Backend["kill"] = (id) => this.inner.kill(id);
   listManaged: Backend["listManaged"] = () => this.inner.listManaged();

@@ -13,6 +13,8 @@ export interface ReadinessProbe {
   readonly description: string;
   /** Resolves to an observation; `ok` true when ready. */
   check(): Promise<{ ok: boolean; observed: string }>;
+  /** Releases what the probe holds (a log follow); called once the wait is over. */
+  close?(): void;
 }
 
 export function probesFor(
@@ -40,18 +42,7 @@ export function probesFor(
       },
     });
   }
-  if (hc?.log) {
-    const re = userRegex(hc.log.regex, { multiLine: true, keyPath: "health_check.log" });
-    const times = hc.log.times;
-    probes.push({
-      description: `log line /${hc.log.regex}/ seen ${times}×`,
-      check: async () => {
-        const { stdout, stderr } = await backend.logs(containerId);
-        const n = re.count(stdout + stderr);
-        return { ok: n >= times, observed: `seen ${n}×` };
-      },
-    });
-  }
+  if (hc?.log) probes.push(logProbe(hc.log, containerId, backend));
   if (hc?.tcpPort !== undefined) {
     const port = hc.tcpPort;
     probes.push({
@@ -109,6 +100,56 @@ export function probesFor(
   return { probes, hc };
 }
 
+/**
+ * A log line seen N times. With a backend that follows logs, the container's output is followed
+ * from its start and every line of stdout and stderr is matched once, as it arrives (the window
+ * is the line): the wait keeps working past the cap on kept output and costs O(output) in all,
+ * not O(output) per poll. Without one, the kept output is re-read on every poll.
+ */
+function logProbe(
+  log: { readonly regex: string; readonly times: number },
+  containerId: string,
+  backend: Backend,
+): ReadinessProbe {
+  const re = userRegex(log.regex, { multiLine: true, keyPath: "health_check.log" });
+  const description = `log line /${log.regex}/ seen ${log.times}×`;
+  const result = (n: number) => ({ ok: n >= log.times, observed: `seen ${n}×` });
+  if (!backend.followLogs)
+    return {
+      description,
+      check: async () => {
+        const { stdout, stderr } = await backend.logs(containerId);
+        return result(re.count(stdout + stderr));
+      },
+    };
+  let seen = 0;
+  let wake: (() => void) | undefined;
+  let follow: ReturnType<NonNullable<Backend["followLogs"]>> | undefined;
+  return {
+    description,
+    check: async () => {
+      follow ??= backend.followLogs!(containerId, (line) => {
+        if (seen >= log.times) return;
+        seen += re.count(line);
+        if (seen >= log.times) wake?.();
+      });
+      // a line that arrives soon answers this check, not the next poll
+      if (seen < log.times)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 100);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          void follow!.ended.then(wake);
+        });
+      wake = undefined;
+      return result(seen);
+    },
+    close: () => follow?.stop(),
+  };
+}
+
 function tcpConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
@@ -136,44 +177,51 @@ export async function waitUntilReady(
   const started = Date.now();
   let delay = intervalMs;
   let last = new Map<string, string>();
-  for (;;) {
-    if (signal?.aborted)
-      throw signal.reason instanceof CleanroomError
-        ? signal.reason
-        : new CleanroomError(
-            "Service",
-            `service "${svc.id}": interrupted while waiting for readiness`,
-          );
-    const state = await backend.state(containerId);
-    if (!state.running)
-      throw await notReady(
-        svc,
-        containerId,
-        backend,
-        `the container exited with code ${state.exitCode} before it was ready`,
-        last,
+  try {
+    await pollProbes();
+  } finally {
+    for (const p of probes) p.close?.();
+  }
+  async function pollProbes(): Promise<void> {
+    for (;;) {
+      if (signal?.aborted)
+        throw signal.reason instanceof CleanroomError
+          ? signal.reason
+          : new CleanroomError(
+              "Service",
+              `service "${svc.id}": interrupted while waiting for readiness`,
+            );
+      const state = await backend.state(containerId);
+      if (!state.running)
+        throw await notReady(
+          svc,
+          containerId,
+          backend,
+          `the container exited with code ${state.exitCode} before it was ready`,
+          last,
+        );
+      const results = await Promise.all(
+        probes.map(async (p) => ({
+          p,
+          r: await p.check().catch((e: Error) => ({ ok: false, observed: e.message })),
+        })),
       );
-    const results = await Promise.all(
-      probes.map(async (p) => ({
-        p,
-        r: await p.check().catch((e: Error) => ({ ok: false, observed: e.message })),
-      })),
-    );
-    last = new Map(results.map(({ p, r }) => [p.description, r.observed]));
-    if (results.every(({ r }) => r.ok)) return;
-    const elapsed = Date.now() - started;
-    if (elapsed >= deadlineMs)
-      throw await notReady(
-        svc,
-        containerId,
-        backend,
-        `not ready after ${elapsed}ms; ` +
-          `the readiness timeout is ${deadlineMs} ms (${deadline.source})`,
-        last,
-        true,
-      );
-    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(10, deadlineMs - elapsed))));
-    delay = Math.min(delay * 2, 2000);
+      last = new Map(results.map(({ p, r }) => [p.description, r.observed]));
+      if (results.every(({ r }) => r.ok)) return;
+      const elapsed = Date.now() - started;
+      if (elapsed >= deadlineMs)
+        throw await notReady(
+          svc,
+          containerId,
+          backend,
+          `not ready after ${elapsed}ms; ` +
+            `the readiness timeout is ${deadlineMs} ms (${deadline.source})`,
+          last,
+          true,
+        );
+      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(10, deadlineMs - elapsed))));
+      delay = Math.min(delay * 2, 2000);
+    }
   }
 }
 

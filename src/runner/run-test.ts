@@ -15,6 +15,7 @@ import { declaredRules, evidenceOf } from "../validate/rules.js";
 import { createTestTelemetry, settleTrace } from "./telemetry-hooks.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
 import { Redactor, registerSecrets, secretValues, SECRET_KEY } from "../core/redact.js";
+import { outputCapWarnings } from "./output-caps.js";
 
 export interface RunTestDeps {
   readonly backend: Backend;
@@ -240,6 +241,7 @@ export async function runTestConfig(
             "stdout is not a declared span source (declare it with " +
             'artifacts.collect = ["spans:default"] or [otel] exporter = "stdout")',
         ),
+        ...outputCapWarnings(outcome.scenarios, outcome.containers),
       ],
       imageAliases: [...new Set(outcome.imageAliases)],
     };

@@ -11,7 +11,8 @@ import type { NetworkInfo } from "../engine/backend.js";
 import { startReceiver, type OtlpReceiver } from "../telemetry/receiver.js";
 import type { GrpcReceiver } from "../telemetry/grpc-receiver.js";
 import { SpanStore } from "../telemetry/store.js";
-import { spansFromText } from "../telemetry/text-input.js";
+import type { Span } from "../telemetry/span.js";
+import { spansFromLine, spansFromText } from "../telemetry/text-input.js";
 
 export interface TestTelemetry {
   readonly store: SpanStore;
@@ -48,6 +49,12 @@ export function createTestTelemetry(
     "clnrm.test": config.name,
     ...(otel?.resources ?? {}),
   };
+  /** Spans found so far in each running scenario's stdout lines (streamed, issue 12). */
+  const streamed = new Map<string, number>();
+  const ingestStdout = (scenario: string, spans: readonly Span[]): void =>
+    store.ingest(
+      spans.map((s) => ({ ...s, resource: { "clnrm.scenario": scenario, ...s.resource } })),
+    );
   const encode = (m: Record<string, string>): string =>
     Object.entries(m)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
@@ -130,17 +137,28 @@ export function createTestTelemetry(
           OTEL_RESOURCE_ATTRIBUTES: encode({ ...resourceBase, "clnrm.scenario": scenario }),
         };
       },
+      // Stdout is a span source only when the test declares it: any process can print JSON.
+      stdoutLines: (scenario: string) => {
+        const declared = stdoutDeclared(config, scenario);
+        streamed.set(scenario, 0);
+        return (line: string) => {
+          const spans = spansFromLine(line, "stdout");
+          if (spans.length === 0) return;
+          streamed.set(scenario, (streamed.get(scenario) ?? 0) + spans.length);
+          if (declared) ingestStdout(scenario, spans);
+        };
+      },
       afterScenario: async (scenario: string, output: { stdout: string; stderr: string }) => {
-        const spans = spansFromText(output.stdout, "stdout");
-        // Stdout is a span source only when the test declares it: any process can print JSON.
-        if (spans.length && !stdoutDeclared(config, scenario)) {
-          state.undeclaredStdout.set(scenario, spans.length);
+        const seen = streamed.get(scenario) ?? 0;
+        streamed.delete(scenario);
+        // Lines were parsed as they arrived (past the kept cap too); the kept text is read again
+        // only when no line held a span: one JSON document printed over several lines.
+        const spans = seen > 0 ? [] : spansFromText(output.stdout, "stdout");
+        if (seen + spans.length > 0 && !stdoutDeclared(config, scenario)) {
+          state.undeclaredStdout.set(scenario, seen + spans.length);
           return;
         }
-        if (spans.length)
-          store.ingest(
-            spans.map((s) => ({ ...s, resource: { "clnrm.scenario": scenario, ...s.resource } })),
-          );
+        if (spans.length) ingestStdout(scenario, spans);
       },
       hasSpan: (name: string) => store.has(name),
     },

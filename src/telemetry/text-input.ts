@@ -21,16 +21,19 @@ export function spansFromText(text: string, source: string): Span[] {
     }
   }
   const out: Span[] = [];
-  for (const line of text.split("\n")) {
-    const l = line.trim();
-    if (!l.startsWith("{") && !l.startsWith("[")) continue;
-    try {
-      out.push(...spansFromJson(JSON.parse(l), source));
-    } catch {
-      // not JSON: ordinary output
-    }
-  }
+  for (const line of text.split("\n")) out.push(...spansFromLine(line, source));
   return out;
+}
+
+/** The spans of one NDJSON line (stdout parsed as it arrives); none for ordinary output. */
+export function spansFromLine(line: string, source: string): Span[] {
+  const l = line.trim();
+  if (!l.startsWith("{") && !l.startsWith("[")) return [];
+  try {
+    return spansFromJson(JSON.parse(l), source);
+  } catch {
+    return []; // not JSON: ordinary output
+  }
 }
 
 export function spansFromJson(doc: unknown, source: string): Span[] {

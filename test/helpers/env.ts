@@ -130,12 +130,18 @@ export function writeTest(dir: string, name: string, text: string): string {
   return file;
 }
 
-/** Containers and networks labelled clnrm.managed=true, as docker lists them. */
-export function managedResources(runId?: string): { containers: string[]; networks: string[] } {
+/**
+ * Containers and networks of one run (labels clnrm.managed=true and clnrm.run-id), as docker
+ * lists them. There is no engine-wide variant on purpose: the engine is shared, and a test must
+ * not fail because another run (another file, another engineer) has containers up.
+ */
+export function managedResources(runId: string): { containers: string[]; networks: string[] } {
+  if (!runId) throw new Error("managedResources: a run id is required");
   const filter = [
     "--filter",
     "label=clnrm.managed=true",
-    ...(runId ? ["--filter", `label=clnrm.run-id=${runId}`] : []),
+    "--filter",
+    `label=clnrm.run-id=${runId}`,
   ];
   const ids = (args: string[]): string[] =>
     spawnSync("/usr/bin/docker", args, { encoding: "utf8" }).stdout.split("\n").filter(Boolean);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
-import { aliasConfig, CLI, managedResources, tmpDir, writeTest, suite } from "../helpers/env.js";
+import { aliasConfig, CLI, resourcesOfPid, tmpDir, writeTest, suite } from "../helpers/env.js";
 
 const TEST = (word: string, expectName: string): string => `[meta]
 name = "watched"
@@ -61,6 +61,7 @@ suite("dev --watch (real containers)", ["docker"], () => {
       const code = await new Promise<number | null>((r) => child.on("close", r));
       assert.equal(code, 130, out);
     }
-    assert.deepEqual(managedResources(), { containers: [], networks: [] });
+    // only what this dev process created (label clnrm.pid): other runs on the engine do not count
+    assert.deepEqual(resourcesOfPid(child.pid!), { containers: [], networks: [] });
   });
 });

@@ -5,6 +5,8 @@
  * Mutations caught: the old 4-character minimum (every "Qz7" survives); dropping the stdio hook
  * (the config error's code frame and clnrm's own stdout spans print it); dropping the self-trace
  * redaction (the exec'd command in clnrm.step spans); writing cache/baselines without redaction.
+ * Re-checked 2026-12-02 on the built code: Redactor keeping no short values (`short = []`, the
+ * 4-character minimum back) fails "a 3-character secret leaks into no report ...".
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";

@@ -64,9 +64,13 @@ suite("self-test (real containers, clnrm's own OTLP spans)", ["docker"], () => {
         .readFileSync(outer, "utf8")
         .replace(/^run = .*$/m, `run = "sh -c 'echo All tests passed'"`),
     );
-    const r = await runCli(["run", outer], { cwd: tmpDir() });
+    const json = path.join(tmpDir(), "echo.json");
+    const r = await runCli(["run", "--report-json", json, outer], { cwd: tmpDir() });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /first failing rule:\n\s+expect\.span\[clnrm\.run\]\.existence/);
-    assert.deepEqual(managedResources(), { containers: [], networks: [] });
+    // only this run's resources (label clnrm.run-id): other runs on the engine do not count
+    const runId: string = JSON.parse(fs.readFileSync(json, "utf8")).run_id;
+    assert.match(runId, /\S/);
+    assert.deepEqual(managedResources(runId), { containers: [], networks: [] });
   });
 });

@@ -3,6 +3,9 @@
  * Mutations caught: going back to reading a body whole then destroying the socket (no 413, the
  * client sees a reset); gunzip without maxOutputLength (the bomb inflates to 1 GiB: RSS jumps and
  * the answer is 200/400, not 413); a SpanStore without its cap (no finding, spans grow).
+ * Re-checked 2026-12-02 on the built code: `if (declared > maxBody)` removed fails "answers 413
+ * ... before reading it"; gunzipSync without maxOutputLength fails "refuses a gzip bomb"; the
+ * store's `items.length >= limit` check removed fails "keeps at most the limit".
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";

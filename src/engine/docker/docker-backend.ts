@@ -3,7 +3,6 @@
  * (DOCKER_HOST).
  */
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import "./lazy-deps.js"; // before dockerode: defers its gRPC (BuildKit) and SSH parts
 import Docker from "dockerode";
 import { CleanroomError } from "../../core/errors.js";
@@ -14,14 +13,17 @@ import type {
   ContainerState,
   ExecOptions,
   ExecResult,
+  LogFollow,
+  LogOptions,
+  ContainerOutput,
   ManagedResource,
+  OutputStream,
   NetworkInfo,
   WaitResult,
 } from "../backend.js";
-import { LABEL_MANAGED } from "../backend.js";
-import { CappedBuffer, demuxBuffer } from "./demux.js";
+import { DEFAULT_MAX_OUTPUT, LABEL_MANAGED } from "../backend.js";
+import { followLogs, OutputCollector, readLogs } from "./log-stream.js";
 
-const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 const EXEC_MARKER = "CLNRM_EXEC_ID";
 const POOL_WAIT_MS = 120_000;
 const POOL_EXHAUSTED = /non-overlapping IPv4 address pool|fully subnetted|no available network/i;
@@ -233,17 +235,13 @@ export class DockerBackend implements Backend {
       AttachStderr: true,
     });
     const stream = await exec.start({ hijack: true, stdin: false });
-    const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-    const out = new CappedBuffer(max);
-    const err = new CappedBuffer(max);
-    const sink = (b: CappedBuffer): Writable =>
-      new Writable({
-        write: (chunk: Buffer, _e, cb) => {
-          b.push(chunk);
-          cb();
-        },
-      });
-    this.docker.modem.demuxStream(stream, sink(out), sink(err));
+    const onLine = options.onStdoutLine;
+    const out = new OutputCollector(
+      options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+      onLine && ((l) => onLine(l)),
+      ["stdout"],
+    );
+    this.docker.modem.demuxStream(stream, out.writable("stdout"), out.writable("stderr"));
     let timedOut = false;
     let ended = false;
     const finished = new Promise<void>((resolve) => {
@@ -280,11 +278,11 @@ export class DockerBackend implements Backend {
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
     }
+    out.end();
     const info = await exec.inspect().catch(() => undefined);
     return {
       exitCode: info?.ExitCode ?? -1,
-      stdout: out.text(),
-      stderr: err.text(),
+      ...out.result(),
       durationMs: Date.now() - started,
       timedOut,
     };
@@ -346,24 +344,15 @@ export class DockerBackend implements Backend {
     }
   }
 
-  async logs(
-    containerId: string,
-    maxBytes = DEFAULT_MAX_OUTPUT,
-  ): Promise<{ stdout: string; stderr: string }> {
-    try {
-      const buf = (await this.docker
-        .getContainer(containerId)
-        .logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-      const { stdout, stderr } = demuxBuffer(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
-      const cap = (b: Buffer): string => {
-        const c = new CappedBuffer(maxBytes);
-        c.push(b);
-        return c.text();
-      };
-      return { stdout: cap(stdout), stderr: cap(stderr) };
-    } catch {
-      return { stdout: "", stderr: "" };
-    }
+  async logs(containerId: string, options: LogOptions = {}): Promise<ContainerOutput> {
+    return readLogs(this.docker, containerId, options.maxBytes, options.onStdoutLine).catch(() => ({
+      stdout: "",
+      stderr: "",
+    }));
+  }
+
+  followLogs(containerId: string, onLine: (l: string, s: OutputStream) => void): LogFollow {
+    return followLogs(this.docker, containerId, onLine);
   }
 
   async state(containerId: string): Promise<ContainerState> {

@@ -22,6 +22,11 @@ export interface EngineHooks {
     service?: string,
     traceparent?: string,
   ): Readonly<Record<string, string>>;
+  /**
+   * A listener for every stdout line of one scenario's containers and execs, as it arrives and
+   * past the kept cap too (stdout spans); called once per scenario, before it runs.
+   */
+  stdoutLines?(scenario: string): ((line: string) => void) | undefined;
   /** Called after each scenario (or the legacy step list) with its output. */
   afterScenario?(scenario: string, output: { stdout: string; stderr: string }): Promise<void>;
   /**

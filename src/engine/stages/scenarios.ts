@@ -30,7 +30,8 @@ export async function runScenarios(ctx: TestContext): Promise<void> {
   else if (config.steps.length > 0) {
     const t0 = Date.now();
     const target: Target = (s) => containerFor(ctx, s);
-    const results = await runSteps(ctx, config.steps, target, STEPS_SCENARIO, ctx.span);
+    const lines = ctx.hooks.stdoutLines?.(STEPS_SCENARIO);
+    const results = await runSteps(ctx, config.steps, target, STEPS_SCENARIO, ctx.span, lines);
     ctx.scenarios.push({
       name: STEPS_SCENARIO,
       status: results.some((r) => r.status === "failed") ? "failed" : "passed",
@@ -74,6 +75,7 @@ async function runScenario(ctx: TestContext, sc: ScenarioConfig) {
   const aliases = [sc.service ?? "scenario"];
   const name = `scenario:${sc.name}`;
   const steps: StepResult[] = [];
+  const lines = ctx.hooks.stdoutLines?.(sc.name);
   if (sc.steps.length === 0) {
     const cmd = sc.argv ?? svc?.args;
     const c = await startContainer(ctx, name, { ...spec, cmd }, aliases);
@@ -87,7 +89,7 @@ async function runScenario(ctx: TestContext, sc: ScenarioConfig) {
     const w = await ctx.backend.wait(c.id, timeout.ms, ctx.signal);
     c.exited = true;
     span.addEvent("container.stop", { "container.id": c.id, exit_code: w.exitCode });
-    const logs = await ctx.backend.logs(c.id);
+    const logs = await ctx.backend.logs(c.id, { onStdoutLine: lines });
     const r = {
       exitCode: w.exitCode,
       ...logs,
@@ -130,7 +132,7 @@ async function runScenario(ctx: TestContext, sc: ScenarioConfig) {
       ? { at: Date.now() + sc.timeoutMs, source: `scenario "${sc.name}" timeout_ms` }
       : undefined;
     const target: Target = async (s) => (s ? containerFor(ctx, s) : { id, name });
-    steps.push(...(await runSteps(ctx, all, target, `scenario[${sc.name}]`, span, bound)));
+    steps.push(...(await runSteps(ctx, all, target, `scenario[${sc.name}]`, span, lines, bound)));
     span.addEvent("container.stop", { "container.id": id });
   }
   const failed = steps.some((s) => s.status === "failed");
@@ -151,6 +153,7 @@ async function runSteps(
   target: Target,
   prefix: string,
   parentSpan: TraceSpan,
+  lines: ((line: string) => void) | undefined,
   bound?: { readonly at: number; readonly source: string },
 ): Promise<StepResult[]> {
   const out: StepResult[] = [];
@@ -189,6 +192,7 @@ async function runSteps(
         workdir: step.workdir,
         timeoutMs: timeout.ms,
         signal: ctx.signal,
+        onStdoutLine: lines,
       })
       .catch(async (e: unknown) => {
         throw await containerGone(ctx, c, step.name, e);
