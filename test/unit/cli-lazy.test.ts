@@ -5,7 +5,9 @@
  * or re-described in its module but not in commands/index.ts fails "the command table";
  * a broken stub re-parse fails "a command runs and shows its own help"; lazy-deps.ts not
  * imported before dockerode (or dockerode moving its files) fails "run loads neither gRPC nor
- * ssh2"; a stand-in that does not delegate fails "a deferred module".
+ * ssh2"; a stand-in that does not delegate fails "a deferred module"; a static import of nunjucks
+ * (sandbox.ts from context.ts), re2js or protobufjs back on the path of a file that is not a
+ * template fails "validate loads" and "run loads".
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -47,11 +49,21 @@ describe("CLI: lazy command loading", () => {
     }
   });
 
-  it("validate loads no Docker, gRPC, taplo or OTel SDK code", () => {
-    const loaded = loadedModules(["validate", "--help"]);
+  it("validate loads no Docker, gRPC, taplo or OTel SDK code; nunjucks only for a template", () => {
+    const dir = tmpDir();
+    const plain = writeTest(dir, "p.clnrm.toml", '[meta]\nname = "p"\n');
+    const tera = writeTest(dir, "t.clnrm.toml.tera", '[meta]\nname = "{{ "t" }}"\n');
+    const lazy = /node_modules\/(nunjucks|re2js|protobufjs)\//;
+    const forPlain = loadedModules(["validate", plain]);
+    assert.deepEqual(
+      forPlain.filter((f) => lazy.test(f)),
+      [],
+      "a file that is not a template loads neither nunjucks, re2js nor protobufjs",
+    );
+    const loaded = loadedModules(["validate", tera]);
     assert.ok(
       loaded.some((f) => /node_modules\/nunjucks\//.test(f)),
-      "validate renders",
+      "a template is rendered with nunjucks",
     );
     const heavy = loaded.filter((f) =>
       /node_modules\/(dockerode|@taplo|@grpc|@opentelemetry|ssh2)\//.test(f),
@@ -93,7 +105,7 @@ describe("CLI: lazy command loading", () => {
     assert.match(unknown.stderr, /unknown command 'nope'/);
   });
 
-  it("run loads neither gRPC nor ssh2 (dockerode's BuildKit and SSH parts are deferred)", () => {
+  it("run loads no gRPC, ssh2 (deferred by lazy-deps), nunjucks, re2js or protobufjs", () => {
     const file = writeTest(tmpDir(), "t.clnrm.toml", '[meta]\nname = "t"\n');
     // No engine at that socket: the run loads the Docker backend, fails to ping, exits 3.
     const loaded = loadedModules(["run", "--no-cache", file], {
@@ -103,7 +115,9 @@ describe("CLI: lazy command loading", () => {
       loaded.some((f) => /node_modules\/dockerode\//.test(f)),
       "dockerode is loaded",
     );
-    const heavy = loaded.filter((f) => /node_modules\/(@grpc|ssh2|@taplo)\//.test(f));
+    const heavy = loaded.filter((f) =>
+      /node_modules\/(@grpc|ssh2|@taplo|nunjucks|re2js|protobufjs)\//.test(f),
+    );
     assert.deepEqual(heavy, []);
   });
 
