@@ -18,7 +18,7 @@ import path from "node:path";
 import { Command, Help } from "commander";
 import { COMMAND_GROUPS } from "../../src/cli/commands/index.js";
 import { VERSION } from "../../src/core/version.js";
-import { deferFunctionModule } from "../../src/engine/docker/lazy-deps.js";
+import { deferFunctionModule, deferObjectModule } from "../../src/engine/docker/lazy-deps.js";
 import { CLI, PROJECT_ROOT, runCli, tmpDir, writeTest } from "../helpers/env.js";
 
 /** The CommonJS modules a CLI invocation loaded (dockerode, taplo, grpc, … are CommonJS). */
@@ -115,9 +115,8 @@ describe("CLI: lazy command loading", () => {
       loaded.some((f) => /node_modules\/dockerode\//.test(f)),
       "dockerode is loaded",
     );
-    const heavy = loaded.filter((f) =>
-      /node_modules\/(@grpc|ssh2|@taplo|nunjucks|re2js|protobufjs)\//.test(f),
-    );
+    const lazy = /node_modules\/(@grpc|ssh2|@taplo|nunjucks|re2js|protobufjs|tar-stream|bl)\//;
+    const heavy = loaded.filter((f) => lazy.test(f) || /readable-stream/.test(f));
     assert.deepEqual(heavy, []);
   });
 
@@ -138,5 +137,32 @@ describe("CLI: lazy command loading", () => {
     assert.deepEqual(fn(1, 1), [undefined, 2]);
     assert.equal(g.__loads, 1, "loaded once, on the first call");
     assert.equal(deferFunctionModule("./missing.cjs", req), undefined);
+  });
+
+  it("a deferred constructor and a deferred object of functions load on first use", () => {
+    const dir = tmpDir();
+    fs.writeFileSync(
+      path.join(dir, "ctor.cjs"),
+      "globalThis.__ctor = (globalThis.__ctor ?? 0) + 1;\n" +
+        "function D(x) { this.x = x; }\n" +
+        "D.prototype.twice = function () { return this.x * 2; };\nmodule.exports = D;\n",
+    );
+    fs.writeFileSync(
+      path.join(dir, "obj.cjs"),
+      "globalThis.__obj = (globalThis.__obj ?? 0) + 1;\n" +
+        "exports.pack = (a) => 'packed ' + a;\nexports.extract = () => 'x';\n",
+    );
+    const req = createRequire(path.join(dir, "x.cjs"));
+    deferFunctionModule("./ctor.cjs", req);
+    deferObjectModule("./obj.cjs", req);
+    const g = globalThis as { __ctor?: number; __obj?: number };
+    const D = req("./ctor.cjs") as new (x: number) => { twice(): number };
+    const o = req("./obj.cjs") as { pack(a: string): string };
+    assert.equal(g.__ctor ?? 0, 0);
+    assert.equal(g.__obj ?? 0, 0);
+    assert.equal(new D(21).twice(), 42, "new constructs the real class");
+    assert.equal(o.pack("ctx"), "packed ctx");
+    assert.equal(o.pack("again"), "packed again");
+    assert.deepEqual([g.__ctor, g.__obj], [1, 1], "each loaded once, on first use");
   });
 });
