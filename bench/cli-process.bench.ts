@@ -64,19 +64,42 @@ export interface PairResult {
   readonly b: number;
   readonly rssA: number;
   readonly rssB: number;
+  /** Median of the per-round ratios a/b (each round's pair measured back to back). */
+  readonly ratio: number;
+  /** The same command from another build (CLNRM_BENCH_BEFORE_CLI), in the same rounds. */
+  readonly before?: { readonly ms: number; readonly ratio: number; readonly rssKiB: number };
 }
 
+/**
+ * CLNRM_BENCH_BEFORE_CLI=/path/to/other/dist/src/cli/main.js measures that build's command too,
+ * in the same rounds (A, before, B): a before/after comparison under the same load.
+ */
+const BEFORE_CLI = process.env.CLNRM_BENCH_BEFORE_CLI;
+
 async function runPair(p: Pair, cwd: string): Promise<PairResult> {
+  const other = BEFORE_CLI ? p.a.map((w) => (w === CLI ? BEFORE_CLI : w)) : undefined;
   await measure(p.a, cwd); // warm-up: page cache, compile cache, image layers
+  if (other) await measure(other, cwd);
   await measure(p.b, cwd);
   const a: Sample[] = [];
+  const o: Sample[] = [];
   const b: Sample[] = [];
   for (let i = 0; i < p.n; i++) {
     a.push(await measure(p.a, cwd));
+    if (other) o.push(await measure(other, cwd));
     b.push(await measure(p.b, cwd));
   }
   const m = (s: Sample[], k: keyof Sample): number => median(s.map((x) => x[k]));
-  return { pair: p, a: m(a, "ms"), b: m(b, "ms"), rssA: m(a, "rssKiB"), rssB: m(b, "rssKiB") };
+  const ratios = (s: Sample[]): number => median(s.map((x, i) => x.ms / b[i]!.ms));
+  return {
+    pair: p,
+    a: m(a, "ms"),
+    b: m(b, "ms"),
+    rssA: m(a, "rssKiB"),
+    rssB: m(b, "rssKiB"),
+    ratio: ratios(a),
+    before: other ? { ms: m(o, "ms"), ratio: ratios(o), rssKiB: m(o, "rssKiB") } : undefined,
+  };
 }
 
 /** A scratch project: cleanroom.toml with the local busybox image, one test and 20 tests. */
@@ -182,15 +205,19 @@ const BEFORE: Record<string, string> = {
 
 /** The RESULTS.md section: header, table, and how to reproduce it. */
 export function cliSection(rows: readonly string[]): string {
+  const before = BEFORE_CLI
+    ? `\`${BEFORE_CLI}\` (CLNRM_BENCH_BEFORE_CLI), run in the same rounds`
+    : "the same benchmark at commit 0187f60";
   return `## Whole process (\`clnrm\` as a child process)
 
 \`npm run bench -- cli\` (\`node dist/bench/run-all.js cli\`, \`bench/cli-process.bench.ts\`): the
 built CLI spawned under \`/usr/bin/time -v\`, timed from spawn to exit, each command and its floor
 run alternately (A, B, A, B, …); medians; peak RSS is the child's maximum resident set size.
-Before = the same benchmark at commit 0187f60. The machine is shared: ratios, measured pair by
-pair, are the figures to compare; absolute times move with the load.
+Ratios are medians of the per-round ratios (each round's pair measured back to back). Before =
+${before}. The machine is shared: ratios, measured pair by pair, are the
+figures to compare; absolute times move with the load.
 
-| measurement | before (0187f60) | now | target |
+| measurement | before${BEFORE_CLI ? "" : " (0187f60)"} | now | target |
 |---|---|---|---|
 ${rows.join("\n")}
 `;
@@ -204,11 +231,14 @@ export async function benchCliProcess(
   try {
     for (const pair of pairs(p, n)) {
       const r = await runPair(pair, p.dir);
-      const ratio = r.a / r.b;
       const rssTarget = pair.label.includes("one echo") ? ", ≤ 120 MiB" : "";
+      const before = r.before
+        ? `${fmt(r.before.ms)} ms = ${r.before.ratio.toFixed(2)}× (same rounds); ` +
+          mib(r.before.rssKiB)
+        : BEFORE[pair.key];
       rows.push(
-        `| ${pair.label} vs ${pair.floor}, median of ${pair.n} pairs | ${BEFORE[pair.key]} | ` +
-          `${fmt(r.a)} ms vs ${fmt(r.b)} ms = ${ratio.toFixed(2)}×; ${mib(r.rssA)} ` +
+        `| ${pair.label} vs ${pair.floor}, median of ${pair.n} pairs | ${before} | ` +
+          `${fmt(r.a)} ms vs ${fmt(r.b)} ms = ${r.ratio.toFixed(2)}×; ${mib(r.rssA)} ` +
           `(floor ${mib(r.rssB)}) | ≤ ${pair.target}×${rssTarget} |`,
       );
     }

@@ -16,8 +16,6 @@ import { TemplateRenderer } from "../template/render.js";
 import type { Backend } from "../engine/backend.js";
 import { NetworkPool } from "../engine/network-pool.js";
 import { sweep } from "../engine/sweeper.js";
-import { ResultCache } from "../runner/cache.js";
-import { runSuite as runFiles } from "../runner/run-suite.js";
 import type { TestRun } from "../runner/run-test.js";
 import {
   measuredDurations,
@@ -26,7 +24,7 @@ import {
   shardHeader,
   shardInfo,
 } from "../runner/shard.js";
-import { writeBundles, writeFileReports, writeReports, type ReportTargets } from "./reports.js";
+import type { ReportTargets } from "./reports.js";
 
 export type SelfExporter = "none" | "stdout" | "otlp-http" | "otlp-grpc";
 
@@ -113,6 +111,18 @@ export async function sweepRun(runId: string, backend?: Backend): Promise<void> 
   await sweep(backend ?? (await dockerBackend()), runId);
 }
 
+/**
+ * What runs and reports the tests (the engine, telemetry, validation, cache, reports): imported
+ * once the engine answered, while the first networks are being created (issue 11), not before.
+ */
+function machinery() {
+  return Promise.all([
+    import("../runner/run-suite.js"),
+    import("../runner/cache.js"),
+    import("./reports.js"),
+  ]).then(([files, cache, reports]) => ({ ...files, ...cache, ...reports }));
+}
+
 async function dockerBackend(): Promise<Backend> {
   return new (await import("../engine/docker/docker-backend.js")).DockerBackend();
 }
@@ -167,7 +177,11 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
     const sweeping = sweep(base);
     sweeping.catch(() => undefined);
     await pinged;
-    const [swept, tracer] = await Promise.all([sweeping, selfTracer(o.selfTelemetry)]);
+    const [swept, tracer, m] = await Promise.all([
+      sweeping,
+      selfTracer(o.selfTelemetry),
+      machinery(),
+    ]);
     if (swept.containers || swept.networks)
       warn(
         `swept ${swept.containers} container(s) and ${swept.networks} network(s) ` +
@@ -179,9 +193,9 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
       component: "runner",
       "run.id": runId,
     });
-    const cache = o.cache === false ? undefined : new ResultCache(project.cacheDir);
+    const cache = o.cache === false ? undefined : new m.ResultCache(project.cacheDir);
     if (sharded.plan) o.onShard?.(shardHeader(sharded.plan));
-    const runs = await runFiles(files, {
+    const runs = await m.runSuite(files, {
       backend,
       project,
       runId,
@@ -226,9 +240,9 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
     await tracer
       .shutdown()
       .catch((e: Error) => warn(`exporting clnrm's own spans failed: ${e.message}`));
-    writeReports(run, runs, o.reports ?? {});
-    writeFileReports(run, runs, project.reportDir);
-    const bundles = o.bundles === false ? [] : writeBundles(runs, project.reportDir, runId, warn);
+    m.writeReports(run, runs, o.reports ?? {});
+    m.writeFileReports(run, runs, project.reportDir);
+    const bundles = o.bundles === false ? [] : m.writeBundles(runs, project.reportDir, runId, warn);
     if (cache) {
       try {
         cache.save();

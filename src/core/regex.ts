@@ -5,8 +5,17 @@
  * upstream's Rust `regex` crate — `(?i)`, `(?s)`, `(?m)`, `(?P<name>…)`, no look-around and no
  * back-references. An invalid pattern is a Configuration error naming what is wrong.
  */
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS as RE2JSClass } from "re2js";
 import { CleanroomError } from "./errors.js";
+
+// Loaded on the first pattern (re2js' CommonJS build, synchronously): 20-90 ms of start-up that
+// most runs never need (issue 11). Hand-written because no option of re2js defers its loading.
+let re2: typeof RE2JSClass | undefined;
+function RE2(): typeof RE2JSClass {
+  re2 ??= (createRequire(import.meta.url)("re2js") as { RE2JS: typeof RE2JSClass }).RE2JS;
+  return re2;
+}
 
 export interface UserRegexOptions {
   /** `.` matches `\n` (as if the pattern started with `(?s)`). */
@@ -27,7 +36,8 @@ export interface UserRegex {
 
 /** Compiles a user pattern with RE2 semantics; throws a Configuration error when invalid. */
 export function userRegex(pattern: string, options: UserRegexOptions = {}): UserRegex {
-  let re: RE2JS;
+  const RE2JS = RE2();
+  let re: RE2JSClass;
   try {
     re = RE2JS.compile(
       pattern,
@@ -65,7 +75,7 @@ export function userRegex(pattern: string, options: UserRegexOptions = {}): User
 /** The validation half of userRegex: the error message, or undefined when the pattern is fine. */
 export function regexProblem(pattern: string): string | undefined {
   try {
-    RE2JS.compile(pattern);
+    RE2().compile(pattern);
     return undefined;
   } catch (e) {
     return `invalid regular expression /${pattern}/: ${why(e)}`;

@@ -12,9 +12,11 @@ import type { SpanSink } from "./store.js";
 
 /** OTLP/HTTP request body limit (the OpenTelemetry Collector's default is 20 MiB too). */
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
-const EMPTY_PROTO_RESPONSE = Buffer.from(
-  ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({})).finish(),
-);
+let emptyProtoResponse: Buffer | undefined;
+const EMPTY_PROTO_RESPONSE = (): Buffer =>
+  (emptyProtoResponse ??= Buffer.from(
+    ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({})).finish(),
+  ));
 
 export interface OtlpReceiver {
   readonly host: string;
@@ -123,7 +125,7 @@ export async function startReceiver(
         else
           res
             .writeHead(200, { "content-type": "application/x-protobuf" })
-            .end(EMPTY_PROTO_RESPONSE);
+            .end(EMPTY_PROTO_RESPONSE());
       } catch (e) {
         const inflateLimit = e instanceof CleanroomError && e.context.rule === INFLATE_LIMIT_RULE;
         reject(res, inflateLimit ? 413 : 400, `clnrm: ${(e as Error).message}`);

@@ -5,7 +5,7 @@
  */
 import { parse as parseToml } from "smol-toml";
 import { CleanroomError } from "../core/errors.js";
-import { FORBIDDEN_NAMES, touchesPrototype } from "./sandbox.js";
+import { FORBIDDEN_NAMES, touchesPrototype } from "./forbidden.js";
 
 /**
  * The seven defaults of reference-behaviour.md §3.3, with the environment variable that overrides

@@ -13,22 +13,9 @@
 import path from "node:path";
 import nunjucks from "nunjucks";
 import { CleanroomError } from "../core/errors.js";
+import { FORBIDDEN_NAMES } from "./forbidden.js";
 
-/** Names no template may read, bind or use as a key (also refused in --map / [vars]). */
-export const FORBIDDEN_NAMES: ReadonlySet<string> = new Set([
-  "constructor",
-  "__proto__",
-  "prototype",
-  "__defineGetter__",
-  "__defineSetter__",
-  "__lookupGetter__",
-  "__lookupSetter__",
-]);
-
-/** True when a dotted key (`a.b.c`) has a segment that would touch an object prototype. */
-export function touchesPrototype(key: string): boolean {
-  return key.split(".").some((p) => FORBIDDEN_NAMES.has(p.trim()));
-}
+export { FORBIDDEN_NAMES, touchesPrototype } from "./forbidden.js";
 
 const FUNCTION_CTORS: ReadonlySet<unknown> = new Set([
   Function,

@@ -5,7 +5,9 @@
  * or re-described in its module but not in commands/index.ts fails "the command table";
  * a broken stub re-parse fails "a command runs and shows its own help"; lazy-deps.ts not
  * imported before dockerode (or dockerode moving its files) fails "run loads neither gRPC nor
- * ssh2"; a stand-in that does not delegate fails "a deferred module".
+ * ssh2"; a stand-in that does not delegate fails "a deferred module"; a static import of nunjucks
+ * (sandbox.ts from context.ts), re2js or protobufjs back on the path of a file that is not a
+ * template fails "validate loads" and "run loads".
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -16,7 +18,7 @@ import path from "node:path";
 import { Command, Help } from "commander";
 import { COMMAND_GROUPS } from "../../src/cli/commands/index.js";
 import { VERSION } from "../../src/core/version.js";
-import { deferFunctionModule } from "../../src/engine/docker/lazy-deps.js";
+import { deferFunctionModule, deferObjectModule } from "../../src/engine/docker/lazy-deps.js";
 import { CLI, PROJECT_ROOT, runCli, tmpDir, writeTest } from "../helpers/env.js";
 
 /** The CommonJS modules a CLI invocation loaded (dockerode, taplo, grpc, … are CommonJS). */
@@ -47,11 +49,21 @@ describe("CLI: lazy command loading", () => {
     }
   });
 
-  it("validate loads no Docker, gRPC, taplo or OTel SDK code", () => {
-    const loaded = loadedModules(["validate", "--help"]);
+  it("validate loads no Docker, gRPC, taplo or OTel SDK code; nunjucks only for a template", () => {
+    const dir = tmpDir();
+    const plain = writeTest(dir, "p.clnrm.toml", '[meta]\nname = "p"\n');
+    const tera = writeTest(dir, "t.clnrm.toml.tera", '[meta]\nname = "{{ "t" }}"\n');
+    const lazy = /node_modules\/(nunjucks|re2js|protobufjs)\//;
+    const forPlain = loadedModules(["validate", plain]);
+    assert.deepEqual(
+      forPlain.filter((f) => lazy.test(f)),
+      [],
+      "a file that is not a template loads neither nunjucks, re2js nor protobufjs",
+    );
+    const loaded = loadedModules(["validate", tera]);
     assert.ok(
       loaded.some((f) => /node_modules\/nunjucks\//.test(f)),
-      "validate renders",
+      "a template is rendered with nunjucks",
     );
     const heavy = loaded.filter((f) =>
       /node_modules\/(dockerode|@taplo|@grpc|@opentelemetry|ssh2)\//.test(f),
@@ -93,7 +105,7 @@ describe("CLI: lazy command loading", () => {
     assert.match(unknown.stderr, /unknown command 'nope'/);
   });
 
-  it("run loads neither gRPC nor ssh2 (dockerode's BuildKit and SSH parts are deferred)", () => {
+  it("run loads no gRPC, ssh2 (deferred by lazy-deps), nunjucks, re2js or protobufjs", () => {
     const file = writeTest(tmpDir(), "t.clnrm.toml", '[meta]\nname = "t"\n');
     // No engine at that socket: the run loads the Docker backend, fails to ping, exits 3.
     const loaded = loadedModules(["run", "--no-cache", file], {
@@ -103,7 +115,8 @@ describe("CLI: lazy command loading", () => {
       loaded.some((f) => /node_modules\/dockerode\//.test(f)),
       "dockerode is loaded",
     );
-    const heavy = loaded.filter((f) => /node_modules\/(@grpc|ssh2|@taplo)\//.test(f));
+    const lazy = /node_modules\/(@grpc|ssh2|@taplo|nunjucks|re2js|protobufjs|tar-stream|bl)\//;
+    const heavy = loaded.filter((f) => lazy.test(f) || /readable-stream/.test(f));
     assert.deepEqual(heavy, []);
   });
 
@@ -124,5 +137,32 @@ describe("CLI: lazy command loading", () => {
     assert.deepEqual(fn(1, 1), [undefined, 2]);
     assert.equal(g.__loads, 1, "loaded once, on the first call");
     assert.equal(deferFunctionModule("./missing.cjs", req), undefined);
+  });
+
+  it("a deferred constructor and a deferred object of functions load on first use", () => {
+    const dir = tmpDir();
+    fs.writeFileSync(
+      path.join(dir, "ctor.cjs"),
+      "globalThis.__ctor = (globalThis.__ctor ?? 0) + 1;\n" +
+        "function D(x) { this.x = x; }\n" +
+        "D.prototype.twice = function () { return this.x * 2; };\nmodule.exports = D;\n",
+    );
+    fs.writeFileSync(
+      path.join(dir, "obj.cjs"),
+      "globalThis.__obj = (globalThis.__obj ?? 0) + 1;\n" +
+        "exports.pack = (a) => 'packed ' + a;\nexports.extract = () => 'x';\n",
+    );
+    const req = createRequire(path.join(dir, "x.cjs"));
+    deferFunctionModule("./ctor.cjs", req);
+    deferObjectModule("./obj.cjs", req);
+    const g = globalThis as { __ctor?: number; __obj?: number };
+    const D = req("./ctor.cjs") as new (x: number) => { twice(): number };
+    const o = req("./obj.cjs") as { pack(a: string): string };
+    assert.equal(g.__ctor ?? 0, 0);
+    assert.equal(g.__obj ?? 0, 0);
+    assert.equal(new D(21).twice(), 42, "new constructs the real class");
+    assert.equal(o.pack("ctx"), "packed ctx");
+    assert.equal(o.pack("again"), "packed again");
+    assert.deepEqual([g.__ctor, g.__obj], [1, 1], "each loaded once, on first use");
   });
 });
