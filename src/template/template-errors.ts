@@ -54,6 +54,8 @@ export function toTemplateError(
     .replace(/^\(.*?\)\s*/, "")
     .replace(/\[Line \d+(?:, Column \d+)?\]\s*/g, "")
     .replace(/^Template render error:\s*/i, "")
+    // nunjucks repeats the template's name, "(path)", before the wrapped error's own text
+    .replace(/^\(.*?\)\s*/, "")
     .trim();
   // Errors thrown while the template runs (a function's own error, a JavaScript TypeError)
   // come through nunjucks' handleError with 0-based positions and "Name: " before the text.
@@ -79,6 +81,18 @@ export function toTemplateError(
     const near = didYouMean(call[1]!, templateFunctionNames);
     const suggestion = near ? ` (did you mean \`${near}\`?)` : "";
     message = `unknown template function \`${call[1]}\`${suggestion}`;
+  }
+  const missing = /^template "([^"]+)" not found/.exec(message)?.[1];
+  if (missing && pos.line === 1 && pos.column === 1) pos = importTagOf(userText, missing) ?? pos;
+  const macroCall = /Unable to call `(\w+)\["(\w+)"\]`, which is undefined/.exec(message);
+  if (macroCall) {
+    const [, ns, name] = macroCall as unknown as [string, string, string];
+    const known = macroNames(source, file);
+    const near = didYouMean(name, known);
+    message = `unknown macro \`${ns}::${name}\`${near ? ` (did you mean \`${ns}::${near}\`?)` : ""}`;
+    hint = known.length ? `the imported library defines: ${known.join(", ")}` : undefined;
+    const at = pos.line ? (userText.split("\n")[pos.line - 1] ?? "").indexOf(`${ns}::${name}`) : -1;
+    if (at >= 0) pos = { line: pos.line, column: at + 1 };
   }
   if (/expected end of comment/.test(message)) {
     pos = openerAt(userText, "{#") ?? pos;
@@ -153,6 +167,31 @@ function importedFile(
       };
   }
   return undefined;
+}
+
+/** Where the `{% import|from|include "name" %}` tag that names `name` is. */
+function importTagOf(text: string, name: string): { line: number; column: number } | undefined {
+  const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`\\{%-?\\s*(?:import|from|include)\\s+["']${quoted}["']`).exec(text);
+  if (!m) return undefined;
+  const before = text.slice(0, m.index);
+  return { line: before.split("\n").length, column: m.index - before.lastIndexOf("\n") };
+}
+
+/** The macros that the files `source` imports define (the built-in library when not on disk). */
+function macroNames(source: string, file: string | undefined): string[] {
+  const names = new Set<string>();
+  for (const [, name] of source.matchAll(/\{%-?\s*(?:import|from)\s+["']([^"']+)["']/g)) {
+    const full = file ? path.resolve(path.dirname(path.resolve(file)), name!) : "";
+    const text =
+      full && fs.existsSync(full)
+        ? fs.readFileSync(full, "utf8")
+        : path.basename(name!) === BUILTIN_MACROS_NAME
+          ? BUILTIN_MACROS
+          : "";
+    for (const [, m] of text.matchAll(/\{%-?\s*macro\s+(\w+)/g)) names.add(m!);
+  }
+  return [...names];
 }
 
 /** The position of the first `opener` that has no closer after it (an unclosed `{#`). */

@@ -56,6 +56,16 @@ describe("corpus conformance", () => {
       by.get("rosetta-literal-braces.clnrm.toml")!.reason,
       /expected variable end .*:18:85\)$/,
     );
+    // nunjucks' second "(path)" prefix stripped, the macro named, the line of the call
+    assert.match(
+      by.get("macro-unknown.clnrm.toml.tera")!.reason,
+      /^Template: unknown macro `m::lifecycel` \(did you mean `m::lifecycle`\?\) .*:17:4\)$/,
+    );
+    // a missing import is located at its tag, not at 1:1
+    assert.match(
+      by.get("import-in-heredoc.clnrm.toml")!.reason,
+      /^Template: template "helpers" not found .*import-in-heredoc\.clnrm\.toml:15:1\)$/,
+    );
     assert.equal(summary.crashes, 0);
     assert.equal(summary.failsUnlocated, 0);
     assert.equal(summary.fmtLosesData, 0);
