@@ -89,7 +89,8 @@ export function toTemplateError(
     const [, ns, name] = macroCall as unknown as [string, string, string];
     const known = macroNames(source, file);
     const near = didYouMean(name, known);
-    message = `unknown macro \`${ns}::${name}\`${near ? ` (did you mean \`${ns}::${near}\`?)` : ""}`;
+    const suggestion = near ? ` (did you mean \`${ns}::${near}\`?)` : "";
+    message = `unknown macro \`${ns}::${name}\`${suggestion}`;
     hint = known.length ? `the imported library defines: ${known.join(", ")}` : undefined;
     const at = pos.line ? (userText.split("\n")[pos.line - 1] ?? "").indexOf(`${ns}::${name}`) : -1;
     if (at >= 0) pos = { line: pos.line, column: at + 1 };

@@ -66,6 +66,15 @@ describe("corpus conformance", () => {
       by.get("import-in-heredoc.clnrm.toml")!.reason,
       /^Template: template "helpers" not found .*import-in-heredoc\.clnrm\.toml:15:1\)$/,
     );
+    // errors in rendered text are reported at the user's line: the macro call, the loop body
+    assert.match(
+      by.get("macro-duplicate-table.clnrm.toml.tera")!.reason,
+      /redefine .*\(rendered line \d+: `\[expect\.order\]`\) .*:19:1\)$/,
+    );
+    assert.match(
+      by.get("loop-unknown-key.clnrm.toml.tera")!.reason,
+      /unknown key `expect\.output` .*loop-unknown-key\.clnrm\.toml\.tera:16:10\)$/,
+    );
     assert.equal(summary.crashes, 0);
     assert.equal(summary.failsUnlocated, 0);
     assert.equal(summary.fmtLosesData, 0);
