@@ -95,6 +95,16 @@ export function toTemplateError(
     const at = pos.line ? (userText.split("\n")[pos.line - 1] ?? "").indexOf(`${ns}::${name}`) : -1;
     if (at >= 0) pos = { line: pos.line, column: at + 1 };
   }
+  const tagText = pos.line ? tagAt(userText, pos.line, pos.column) : undefined;
+  if (tagText && /^\{\{-?\s*-?\}\}$/.test(tagText)) {
+    message = "empty template expression `{{ }}`";
+    hint =
+      "templates are rendered before TOML is read, comments included: " +
+      'write {{ "{{ }}" }} for the literal text, or wrap it in {% raw %}…{% endraw %}';
+  } else if (tagText?.includes('\\"')) {
+    message = 'a `\\"` inside a template tag: the tag is read before TOML, where it is no escape';
+    hint = "use single quotes inside the tag: {{ env(name='HOME') }}";
+  }
   if (/expected end of comment/.test(message)) {
     pos = openerAt(userText, "{#") ?? pos;
     message = "`{#` opens a template comment that is never closed";
@@ -168,6 +178,15 @@ function importedFile(
       };
   }
   return undefined;
+}
+
+/** The `{{ … }}` or `{% … %}` tag of a line that holds `column` (or starts after it). */
+function tagAt(text: string, line: number, column?: number): string | undefined {
+  const lineText = text.split("\n")[line - 1] ?? "";
+  const tags = [...lineText.matchAll(/\{\{.*?\}\}|\{%.*?%\}/g)];
+  const col = (column ?? 1) - 1;
+  const hit = tags.find((m) => m.index <= col && col < m.index + m[0].length) ?? tags[0];
+  return hit?.[0];
 }
 
 /** Where the `{% import|from|include "name" %}` tag that names `name` is. */

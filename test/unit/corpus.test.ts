@@ -75,6 +75,15 @@ describe("corpus conformance", () => {
       by.get("loop-unknown-key.clnrm.toml.tera")!.reason,
       /unknown key `expect\.output` .*loop-unknown-key\.clnrm\.toml\.tera:16:10\)$/,
     );
+    // nunjucks' own words ("Unexpected token", "not a function") replaced by the real cause
+    assert.match(
+      by.get("comment-empty-expression.clnrm.toml.tera")!.reason,
+      /^Template: empty template expression `\{\{ \}\}` .*:1:53\)$/,
+    );
+    assert.match(
+      by.get("tag-escaped-quote.clnrm.toml.tera")!.reason,
+      /^Template: a `\\"` inside a template tag: .*:6:21\)$/,
+    );
     assert.equal(summary.crashes, 0);
     assert.equal(summary.failsUnlocated, 0);
     assert.equal(summary.fmtLosesData, 0);
