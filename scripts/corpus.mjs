@@ -58,6 +58,21 @@ for (const f of files) {
   rows.push(row);
 }
 const count = (k, v) => rows.filter((r) => r[k] === v).length;
+// Failures grouped by cause: the message without the file's own names, values and location.
+const causeOf = (reason) =>
+  reason
+    .replace(/ \((?:[^()]|\([^()]*\))*:\d+:\d+\)$/, "")
+    .replace(/ \(known keys here:[^)]*\)/, "")
+    .replace(/ \(rendered line \d+: `[^`]*`\)/, "")
+    .replace(/ \(looked in [^)]*\)/, "")
+    .replace(/^(Configuration: )(services?)\.[\w-]+/, "$1$2.<id>")
+    .replace(/\[\d+\]/g, "[]")
+    .replace(/`[^`]*`/g, "`…`")
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\n[\s\S]*$/, "");
+const causes = {};
+for (const r of rows.filter((r) => r.outcome !== "loads"))
+  causes[causeOf(r.reason)] = (causes[causeOf(r.reason)] ?? 0) + 1;
 const summary = {
   files: rows.length,
   loads: count("outcome", "loads"),
@@ -68,13 +83,17 @@ const summary = {
   fmtCrashes: count("fmt", "crash"),
   fmtConservative: count("fmt", "conservative"),
 };
-if (flags.includes("--json")) console.log(JSON.stringify({ summary, rows }, null, 2));
+const byCause = Object.entries(causes).sort((a, b) => b[1] - a[1]);
+if (flags.includes("--json"))
+  console.log(JSON.stringify({ summary, causes: Object.fromEntries(byCause), rows }, null, 2));
 else {
   for (const r of rows)
     console.log(
       `${r.outcome.padEnd(16)} fmt=${r.fmt.padEnd(12)} ${r.file}` +
         (r.reason ? `\n    ${r.reason}` : ""),
     );
+  console.log(`\nfailures by cause (${dir}):`);
+  for (const [cause, n] of byCause) console.log(`${String(n).padStart(5)}  ${cause}`);
   console.log(JSON.stringify(summary));
 }
 process.exit(

@@ -95,6 +95,23 @@ export function toTemplateError(
     const at = pos.line ? (userText.split("\n")[pos.line - 1] ?? "").indexOf(`${ns}::${name}`) : -1;
     if (at >= 0) pos = { line: pos.line, column: at + 1 };
   }
+  const filter = /^filter not found: (\w+)/.exec(message)?.[1];
+  if (filter) {
+    // nunjucks names the filter but not where it is used: the first tag with `| name`
+    const piped = new RegExp(`\\|\\s*${filter}\\b`);
+    for (const tag of userText.matchAll(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g)) {
+      const inTag = piped.exec(tag[0]);
+      if (!inTag) continue;
+      const at = tag.index + inTag.index;
+      const before = userText.slice(0, at);
+      pos = { line: before.split("\n").length, column: at - before.lastIndexOf("\n") };
+      break;
+    }
+    const near = didYouMean(filter, Object.keys(teraFilters));
+    message = `unknown filter \`${filter}\`${near ? ` (did you mean \`${near}\`?)` : ""}`;
+    if (templateFunctionNames.has(filter))
+      hint = `\`${filter}\` is a function here, not a filter: write ${filter}(…)`;
+  }
   const tagText = pos.line ? tagAt(userText, pos.line, pos.column) : undefined;
   if (tagText && /^\{\{-?\s*-?\}\}$/.test(tagText)) {
     message = "empty template expression `{{ }}`";

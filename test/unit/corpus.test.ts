@@ -84,6 +84,11 @@ describe("corpus conformance", () => {
       by.get("tag-escaped-quote.clnrm.toml.tera")!.reason,
       /^Template: a `\\"` inside a template tag: .*:6:21\)$/,
     );
+    // an unknown filter is located at its use (nunjucks gives no position for it)
+    assert.match(
+      by.get("filter-unknown.clnrm.toml")!.reason,
+      /^Template: unknown filter `sha256` .*filter-unknown\.clnrm\.toml:17:44\)$/,
+    );
     assert.equal(summary.crashes, 0);
     assert.equal(summary.failsUnlocated, 0);
     assert.equal(summary.fmtLosesData, 0);
