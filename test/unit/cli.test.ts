@@ -70,13 +70,13 @@ describe("CLI: authoring commands", () => {
     assert.equal(human.code, 1);
     assert.match(
       human.stdout,
-      /error: "b" must end before "a" starts, but \[\[expect\.window\]\] requires "b" inside "a" \[contradiction\]/,
+      /l\.clnrm\.toml:9: error: "b" must end before "a" starts, but \[\[expect\.window\]\] requires "b" inside "a" \[contradiction\]/,
     );
     const json = JSON.parse((await runCli(["lint", "-f", "json", file])).stdout);
     assert.ok(json[0].messages.some((m: { rule: string }) => m.rule === "contradiction"));
     assert.match(
       (await runCli(["lint", "-f", "github", file])).stdout,
-      /^::error file=.*l\.clnrm\.toml::contradiction: /m,
+      /^::error file=.*l\.clnrm\.toml,line=9::contradiction: /m,
     );
   });
 
