@@ -2,6 +2,8 @@
 // clnrm repository) and classifies every file: loads, fails with a located error, fails
 // unlocated, or crashes; `fmt` must keep the data of every plain TOML file.
 // Usage: npm run corpus -- DIR [--json]   (exit 1 on any crash, unlocated failure or fmt loss)
+// Last measured over 109 upstream files (README, "Measured over the upstream corpus"): 25 load,
+// 84 fail located, 0 unlocated, 0 crash, fmt 0 data loss.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -58,6 +60,21 @@ for (const f of files) {
   rows.push(row);
 }
 const count = (k, v) => rows.filter((r) => r[k] === v).length;
+// Failures grouped by cause: the message without the file's own names, values and location.
+const causeOf = (reason) =>
+  reason
+    .replace(/ \((?:[^()]|\([^()]*\))*:\d+:\d+\)$/, "")
+    .replace(/ \(known keys here:[^)]*\)/, "")
+    .replace(/ \(rendered line \d+: `[^`]*`\)/, "")
+    .replace(/ \(looked in [^)]*\)/, "")
+    .replace(/^(Configuration: )(services?)\.[\w-]+/, "$1$2.<id>")
+    .replace(/\[\d+\]/g, "[]")
+    .replace(/`[^`]*`/g, "`…`")
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\n[\s\S]*$/, "");
+const causes = {};
+for (const r of rows.filter((r) => r.outcome !== "loads"))
+  causes[causeOf(r.reason)] = (causes[causeOf(r.reason)] ?? 0) + 1;
 const summary = {
   files: rows.length,
   loads: count("outcome", "loads"),
@@ -68,13 +85,17 @@ const summary = {
   fmtCrashes: count("fmt", "crash"),
   fmtConservative: count("fmt", "conservative"),
 };
-if (flags.includes("--json")) console.log(JSON.stringify({ summary, rows }, null, 2));
+const byCause = Object.entries(causes).sort((a, b) => b[1] - a[1]);
+if (flags.includes("--json"))
+  console.log(JSON.stringify({ summary, causes: Object.fromEntries(byCause), rows }, null, 2));
 else {
   for (const r of rows)
     console.log(
       `${r.outcome.padEnd(16)} fmt=${r.fmt.padEnd(12)} ${r.file}` +
         (r.reason ? `\n    ${r.reason}` : ""),
     );
+  console.log(`\nfailures by cause (${dir}):`);
+  for (const [cause, n] of byCause) console.log(`${String(n).padStart(5)}  ${cause}`);
   console.log(JSON.stringify(summary));
 }
 process.exit(

@@ -9,6 +9,7 @@ import { TemplateRenderer, type RenderOptions } from "../template/render.js";
 import { parseToml } from "./toml.js";
 import { matrixCombinations, matrixLabel, type MatrixCombo } from "../template/matrix.js";
 import { buildTestConfig } from "./build.js";
+import { renderedLineMap } from "./line-map.js";
 import type { ConfigIssue, TestConfig } from "./types.js";
 
 export interface LoadOptions {
@@ -47,7 +48,12 @@ export async function loadTestSource(
   options: LoadOptions = {},
 ): Promise<LoadedTest> {
   const checked = await checkTestSource(source, file, options);
-  if (!checked.config) throw issueError(checked.issues, file, checked.rendered);
+  if (!checked.config) {
+    // issue lines are the user's (see checkTestSource): show the user's text unless rendering
+    // kept every line in place (then the rendered line, with its values, is the clearer one)
+    const sameLines = checked.rendered.split("\n").length === source.split("\n").length;
+    throw issueError(checked.issues, file, sameLines ? checked.rendered : source);
+  }
   return { config: checked.config, rendered: checked.rendered, isTemplate: checked.isTemplate };
 }
 
@@ -72,11 +78,48 @@ export async function checkTestSource(
   const renderOptions: RenderOptions = { file, env: options.env, map: options.map, matrix };
   const rendered = await renderer.render(source, renderOptions);
   if (rendered.isTemplate) registerSecrets(secretsInText(rendered.text));
-  const raw = parseToml(rendered.text, file);
-  const { config, issues } = buildTestConfig(raw, file, rendered.text);
+  const toSource = rendered.isTemplate
+    ? renderedLineMap(source, rendered.text)
+    : (line: number) => ({ line, exact: true });
+  let raw: ReturnType<typeof parseToml>;
+  try {
+    raw = parseToml(rendered.text, file);
+  } catch (e) {
+    throw e instanceof CleanroomError ? atSourceLine(e, source, rendered.text, toSource) : e;
+  }
+  const built = buildTestConfig(raw, file, rendered.text);
+  const config = built.config;
+  const issues = built.issues.map((i) => {
+    if (i.line === undefined) return i;
+    const at = toSource(i.line);
+    return at.exact && at.line === i.line ? i : { ...i, line: at.line, column: undefined };
+  });
   const named =
     config && matrix ? { ...config, name: `${config.name}${matrixLabel(matrix)}` } : config;
   return { config: named, issues, rendered: rendered.text, isTemplate: rendered.isTemplate };
+}
+
+/**
+ * A TOML error in rendered text, reported at the user's line: the template tag that produced
+ * the offending line when rendering changed it, with that rendered line quoted.
+ */
+function atSourceLine(
+  e: CleanroomError,
+  source: string,
+  rendered: string,
+  toSource: (line: number) => { line: number; exact: boolean },
+): CleanroomError {
+  const line = e.context.line;
+  if (line === undefined) return e;
+  const at = toSource(line);
+  if (at.exact && at.line === line) return e;
+  const renderedText = (rendered.split("\n")[line - 1] ?? "").trim();
+  const column = at.exact ? e.context.column : 1;
+  return new CleanroomError(e.kind, `${e.message} (rendered line ${line}: \`${renderedText}\`)`, {
+    context: { ...e.context, line: at.line, column, codeFrame: codeFrame(source, at.line, column) },
+    hint: e.hint,
+    cause: e,
+  });
 }
 
 /** The source line of an issue with a caret under its column (the form TOML errors use). */

@@ -54,6 +54,8 @@ export function toTemplateError(
     .replace(/^\(.*?\)\s*/, "")
     .replace(/\[Line \d+(?:, Column \d+)?\]\s*/g, "")
     .replace(/^Template render error:\s*/i, "")
+    // nunjucks repeats the template's name, "(path)", before the wrapped error's own text
+    .replace(/^\(.*?\)\s*/, "")
     .trim();
   // Errors thrown while the template runs (a function's own error, a JavaScript TypeError)
   // come through nunjucks' handleError with 0-based positions and "Name: " before the text.
@@ -79,6 +81,46 @@ export function toTemplateError(
     const near = didYouMean(call[1]!, templateFunctionNames);
     const suggestion = near ? ` (did you mean \`${near}\`?)` : "";
     message = `unknown template function \`${call[1]}\`${suggestion}`;
+  }
+  const missing = /^template "([^"]+)" not found/.exec(message)?.[1];
+  if (missing && pos.line === 1 && pos.column === 1) pos = importTagOf(userText, missing) ?? pos;
+  const macroCall = /Unable to call `(\w+)\["(\w+)"\]`, which is undefined/.exec(message);
+  if (macroCall) {
+    const [, ns, name] = macroCall as unknown as [string, string, string];
+    const known = macroNames(source, file);
+    const near = didYouMean(name, known);
+    const suggestion = near ? ` (did you mean \`${ns}::${near}\`?)` : "";
+    message = `unknown macro \`${ns}::${name}\`${suggestion}`;
+    hint = known.length ? `the imported library defines: ${known.join(", ")}` : undefined;
+    const at = pos.line ? (userText.split("\n")[pos.line - 1] ?? "").indexOf(`${ns}::${name}`) : -1;
+    if (at >= 0) pos = { line: pos.line, column: at + 1 };
+  }
+  const filter = /^filter not found: (\w+)/.exec(message)?.[1];
+  if (filter) {
+    // nunjucks names the filter but not where it is used: the first tag with `| name`
+    const piped = new RegExp(`\\|\\s*${filter}\\b`);
+    for (const tag of userText.matchAll(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g)) {
+      const inTag = piped.exec(tag[0]);
+      if (!inTag) continue;
+      const at = tag.index + inTag.index;
+      const before = userText.slice(0, at);
+      pos = { line: before.split("\n").length, column: at - before.lastIndexOf("\n") };
+      break;
+    }
+    const near = didYouMean(filter, Object.keys(teraFilters));
+    message = `unknown filter \`${filter}\`${near ? ` (did you mean \`${near}\`?)` : ""}`;
+    if (templateFunctionNames.has(filter))
+      hint = `\`${filter}\` is a function here, not a filter: write ${filter}(…)`;
+  }
+  const tagText = pos.line ? tagAt(userText, pos.line, pos.column) : undefined;
+  if (tagText && /^\{\{-?\s*-?\}\}$/.test(tagText)) {
+    message = "empty template expression `{{ }}`";
+    hint =
+      "templates are rendered before TOML is read, comments included: " +
+      'write {{ "{{ }}" }} for the literal text, or wrap it in {% raw %}…{% endraw %}';
+  } else if (tagText?.includes('\\"')) {
+    message = 'a `\\"` inside a template tag: the tag is read before TOML, where it is no escape';
+    hint = "use single quotes inside the tag: {{ env(name='HOME') }}";
   }
   if (/expected end of comment/.test(message)) {
     pos = openerAt(userText, "{#") ?? pos;
@@ -153,6 +195,40 @@ function importedFile(
       };
   }
   return undefined;
+}
+
+/** The `{{ … }}` or `{% … %}` tag of a line that holds `column` (or starts after it). */
+function tagAt(text: string, line: number, column?: number): string | undefined {
+  const lineText = text.split("\n")[line - 1] ?? "";
+  const tags = [...lineText.matchAll(/\{\{.*?\}\}|\{%.*?%\}/g)];
+  const col = (column ?? 1) - 1;
+  const hit = tags.find((m) => m.index <= col && col < m.index + m[0].length) ?? tags[0];
+  return hit?.[0];
+}
+
+/** Where the `{% import|from|include "name" %}` tag that names `name` is. */
+function importTagOf(text: string, name: string): { line: number; column: number } | undefined {
+  const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`\\{%-?\\s*(?:import|from|include)\\s+["']${quoted}["']`).exec(text);
+  if (!m) return undefined;
+  const before = text.slice(0, m.index);
+  return { line: before.split("\n").length, column: m.index - before.lastIndexOf("\n") };
+}
+
+/** The macros that the files `source` imports define (the built-in library when not on disk). */
+function macroNames(source: string, file: string | undefined): string[] {
+  const names = new Set<string>();
+  for (const [, name] of source.matchAll(/\{%-?\s*(?:import|from)\s+["']([^"']+)["']/g)) {
+    const full = file ? path.resolve(path.dirname(path.resolve(file)), name!) : "";
+    const text =
+      full && fs.existsSync(full)
+        ? fs.readFileSync(full, "utf8")
+        : path.basename(name!) === BUILTIN_MACROS_NAME
+          ? BUILTIN_MACROS
+          : "";
+    for (const [, m] of text.matchAll(/\{%-?\s*macro\s+(\w+)/g)) names.add(m!);
+  }
+  return [...names];
 }
 
 /** The position of the first `opener` that has no closer after it (an unclosed `{#`). */

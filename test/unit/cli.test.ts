@@ -82,7 +82,7 @@ describe("CLI: authoring commands", () => {
     assert.match(
       human.stdout,
       new RegExp(
-        /error: "b" must end before "a" starts, /.source +
+        /l\.clnrm\.toml:9: error: "b" must end before "a" starts, /.source +
           /but \[\[expect\.window\]\] requires "b" inside "a" \[contradiction\]/.source,
       ),
     );
@@ -90,7 +90,7 @@ describe("CLI: authoring commands", () => {
     assert.ok(json[0].messages.some((m: { rule: string }) => m.rule === "contradiction"));
     assert.match(
       (await runCli(["lint", "-f", "github", file])).stdout,
-      /^::error file=.*l\.clnrm\.toml::contradiction: /m,
+      /^::error file=.*l\.clnrm\.toml,line=9::contradiction: /m,
     );
   });
 

@@ -56,6 +56,39 @@ describe("corpus conformance", () => {
       by.get("rosetta-literal-braces.clnrm.toml")!.reason,
       /expected variable end .*:18:85\)$/,
     );
+    // nunjucks' second "(path)" prefix stripped, the macro named, the line of the call
+    assert.match(
+      by.get("macro-unknown.clnrm.toml.tera")!.reason,
+      /^Template: unknown macro `m::lifecycel` \(did you mean `m::lifecycle`\?\) .*:17:4\)$/,
+    );
+    // a missing import is located at its tag, not at 1:1
+    assert.match(
+      by.get("import-in-heredoc.clnrm.toml")!.reason,
+      /^Template: template "helpers" not found .*import-in-heredoc\.clnrm\.toml:15:1\)$/,
+    );
+    // errors in rendered text are reported at the user's line: the macro call, the loop body
+    assert.match(
+      by.get("macro-duplicate-table.clnrm.toml.tera")!.reason,
+      /redefine .*\(rendered line \d+: `\[expect\.order\]`\) .*:19:1\)$/,
+    );
+    assert.match(
+      by.get("loop-unknown-key.clnrm.toml.tera")!.reason,
+      /unknown key `expect\.output` .*loop-unknown-key\.clnrm\.toml\.tera:16:10\)$/,
+    );
+    // nunjucks' own words ("Unexpected token", "not a function") replaced by the real cause
+    assert.match(
+      by.get("comment-empty-expression.clnrm.toml.tera")!.reason,
+      /^Template: empty template expression `\{\{ \}\}` .*:1:53\)$/,
+    );
+    assert.match(
+      by.get("tag-escaped-quote.clnrm.toml.tera")!.reason,
+      /^Template: a `\\"` inside a template tag: .*:6:21\)$/,
+    );
+    // an unknown filter is located at its use (nunjucks gives no position for it)
+    assert.match(
+      by.get("filter-unknown.clnrm.toml")!.reason,
+      /^Template: unknown filter `sha256` .*filter-unknown\.clnrm\.toml:17:44\)$/,
+    );
     assert.equal(summary.crashes, 0);
     assert.equal(summary.failsUnlocated, 0);
     assert.equal(summary.fmtLosesData, 0);

@@ -122,7 +122,9 @@ export function registerAuthoring(
         try {
           // The same schema `run` applies: every error and warning, not just the first error.
           const checked = await checkTestSource(readSource(f), f, { renderer });
-          const messages = checked.config ? lintConfig(checked.config) : lintIssues(checked.issues);
+          const messages = checked.config
+            ? lintConfig(checked.config, checked.rendered)
+            : lintIssues(checked.issues);
           all.push({ file: f, messages });
         } catch (e) {
           const err = e instanceof CleanroomError ? e : new CleanroomError("Internal", String(e));

@@ -1,4 +1,5 @@
 /** Lint rules over a loaded test: schema warnings, legacy format, contradictory expectations. */
+import { locateKey } from "../../config/locate.js";
 import type { ConfigIssue, TestConfig } from "../../config/types.js";
 
 export interface LintMessage {
@@ -20,8 +21,10 @@ export function lintIssues(issues: readonly ConfigIssue[]): LintMessage[] {
   }));
 }
 
-export function lintConfig(c: TestConfig): LintMessage[] {
+/** `text`: the (rendered) TOML the config came from, to give findings their line. */
+export function lintConfig(c: TestConfig, text?: string): LintMessage[] {
   const out: LintMessage[] = lintIssues(c.warnings);
+  const orderLine = text ? locateKey(text, "expect.order")?.line : undefined;
   if (c.format === "legacy")
     out.push({
       severity: "warning",
@@ -66,6 +69,7 @@ export function lintConfig(c: TestConfig): LintMessage[] {
             message:
               `"${a}" must end before "${b}" starts, ` +
               `but [[expect.window]] requires "${inner}" inside "${w.outer}"`,
+            line: orderLine,
           });
   for (const [a, b] of before)
     if (before.some(([x, y]) => x === b && y === a))
@@ -73,6 +77,7 @@ export function lintConfig(c: TestConfig): LintMessage[] {
         severity: "error",
         rule: "contradiction",
         message: `order rules require both "${a}" before "${b}" and "${b}" before "${a}"`,
+        line: orderLine,
       });
   if (c.hasExpectations && c.otel?.exporter === "none")
     out.push({
