@@ -161,6 +161,7 @@ export class NetworkPool implements Backend {
   exec: Backend["exec"] = (id, argv, options) => this.inner.exec(id, argv, options);
   wait: Backend["wait"] = (id, timeoutMs, signal) => this.inner.wait(id, timeoutMs, signal);
   logs: Backend["logs"] = (id, maxBytes) => this.inner.logs(id, maxBytes);
+  follow: Backend["follow"] = (id, out, err) => this.inner.follow(id, out, err);
   state: Backend["state"] = (id) => this.inner.state(id);
   kill: Backend["kill"] = (id) => this.inner.kill(id);
   listManaged: Backend["listManaged"] = () => this.inner.listManaged();

@@ -14,8 +14,10 @@ import type {
   ContainerState,
   ExecOptions,
   ExecResult,
+  Following,
   ManagedResource,
   NetworkInfo,
+  OutputSink,
   WaitResult,
 } from "../backend.js";
 import { LABEL_MANAGED } from "../backend.js";
@@ -364,6 +366,30 @@ export class DockerBackend implements Backend {
     } catch {
       return { stdout: "", stderr: "" };
     }
+  }
+
+  async follow(id: string, onStdout: OutputSink, onStderr?: OutputSink): Promise<Following> {
+    // The log stream (not attach): it replays from the container's start, so nothing written
+    // before this call is missed, and it ends once the container exited and all was delivered.
+    const stream = (await this.docker
+      .getContainer(id)
+      .logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
+    const sink = (fn?: OutputSink): Writable =>
+      new Writable({
+        write: (chunk: Buffer, _e, cb) => {
+          fn?.(chunk);
+          cb();
+        },
+      });
+    this.docker.modem.demuxStream(stream, sink(onStdout), sink(onStderr));
+    const ended = new Promise<void>((resolve) => {
+      stream.on("end", () => resolve());
+      stream.on("close", () => resolve());
+      stream.on("error", () => resolve());
+    });
+    return { ended, close: () => stream.destroy() };
   }
 
   async state(containerId: string): Promise<ContainerState> {
