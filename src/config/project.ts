@@ -97,6 +97,7 @@ export const PROJECT_SCHEMA: Shape = {
     cache: { t: "table", fields: { dir: s } },
     otel: {
       t: "table",
+      strict: true, // clnrm's own table: a misspelt key is an error, not ignored
       fields: {
         receiver: { t: "string", oneOf: [...RECEIVER_MODES] },
         receiver_image: { t: "string", nonEmpty: true },

@@ -38,6 +38,7 @@ const MAX = Number(env.CLNRM_MAX_BODY || 20971520);
 const out = (r) => process.stdout.write(JSON.stringify(r) + "\n");
 const mib = (n) => (n / 1048576).toFixed(n < 1048576 ? 2 : 0) + " MiB";
 let seq = 0;
+let stopping = false;
 const GRPC_PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
 const web = http.createServer((req, res) => {
@@ -83,8 +84,11 @@ const web = http.createServer((req, res) => {
     if (over) return;
     const b = Buffer.concat(chunks).toString("base64");
     out({ t: "req", id, ct, ce: req.headers["content-encoding"] || null, b });
-    if (ct.includes("json")) res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    else res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    // once stopping, the connection is not kept alive: the server can close when this is sent
+    const h = stopping ? { connection: "close" } : {};
+    if (ct.includes("json")) res.writeHead(200, { "content-type": "application/json", ...h });
+    else res.writeHead(200, { "content-type": "application/x-protobuf", ...h });
+    res.end(ct.includes("json") ? "{}" : undefined);
   });
 });
 web.keepAliveTimeout = 5000;
@@ -150,7 +154,6 @@ const listening = () => {
 web.listen(Number(env.CLNRM_HTTP_PORT || 4318), "0.0.0.0", listening);
 rpc.listen(Number(env.CLNRM_GRPC_PORT || 4317), "0.0.0.0", listening);
 
-let stopping = false;
 process.on("SIGTERM", () => {
   if (stopping) return;
   stopping = true;
