@@ -217,7 +217,7 @@ no_external_services = true
         },
       );
 
-      it("spans printed on declared stdout (NDJSON, both key casings) are collected too", async () => {
+      it("spans on declared stdout (NDJSON, both key casings) are collected too", async () => {
         const snake = JSON.stringify({
           name: "stdout.root",
           trace_id: "ab".repeat(16),
@@ -252,7 +252,7 @@ by_name = { "stdout.child" = "OK" }
         assert.equal(r.test.telemetry.sources.stdout, 2);
       });
 
-      it('a {"spans":[…]} document on stdout is collected when the test declares [otel] exporter = "stdout"', async () => {
+      it('a {"spans":[…]} document on stdout counts with [otel] exporter = "stdout"', async () => {
         // Mutation caught: the `doc.spans` branch removed from spansFromJson
         // (src/telemetry/text-input.ts) → 0 spans, expect.graph and counts fail.
         const wrapped = JSON.stringify({

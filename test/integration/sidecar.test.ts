@@ -126,7 +126,7 @@ run = "sh -c 'echo $OTEL_EXPORTER_OTLP_ENDPOINT'"
       assert.equal(t.telemetry.spans, 1);
     });
 
-    it("a late span at the stop breaks a counts lte rule (no verdict before the stream ends)", () => {
+    it("a late span at the stop breaks a counts lte rule (judged after the stream end)", () => {
       const t = tests.get("late_span");
       assert.equal(t?.verdict, "fail", out);
       assert.equal(t.first_failure.rule, "expect.counts.by_name[work]");

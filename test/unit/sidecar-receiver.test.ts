@@ -144,7 +144,7 @@ describe("sidecar receiver (the script on loopback, read back like the engine st
     }
   });
 
-  it("limits and refusals are the host receiver's: 413 over the body limit, inflate cap, garbage", async () => {
+  it("limits and refusals are the host receiver's: 413, inflate cap, garbage", async () => {
     const limits = { maxBodyBytes: 4096, maxInflatedBytes: 64 * 1024 };
     const s = await sidecar(limits);
     const host = await startReceiver(new SpanStore(), "127.0.0.1", 0, limits);
@@ -175,7 +175,7 @@ describe("sidecar receiver (the script on loopback, read back like the engine st
     }
   });
 
-  it("a request is in flight from its first byte; SIGTERM waits for it before the end record", async () => {
+  it("a request is in flight from its first byte; SIGTERM waits for it (end record)", async () => {
     const s = await sidecar();
     const req = http.request({
       host: "127.0.0.1",
