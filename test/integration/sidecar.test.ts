@@ -5,12 +5,11 @@
  * sidecar is stopped after the services and its stream read to the end before judging. The
  * sidecar carries the run's labels and is removed on every path, Ctrl-C included.
  * (test/integration/otlp.test.ts runs every OTLP case with `--receiver sidecar` as well.)
- * Mutations caught (by hand, each seen failing here):
- * - stopAll() also stopping the sidecar with the services (sidecar drained before the flush):
- *   flush_ok fails on expect.span[shutdown].existence, flush_error passes with 0 spans.
- * - drain() skipped in run-test's settle (judging without reading the stream to its end):
- *   flush_ok fails the same way.
- * - the detach hook not called in teardown: the sidecar container and the network are left.
+ * Mutation caught (by hand, seen failing here): the sidecar removed before the services are
+ * stopped (detach called at the start of stopAndSettle) → their SIGTERM flush is lost, and the
+ * tests end in "stopped without writing its end record" errors instead of verdicts.
+ * Not caught here: judging without draining the stream (on this engine the records arrive
+ * within the quiet period anyway); test/unit/sidecar-order.test.ts catches that one.
  */
 import { before, it } from "node:test";
 import assert from "node:assert/strict";
