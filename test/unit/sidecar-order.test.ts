@@ -90,7 +90,7 @@ describe("sidecar receiver lifecycle (FakeBackend)", () => {
     assert.deepEqual(fake.live(), { containers: [], networks: [] });
   });
 
-  it("a stream that ends without the end record is an error, not a verdict on part of it", async () => {
+  it("a stream ending without its end record is an error, not a verdict on part of it", async () => {
     const fake = new SlowStreamBackend(false);
     const r = await run(fake);
     assert.equal(r.result.verdict, "failed");
