@@ -90,7 +90,7 @@ describe("sidecar receiver lifecycle (FakeBackend)", () => {
     assert.deepEqual(fake.live(), { containers: [], networks: [] });
   });
 
-  it("a stream ending without its end record is an error, not a verdict on part of it", async () => {
+  it("no end record in the stream: an error, not a verdict on part of the trace", async () => {
     const fake = new SlowStreamBackend(false);
     const r = await run(fake);
     assert.equal(r.result.verdict, "failed");
