@@ -30,6 +30,7 @@ import {
 import { writeBundles, writeFileReports, writeReports, type ReportTargets } from "./reports.js";
 
 export type SelfExporter = "none" | "stdout" | "otlp-http" | "otlp-grpc";
+export type { ReceiverChoice, ReceiverMode };
 
 export interface RunSuiteOptions {
   /**
