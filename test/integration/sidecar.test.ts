@@ -15,6 +15,7 @@ import { before, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import {
   CLI,
@@ -50,6 +51,10 @@ volumes = [
 name = "poke"
 run = "true"
 ${expectations}`;
+
+const WGET =
+  '"sh -c \'wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" ' +
+  "$OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces'\"";
 
 const docker = (...args: string[]): string =>
   spawnSync("/usr/bin/docker", args, { encoding: "utf8" }).stdout.trim();
@@ -135,6 +140,71 @@ run = "sh -c 'echo $OTEL_EXPORTER_OTLP_ENDPOINT'"
     it("nothing of the run is left: sidecars and networks removed", () => {
       assert.ok(runId, out);
       assert.deepEqual(managedResources(runId), { containers: [], networks: [] });
+    });
+
+    it("auto picks the sidecar for a tcp:// engine (a loopback proxy to the socket)", async () => {
+      // DOCKER_HOST=tcp://127.0.0.1:<port>: the engine API goes through this proxy, as to a remote
+      // engine; containers still send OTLP to the sidecar's alias on their own network.
+      const proxy = net.createServer((c) => {
+        const u = net.connect("/var/run/docker.sock");
+        c.pipe(u).pipe(c);
+        c.on("error", () => u.destroy());
+        u.on("error", () => c.destroy());
+      });
+      await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+      const port = (proxy.address() as net.AddressInfo).port;
+      const dir = tmpDir();
+      fs.writeFileSync(
+        path.join(dir, "cleanroom.toml"),
+        '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n',
+      );
+      const body = JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              { spans: [{ traceId: "ab".repeat(16), spanId: "cd".repeat(8), name: "via.tcp" }] },
+            ],
+          },
+        ],
+      });
+      const test = (name: string, expected: string) => `[meta]
+name = "${name}"
+[service.sh]
+image = "alpine:latest"
+[[scenario]]
+name = "send"
+service = "sh"
+run = ${WGET}
+env = { BODY = '${body}' }
+[[expect.span]]
+name = "${expected}"
+`;
+      const good = writeTest(dir, "good.clnrm.toml", test("tcp_good", "via.tcp"));
+      const bad = writeTest(dir, "bad.clnrm.toml", test("tcp_bad", "via.unix"));
+      const json = path.join(dir, "r.json");
+      try {
+        const r = await runCli(["run", "--no-cache", "--report-json", json, good, bad], {
+          cwd: dir,
+          env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` },
+          timeoutMs: 240_000,
+        });
+        assert.match(
+          r.stdout,
+          /^receiver: sidecar \(auto: remote engine \(DOCKER_HOST=tcp:\/\/…\)\)$/m,
+        );
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const report = JSON.parse(fs.readFileSync(json, "utf8"));
+        const byName = new Map(report.tests.map((t: any) => [t.name, t]));
+        const ok: any = byName.get("tcp_good");
+        assert.equal(ok?.verdict, "pass", r.stdout);
+        assert.equal(ok.telemetry.sources["otlp-http"], 1);
+        const ko: any = byName.get("tcp_bad");
+        assert.equal(ko?.verdict, "fail", r.stdout);
+        assert.equal(ko.first_failure.rule, "expect.span[via.unix].existence");
+        assert.deepEqual(managedResources(report.run_id), { containers: [], networks: [] });
+      } finally {
+        proxy.close();
+      }
     });
 
     it("Ctrl-C mid-run removes the labelled sidecar with everything else (exit 130)", async () => {
