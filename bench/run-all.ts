@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark and rewrites bench/RESULTS.md.
- * Usage: npm run bench [-- authoring telemetry engine reports loop verdict cli examples]
+ * Usage: npm run bench [-- authoring telemetry engine reports loop verdict cli examples receiver]
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -14,6 +14,7 @@ import { benchLoop } from "./loop.bench.js";
 import { benchVerdict } from "./verdict.bench.js";
 import { benchCliProcess, cliSection } from "./cli-process.bench.js";
 import { benchExamples } from "./examples.bench.js";
+import { benchReceiver } from "./receiver.bench.js";
 
 const want = new Set(process.argv.slice(2));
 const on = (k: string): boolean => want.size === 0 || want.has(k);
@@ -25,6 +26,7 @@ if (on("engine")) rows.push(...(await benchEngine()));
 if (on("loop")) rows.push(...(await benchLoop()));
 if (on("verdict")) rows.push(...(await benchVerdict()));
 if (on("examples")) rows.push(...(await benchExamples()));
+if (on("receiver")) rows.push(...(await benchReceiver()));
 const cli = on("cli") ? cliSection(await benchCliProcess()) : undefined;
 const docker = await dockerVersions().catch(() => ({ engine: "?", cli: "?" }));
 const today = new Date().toISOString().slice(0, 10);

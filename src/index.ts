@@ -7,6 +7,8 @@ export {
   runSuite,
   suiteExitCode,
   sweepRun,
+  type ReceiverChoice,
+  type ReceiverMode,
   type RunSuiteOptions,
   type SelfExporter,
   type SuiteResult,

@@ -11,7 +11,8 @@ import { noopTracer, type Tracer } from "../core/tracing.js";
 import { VERSION } from "../core/version.js";
 import { exitCodeForRun } from "../core/exit-codes.js";
 import { discoverTestFiles } from "../config/discover.js";
-import { loadProjectConfig, type ProjectConfig } from "../config/project.js";
+import { loadProjectConfig, type ProjectConfig, type ReceiverMode } from "../config/project.js";
+import { chooseReceiver, type ReceiverChoice } from "../engine/receiver-mode.js";
 import { TemplateRenderer } from "../template/render.js";
 import type { Backend } from "../engine/backend.js";
 import { NetworkPool } from "../engine/network-pool.js";
@@ -27,6 +28,7 @@ import {
 import type { ReportTargets } from "./reports.js";
 
 export type SelfExporter = "none" | "stdout" | "otlp-http" | "otlp-grpc";
+export type { ReceiverChoice, ReceiverMode };
 
 export interface RunSuiteOptions {
   /**
@@ -71,6 +73,13 @@ export interface RunSuiteOptions {
   readonly shard?: string;
   /** Called once before any test starts with the shard header line (sharded runs only). */
   readonly onShard?: (header: string) => void;
+  /**
+   * Where the OTLP receiver runs: `host`, `sidecar` (a container on each test's network, read
+   * through the engine API) or `auto`; default `[otel] receiver` of cleanroom.toml (auto).
+   */
+  readonly receiver?: ReceiverMode;
+  /** Called once before any test starts with the receiver mode chosen and why. */
+  readonly onReceiver?: (choice: ReceiverChoice) => void;
   /** Reuse a few pre-created networks across tests instead of one new network per test. */
   readonly networkPool?: boolean;
   readonly onTestStart?: (file: string) => void;
@@ -165,6 +174,10 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
   if (!Number.isInteger(jobs) || jobs < 1)
     throw new CleanroomError("Configuration", `--jobs must be a whole number ≥ 1, got ${o.jobs}`);
   checkExporter(o.selfTelemetry);
+  const receiver = chooseReceiver(o.receiver ?? project.receiver, {
+    dockerHost: process.env.DOCKER_HOST,
+    platform: process.platform,
+  });
   const base = o.backend ?? (await dockerBackend());
   const pool = o.networkPool === false ? undefined : new NetworkPool(base, runId);
   const backend = pool ?? base;
@@ -195,6 +208,7 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
     });
     const cache = o.cache === false ? undefined : new m.ResultCache(project.cacheDir);
     if (sharded.plan) o.onShard?.(shardHeader(sharded.plan));
+    o.onReceiver?.(receiver);
     const runs = await m.runSuite(files, {
       backend,
       project,
@@ -205,6 +219,7 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
       signal,
       map: o.map,
       hermetic: o.hermetic,
+      receiver: receiver.mode,
       runSpan,
       secrets: new Set(o.secrets ?? []),
       spanTimeoutMs: o.spanTimeoutMs ?? 10000,

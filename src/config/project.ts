@@ -15,6 +15,9 @@ import { locateKeyPath } from "./locate.js";
 import type { ConfigIssue } from "./types.js";
 
 export type PullPolicy = "if-not-present" | "never" | "always";
+/** Where the OTLP receiver runs (engine/receiver-mode.ts); `[otel] receiver`. */
+export type ReceiverMode = "host" | "sidecar" | "auto";
+export const RECEIVER_MODES: readonly ReceiverMode[] = ["host", "sidecar", "auto"];
 
 export interface ProjectConfig {
   readonly file?: string;
@@ -33,6 +36,10 @@ export interface ProjectConfig {
   readonly reportDir: string;
   readonly cacheDir: string;
   readonly imageAliases: Readonly<Record<string, string>>;
+  /** `[otel] receiver` (CLEANROOM_OTEL_RECEIVER); `--receiver` overrides it. Default auto. */
+  readonly receiver: ReceiverMode;
+  /** `[otel] receiver_image`: any image with node ≥ 18 on its PATH, for the sidecar. */
+  readonly receiverImage: string;
   readonly warnings: readonly ConfigIssue[];
 }
 
@@ -88,6 +95,14 @@ export const PROJECT_SCHEMA: Shape = {
       },
     },
     cache: { t: "table", fields: { dir: s } },
+    otel: {
+      t: "table",
+      strict: true, // clnrm's own table: a misspelt key is an error, not ignored
+      fields: {
+        receiver: { t: "string", oneOf: [...RECEIVER_MODES] },
+        receiver_image: { t: "string", nonEmpty: true },
+      },
+    },
     services: { t: "any" },
     observability: { t: "any" },
     plugins: { t: "any" },
@@ -152,6 +167,14 @@ export function loadProjectConfig(options: LoadProjectOptions = {}): ProjectConf
       "Configuration",
       `CLEANROOM_CONTAINERS_PULL_POLICY="${pull}" is not one of if-not-present, never, always`,
     );
+  const receiver = (env.CLEANROOM_OTEL_RECEIVER ??
+    str(tbl(raw.otel).receiver) ??
+    "auto") as ReceiverMode;
+  if (!RECEIVER_MODES.includes(receiver))
+    throw new CleanroomError(
+      "Configuration",
+      `CLEANROOM_OTEL_RECEIVER="${receiver}" is not one of ${RECEIVER_MODES.join(", ")}`,
+    );
   const jobs = envNum("CLEANROOM_CLI_JOBS") ?? num(cli.jobs) ?? Math.max(1, os.cpus().length);
   if (!Number.isInteger(jobs) || jobs < 1)
     throw new CleanroomError(
@@ -195,6 +218,8 @@ export function loadProjectConfig(options: LoadProjectOptions = {}): ProjectConf
       env.CLEANROOM_CACHE_DIR ?? str(tbl(raw.cache).dir) ?? ".clnrm/cache",
     ),
     imageAliases: aliases,
+    receiver,
+    receiverImage: str(tbl(raw.otel).receiver_image) ?? "clnrm/node:20",
     warnings: issues.filter((i) => i.severity === "warning"),
   };
 }

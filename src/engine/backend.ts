@@ -134,6 +134,16 @@ export interface Backend {
    * with nothing kept (log readiness waits). Optional: without it, waits poll logs().
    */
   followLogs?(containerId: string, onLine: (line: string, stream: OutputStream) => void): LogFollow;
+  /**
+   * Streams a container's output from its start, chunk by chunk as the engine delivers it, until
+   * the container exits (`ended` resolves once everything it wrote was delivered) or `close()`.
+   * Used for the sidecar receiver's records (engine/receiver-sidecar.ts).
+   */
+  follow(
+    containerId: string,
+    onStdout: (chunk: Buffer) => void,
+    onStderr?: OutputSink,
+  ): Promise<Following>;
   state(containerId: string): Promise<ContainerState>;
   kill(containerId: string): Promise<void>;
   /**
@@ -144,6 +154,14 @@ export interface Backend {
   remove(containerId: string): Promise<void>;
   /** Lists labelled resources: containers and networks with their labels. */
   listManaged(): Promise<{ containers: ManagedResource[]; networks: ManagedResource[] }>;
+}
+
+export type OutputSink = (chunk: Buffer) => void;
+
+export interface Following {
+  /** Resolves when the stream ended: the container exited and its output was all delivered. */
+  readonly ended: Promise<void>;
+  close(): void;
 }
 
 export interface ManagedResource {

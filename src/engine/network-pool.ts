@@ -164,6 +164,7 @@ export class NetworkPool implements Backend {
   wait: Backend["wait"] = (id, timeoutMs, signal) => this.inner.wait(id, timeoutMs, signal);
   logs: Backend["logs"] = (id, options) => this.inner.logs(id, options);
   readonly followLogs?: Backend["followLogs"];
+  follow: Backend["follow"] = (id, out, err) => this.inner.follow(id, out, err);
   state: Backend["state"] = (id) => this.inner.state(id);
   kill: Backend["kill"] = (id) => this.inner.kill(id);
   listManaged: Backend["listManaged"] = () => this.inner.listManaged();

@@ -26,6 +26,8 @@ export interface SuiteOptions {
   readonly signal: AbortSignal;
   readonly map?: Readonly<Record<string, string>>;
   readonly hermetic?: boolean;
+  /** Where each test's OTLP receiver runs (resolved: never auto). */
+  readonly receiver?: "host" | "sidecar";
   readonly cache?: ResultCache;
   /** Run every test even when the cache says it is unchanged (results are still recorded). */
   readonly force?: boolean;

@@ -12,7 +12,8 @@ import { traceDigest } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
 import { declaredRules, evidenceOf } from "../validate/rules.js";
-import { createTestTelemetry, settleTrace } from "./telemetry-hooks.js";
+import { createTestTelemetry, RECEIVER_ALIAS, settleTrace } from "./telemetry-hooks.js";
+import { chooseReceiver } from "../engine/receiver-mode.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
 import { Redactor, registerSecrets, secretValues, SECRET_KEY } from "../core/redact.js";
 import { outputCapWarnings } from "./output-caps.js";
@@ -26,6 +27,11 @@ export interface RunTestDeps {
   readonly hermetic?: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (message: string) => void;
+  /**
+   * Where the OTLP receiver runs, as chosen for the run (api/run-suite.ts); default: the
+   * project's `[otel] receiver`, `auto` resolved here.
+   */
+  readonly receiver?: "host" | "sidecar";
   /** Upper bound for waiting on spans after the last scenario (ms). */
   readonly spanTimeoutMs?: number;
   /**
@@ -108,6 +114,7 @@ export function checkExpectations(
     ...config.services.map((s) => s.id),
     "default",
     "scenario",
+    RECEIVER_ALIAS,
     ...(network ? [network.gateway] : []),
     ...(network?.subnet ? [network.subnet] : []),
   ]);
@@ -135,7 +142,23 @@ export async function runTestConfig(
     config.scenarios.some((s) => s.stdoutSpans) ||
     config.services.some((s) => s.waitForSpan);
   secretsOf(config, deps.secrets); // registered before any container, span or line is written
-  const tel = createTestTelemetry(config, deps.runId, telemetryOn);
+  const receiver =
+    deps.receiver ??
+    chooseReceiver(deps.project.receiver, {
+      dockerHost: process.env.DOCKER_HOST,
+      platform: process.platform,
+    }).mode;
+  const tel = createTestTelemetry(
+    config,
+    deps.runId,
+    telemetryOn,
+    receiver === "sidecar"
+      ? {
+          mode: receiver,
+          deps: { backend: deps.backend, project: deps.project, signal: deps.signal },
+        }
+      : { mode: "host" },
+  );
   let outcome: EngineOutcome;
   const span = (deps.runSpan ?? noopSpan).child("clnrm.test", {
     "test.name": config.name,
@@ -164,6 +187,9 @@ export async function runTestConfig(
             },
           )
         : { completion: "none" as const, waitedMs: 0 };
+      // A sidecar receiver is stopped last, after every service, and its stream read to the end:
+      // spans flushed at the services' stop are in the store before anything is judged.
+      await tel.drain();
       const spans = [...tel.store.spans];
       judged = { ...c, spans, findings: checkExpectations(config, spans, network) };
       deps.onVerdict?.({

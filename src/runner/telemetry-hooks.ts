@@ -13,6 +13,20 @@ import type { GrpcReceiver } from "../telemetry/grpc-receiver.js";
 import { SpanStore } from "../telemetry/store.js";
 import type { Span } from "../telemetry/span.js";
 import { spansFromLine, spansFromText } from "../telemetry/text-input.js";
+import { SIDECAR_ALIAS } from "../telemetry/sidecar-script.js";
+import {
+  startSidecarReceiver,
+  type SidecarDeps,
+  type SidecarReceiver,
+} from "./sidecar-receiver.js";
+
+/** Where the test's receiver runs: host (default) or a sidecar container (engine API). */
+export type ReceiverSetup =
+  | { readonly mode: "host" }
+  | { readonly mode: "sidecar"; readonly deps: SidecarDeps };
+
+/** The host name the test's containers send OTLP to in sidecar mode (a peer inside the test). */
+export const RECEIVER_ALIAS = SIDECAR_ALIAS;
 
 export interface TestTelemetry {
   readonly store: SpanStore;
@@ -25,6 +39,11 @@ export interface TestTelemetry {
   limitFindings(): Finding[];
   /** OTLP export requests received but not answered yet, over both receivers. */
   inFlight(): number;
+  /**
+   * Once every container of the test stopped and the wait for spans is over: stops a sidecar
+   * receiver last and waits until all it received is in the store (nothing in host mode).
+   */
+  drain(): Promise<void>;
   /** Scenarios whose stdout held span-like JSON although stdout is not a declared span source. */
   readonly undeclaredStdout: Map<string, number>;
   close(): Promise<void>;
@@ -36,12 +55,14 @@ export function createTestTelemetry(
   config: TestConfig,
   runId: string,
   enabled: boolean,
+  setup: ReceiverSetup = { mode: "host" },
 ): TestTelemetry {
   const store = new SpanStore(config.limits?.maxSpans);
   let rejectedExports = 0;
   let lastRejection: string | undefined;
   const traceId = hex(16);
   let receiver: OtlpReceiver | undefined;
+  let sidecar: SidecarReceiver | undefined;
   let grpcReceiver: GrpcReceiver | undefined;
   const otel = config.otel;
   const resourceBase = {
@@ -82,6 +103,9 @@ export function createTestTelemetry(
       return out;
     },
     inFlight: () => (receiver?.inFlight ?? 0) + (grpcReceiver?.inFlight ?? 0),
+    drain: async () => {
+      await sidecar?.drain();
+    },
     undeclaredStdout: new Map(),
     close: async () => {
       rejectedExports += receiver?.rejected ?? 0;
@@ -89,12 +113,15 @@ export function createTestTelemetry(
       await receiver?.close();
       await grpcReceiver?.close();
       receiver = undefined;
+      sidecar = undefined;
       grpcReceiver = undefined;
     },
     hooks: {
-      attach: async (net: NetworkInfo) => {
+      attach: async (net: NetworkInfo, labels: Readonly<Record<string, string>>) => {
         if (!enabled) return {};
-        receiver = await startReceiver(store, net.gateway, 0);
+        if (setup.mode === "sidecar")
+          receiver = sidecar = await startSidecarReceiver(store, net, labels, setup.deps);
+        else receiver = await startReceiver(store, net.gateway, 0);
         const env: Record<string, string> = {
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.endpoint}/v1/traces`,
@@ -105,7 +132,11 @@ export function createTestTelemetry(
           OTEL_BSP_SCHEDULE_DELAY: "100",
           OTEL_RESOURCE_ATTRIBUTES: encode(resourceBase),
         };
-        if (otel?.protocol === "grpc") {
+        if (otel?.protocol === "grpc" && sidecar) {
+          env.OTEL_EXPORTER_OTLP_ENDPOINT = sidecar.grpcEndpoint;
+          env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = sidecar.grpcEndpoint;
+          env.OTEL_EXPORTER_OTLP_PROTOCOL = "grpc";
+        } else if (otel?.protocol === "grpc") {
           // gRPC on request: the HTTP receiver stays up too, for senders that ignore the protocol
           // variable.
           // Imported only here: @grpc/grpc-js is loaded by the runs that ask for gRPC.
@@ -159,6 +190,10 @@ export function createTestTelemetry(
           return;
         }
         if (spans.length) ingestStdout(scenario, spans);
+      },
+      // The sidecar goes before the network; its spans are in the store (drain) or given up.
+      detach: async () => {
+        await sidecar?.close();
       },
       hasSpan: (name: string) => store.has(name),
     },

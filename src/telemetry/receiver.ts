@@ -39,6 +39,20 @@ export interface ReceiverLimits {
 
 const mib = (n: number): string => `${(n / 1048576).toFixed(n < 1048576 ? 2 : 0)} MiB`;
 
+/** The refusal of a body over the limit (`seen`: "of 25 MiB"); the sidecar receiver's too. */
+export function tooLargeMessage(seen: string, maxBody: number): string {
+  return (
+    `clnrm: OTLP request body ${seen} exceeds the ${mib(maxBody)} limit; ` +
+    "export smaller batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)"
+  );
+}
+
+/** The HTTP status and message a body that does not decode is refused with (413 or 400). */
+export function decodeRejection(e: unknown): { status: number; message: string } {
+  const inflateLimit = e instanceof CleanroomError && e.context.rule === INFLATE_LIMIT_RULE;
+  return { status: inflateLimit ? 413 : 400, message: `clnrm: ${(e as Error).message}` };
+}
+
 export async function startReceiver(
   sink: SpanSink,
   host = "127.0.0.1",
@@ -75,12 +89,7 @@ export async function startReceiver(
     res.once("finish", settle);
     res.once("close", settle);
     const tooLarge = (seen: string): void => {
-      reject(
-        res,
-        413,
-        `clnrm: OTLP request body ${seen} exceeds the ${mib(maxBody)} limit; ` +
-          "export smaller batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)",
-      );
+      reject(res, 413, tooLargeMessage(seen, maxBody));
       // answered before the body is read whole: discard the rest, bounded in bytes and time
       let discarded = 0;
       req.removeAllListeners("data");
@@ -127,8 +136,8 @@ export async function startReceiver(
             .writeHead(200, { "content-type": "application/x-protobuf" })
             .end(EMPTY_PROTO_RESPONSE());
       } catch (e) {
-        const inflateLimit = e instanceof CleanroomError && e.context.rule === INFLATE_LIMIT_RULE;
-        reject(res, inflateLimit ? 413 : 400, `clnrm: ${(e as Error).message}`);
+        const why = decodeRejection(e);
+        reject(res, why.status, why.message);
       }
     });
   });

@@ -11,6 +11,7 @@ import type {
   ContainerSpec,
   ContainerState,
   ExecResult,
+  Following,
   ManagedResource,
   NetworkInfo,
   WaitResult,
@@ -167,6 +168,18 @@ export class FakeBackend implements Backend {
   async logs(id: string): Promise<{ stdout: string; stderr: string }> {
     const c = this.get(id);
     return { stdout: c.behaviour.stdout ?? "", stderr: c.behaviour.stderr ?? "" };
+  }
+
+  /** The scripted stdout/stderr at once; the stream ends when the container exits. */
+  async follow(
+    id: string,
+    onStdout: (b: Buffer) => void,
+    onStderr?: (b: Buffer) => void,
+  ): Promise<Following> {
+    const c = this.get(id);
+    if (c.behaviour.stdout) onStdout(Buffer.from(c.behaviour.stdout));
+    if (c.behaviour.stderr) onStderr?.(Buffer.from(c.behaviour.stderr));
+    return { ended: c.exited, close: () => undefined };
   }
 
   async state(id: string): Promise<ContainerState> {

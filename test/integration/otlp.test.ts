@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { appServices, testBench, suite } from "../helpers/env.js";
 
 const APP_SERVICE = appServices();
+const digests = new Map<string, string>();
 
 const FULL_EXPECTATIONS = `[[expect.span]]
 name = "checkout"
@@ -40,10 +41,20 @@ resource_attrs.must_match = { "service.name" = "app", "team" = "payments" }
 span_attrs.forbid_keys = ["http.url"]
 `;
 
-suite("OTLP from real programs (real containers, real spans)", ["docker"], () => {
-  const bench = testBench();
-  const { run } = bench;
-  const appTest = (name: string, env: string, expectations = FULL_EXPECTATIONS) => `[meta]
+// Every test below runs with the receiver on the host and in a sidecar container
+// (`--receiver sidecar`): the spans, findings and digests must not depend on the transport.
+for (const mode of ["host", "sidecar"] as const)
+  suite(
+    `OTLP from real programs (real containers, real spans; receiver ${mode})`,
+    ["docker"],
+    () => {
+      const bench = testBench();
+      const run: typeof bench.run = async (name, toml, extra = []) => {
+        const r = await bench.run(name, toml, [...extra, "--receiver", mode]);
+        if (mode === "sidecar") assert.match(r.stdout, /^receiver: sidecar \(set\)$/m);
+        return r;
+      };
+      const appTest = (name: string, env: string, expectations = FULL_EXPECTATIONS) => `[meta]
 name = "${name}"
 [otel]
 exporter = "otlp"
@@ -55,60 +66,66 @@ run = "node /app/fixtures/otel-app.mjs"
 env = { ${env} }
 ${expectations}`;
 
-  it("the OTel JS SDK (protobuf) satisfies all seven validators", async () => {
-    const r = await run("sdk-proto.clnrm.toml", appTest("sdk_proto", 'APP_MODE = "ok"'));
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.test.counts.spans, 3);
-    assert.equal(r.test.telemetry.sources["otlp-http"], 3);
-    // counts eq, status, must_not_cross and hermeticity can be broken by one more span: the wait
-    // ends by quiet after every container stopped, never early.
-    assert.equal(r.test.telemetry.completion, "quiet");
-  });
+      it("the OTel JS SDK (protobuf) satisfies all seven validators", async () => {
+        const r = await run("sdk-proto.clnrm.toml", appTest("sdk_proto", 'APP_MODE = "ok"'));
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(r.test.counts.spans, 3);
+        assert.equal(r.test.telemetry.sources["otlp-http"], 3);
+        // counts eq, status, must_not_cross and hermeticity can be broken by one more span: the wait
+        // ends by quiet after every container stopped, never early.
+        assert.equal(r.test.telemetry.completion, "quiet");
+      });
 
-  it("the OTel JS SDK (OTLP/JSON) works the same", async () => {
-    const r = await run(
-      "sdk-json.clnrm.toml",
-      appTest("sdk_json", 'APP_MODE = "ok", OTEL_EXPORTER_OTLP_PROTOCOL = "http/json"'),
-    );
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.test.telemetry.sources["otlp-http"], 3);
-  });
+      it("the OTel JS SDK (OTLP/JSON) works the same", async () => {
+        const r = await run(
+          "sdk-json.clnrm.toml",
+          appTest("sdk_json", 'APP_MODE = "ok", OTEL_EXPORTER_OTLP_PROTOCOL = "http/json"'),
+        );
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(r.test.telemetry.sources["otlp-http"], 3);
+      });
 
-  it('OTLP/gRPC on request ([otel] protocol = "grpc") with the SDK\'s gRPC exporter', async () => {
-    const r = await run(
-      "sdk-grpc.clnrm.toml",
-      appTest("sdk_grpc", 'APP_MODE = "ok"').replace(
-        'exporter = "otlp"',
-        'exporter = "otlp"\nprotocol = "grpc"',
-      ),
-    );
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.test.telemetry.sources["otlp-grpc"], 3);
-  });
+      it('OTLP/gRPC on request ([otel] protocol = "grpc") with the SDK\'s gRPC exporter', async () => {
+        const r = await run(
+          "sdk-grpc.clnrm.toml",
+          appTest("sdk_grpc", 'APP_MODE = "ok"').replace(
+            'exporter = "otlp"',
+            'exporter = "otlp"\nprotocol = "grpc"',
+          ),
+        );
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(r.test.telemetry.sources["otlp-grpc"], 3);
+      });
 
-  it(
-    "a failing payment breaks status and " +
-      "errors_total; an external peer breaks hermeticity (rule ids)",
-    async () => {
-      const failing = await run("sdk-fail.clnrm.toml", appTest("sdk_fail", 'APP_MODE = "fail"'));
-      assert.equal(failing.code, 1);
-      const rules = failing.test.findings.map((f: { rule: string }) => f.rule);
-      assert.deepEqual(rules, ["expect.counts.errors_total", "expect.status.by_name[payment]"]);
-      assert.match(
-        failing.stdout,
-        /expect\.counts\.errors_total: the number of spans with status ERROR is 1, expected = 0/,
+      it(
+        "a failing payment breaks status and " +
+          "errors_total; an external peer breaks hermeticity (rule ids)",
+        async () => {
+          const failing = await run(
+            "sdk-fail.clnrm.toml",
+            appTest("sdk_fail", 'APP_MODE = "fail"'),
+          );
+          assert.equal(failing.code, 1);
+          const rules = failing.test.findings.map((f: { rule: string }) => f.rule);
+          assert.deepEqual(rules, ["expect.counts.errors_total", "expect.status.by_name[payment]"]);
+          assert.match(
+            failing.stdout,
+            /expect\.counts\.errors_total: the number of spans with status ERROR is 1, expected = 0/,
+          );
+          const external = await run(
+            "sdk-ext.clnrm.toml",
+            appTest("sdk_ext", 'APP_MODE = "external"'),
+          );
+          assert.equal(external.code, 1);
+          assert.deepEqual(
+            external.test.findings.map((f: { rule: string }) => f.rule),
+            ["expect.hermeticity.no_external_services"],
+          );
+        },
       );
-      const external = await run("sdk-ext.clnrm.toml", appTest("sdk_ext", 'APP_MODE = "external"'));
-      assert.equal(external.code, 1);
-      assert.deepEqual(
-        external.test.findings.map((f: { rule: string }) => f.rule),
-        ["expect.hermeticity.no_external_services"],
-      );
-    },
-  );
 
-  it("structural and timing rules fail by rule id on real spans", async () => {
-    const wrong = `[[expect.span]]
+      it("structural and timing rules fail by rule id on real spans", async () => {
+        const wrong = `[[expect.span]]
 name = "payment"
 parent = "db.query"
 [expect.graph]
@@ -125,58 +142,60 @@ must_precede = [["payment", "db.query"]]
 resource_attrs.must_match = { team = "billing" }
 span_attrs.forbid_keys = ["db.system"]
 `;
-    const r = await run("sdk-wrong.clnrm.toml", appTest("sdk_wrong", 'APP_MODE = "ok"', wrong));
-    assert.equal(r.code, 1);
-    assert.deepEqual(
-      r.test.findings.map((f: { rule: string }) => f.rule),
-      [
-        "expect.span[payment].parent",
-        "expect.graph.must_include[db.query→payment]",
-        "expect.graph.must_not_cross[checkout→payment]",
-        "expect.counts.spans_total",
-        "expect.window[db.query].contains[payment]",
-        "expect.order.must_precede[payment→db.query]",
-        "expect.hermeticity.resource_attrs.must_match[team]",
-        "expect.hermeticity.span_attrs.forbid_keys[db.system]",
-      ],
-    );
-  });
+        const r = await run("sdk-wrong.clnrm.toml", appTest("sdk_wrong", 'APP_MODE = "ok"', wrong));
+        assert.equal(r.code, 1);
+        assert.deepEqual(
+          r.test.findings.map((f: { rule: string }) => f.rule),
+          [
+            "expect.span[payment].parent",
+            "expect.graph.must_include[db.query→payment]",
+            "expect.graph.must_not_cross[checkout→payment]",
+            "expect.counts.spans_total",
+            "expect.window[db.query].contains[payment]",
+            "expect.order.must_precede[payment→db.query]",
+            "expect.hermeticity.resource_attrs.must_match[team]",
+            "expect.hermeticity.span_attrs.forbid_keys[db.system]",
+          ],
+        );
+      });
 
-  it(
-    "plain HTTP from busybox (OTLP/JSON via " + "wget) is received, on a hermetic network too",
-    async () => {
-      const body = JSON.stringify({
-        resourceSpans: [
-          {
-            resource: { attributes: [{ key: "service.name", value: { stringValue: "shell" } }] },
-            scopeSpans: [
+      it(
+        "plain HTTP from busybox (OTLP/JSON via " + "wget) is received, on a hermetic network too",
+        async () => {
+          const body = JSON.stringify({
+            resourceSpans: [
               {
-                spans: [
+                resource: {
+                  attributes: [{ key: "service.name", value: { stringValue: "shell" } }],
+                },
+                scopeSpans: [
                   {
-                    traceId: "5b8efff798038103d269b633813fc60c",
-                    spanId: "00f067aa0ba902b7",
-                    name: "shell.job",
-                    kind: 1,
-                    startTimeUnixNano: "1000000000",
-                    endTimeUnixNano: "3000000000",
-                    status: { code: 1 },
-                  },
-                  {
-                    traceId: "5b8efff798038103d269b633813fc60c",
-                    spanId: "00f067aa0ba902b8",
-                    parentSpanId: "00f067aa0ba902b7",
-                    name: "shell.step",
-                    kind: 1,
-                    startTimeUnixNano: "1500000000",
-                    endTimeUnixNano: "2000000000",
+                    spans: [
+                      {
+                        traceId: "5b8efff798038103d269b633813fc60c",
+                        spanId: "00f067aa0ba902b7",
+                        name: "shell.job",
+                        kind: 1,
+                        startTimeUnixNano: "1000000000",
+                        endTimeUnixNano: "3000000000",
+                        status: { code: 1 },
+                      },
+                      {
+                        traceId: "5b8efff798038103d269b633813fc60c",
+                        spanId: "00f067aa0ba902b8",
+                        parentSpanId: "00f067aa0ba902b7",
+                        name: "shell.step",
+                        kind: 1,
+                        startTimeUnixNano: "1500000000",
+                        endTimeUnixNano: "2000000000",
+                      },
+                    ],
                   },
                 ],
               },
             ],
-          },
-        ],
-      });
-      const toml = `[meta]
+          });
+          const toml = `[meta]
 name = "busybox_otlp"
 [service.sh]
 image = "alpine:latest"
@@ -192,31 +211,31 @@ duration_ms = { min = 499, max = 501 }
 [expect.hermeticity]
 no_external_services = true
 `;
-      const r = await run("busybox.clnrm.toml", toml, ["--hermetic"]);
-      assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.equal(r.test.counts.spans, 2);
-    },
-  );
+          const r = await run("busybox.clnrm.toml", toml, ["--hermetic"]);
+          assert.equal(r.code, 0, r.stdout + r.stderr);
+          assert.equal(r.test.counts.spans, 2);
+        },
+      );
 
-  it("spans printed on declared stdout (NDJSON, both key casings) are collected too", async () => {
-    const snake = JSON.stringify({
-      name: "stdout.root",
-      trace_id: "ab".repeat(16),
-      span_id: "cd".repeat(8),
-      kind: "internal",
-      start_time_unix_nano: 1,
-      end_time_unix_nano: 5,
-    });
-    const camel = JSON.stringify({
-      name: "stdout.child",
-      traceId: "ab".repeat(16),
-      spanId: "ef".repeat(8),
-      parentSpanId: "cd".repeat(8),
-      startTimeUnixNano: "2",
-      endTimeUnixNano: "3",
-      status: { code: "STATUS_CODE_OK" },
-    });
-    const toml = `[meta]
+      it("spans on declared stdout (NDJSON, both key casings) are collected too", async () => {
+        const snake = JSON.stringify({
+          name: "stdout.root",
+          trace_id: "ab".repeat(16),
+          span_id: "cd".repeat(8),
+          kind: "internal",
+          start_time_unix_nano: 1,
+          end_time_unix_nano: 5,
+        });
+        const camel = JSON.stringify({
+          name: "stdout.child",
+          traceId: "ab".repeat(16),
+          spanId: "ef".repeat(8),
+          parentSpanId: "cd".repeat(8),
+          startTimeUnixNano: "2",
+          endTimeUnixNano: "3",
+          status: { code: "STATUS_CODE_OK" },
+        });
+        const toml = `[meta]
 name = "ndjson"
 [[scenario]]
 name = "print"
@@ -228,26 +247,26 @@ must_include = [["stdout.root", "stdout.child"]]
 [expect.status]
 by_name = { "stdout.child" = "OK" }
 `;
-    const r = await run("ndjson.clnrm.toml", toml);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.test.telemetry.sources.stdout, 2);
-  });
+        const r = await run("ndjson.clnrm.toml", toml);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(r.test.telemetry.sources.stdout, 2);
+      });
 
-  it('a {"spans":[…]} document on stdout is collected when the test declares [otel] exporter = "stdout"', async () => {
-    // Mutation caught: the `doc.spans` branch removed from spansFromJson
-    // (src/telemetry/text-input.ts) → 0 spans, expect.graph and counts fail.
-    const wrapped = JSON.stringify({
-      spans: [
-        { name: "wrapped.root", trace_id: "ab".repeat(16), span_id: "cd".repeat(8) },
-        {
-          name: "wrapped.child",
-          traceId: "ab".repeat(16),
-          spanId: "ef".repeat(8),
-          parentSpanId: "cd".repeat(8),
-        },
-      ],
-    });
-    const toml = `[meta]
+      it('a {"spans":[…]} document on stdout counts with [otel] exporter = "stdout"', async () => {
+        // Mutation caught: the `doc.spans` branch removed from spansFromJson
+        // (src/telemetry/text-input.ts) → 0 spans, expect.graph and counts fail.
+        const wrapped = JSON.stringify({
+          spans: [
+            { name: "wrapped.root", trace_id: "ab".repeat(16), span_id: "cd".repeat(8) },
+            {
+              name: "wrapped.child",
+              traceId: "ab".repeat(16),
+              spanId: "ef".repeat(8),
+              parentSpanId: "cd".repeat(8),
+            },
+          ],
+        });
+        const toml = `[meta]
 name = "wrapped"
 [otel]
 exporter = "stdout"
@@ -260,27 +279,32 @@ must_include = [["wrapped.root", "wrapped.child"]]
 [expect.counts]
 spans_total = { eq = 2 }
 `;
-    const r = await run("wrapped.clnrm.toml", toml);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.test.telemetry.sources.stdout, 2);
-  });
+        const r = await run("wrapped.clnrm.toml", toml);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(r.test.telemetry.sources.stdout, 2);
+      });
 
-  it(
-    "a deterministic scenario run twice yields " + "the same digest; a changed span changes it",
-    async () => {
-      const a = await run("det-a.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
-      const b = await run("det-b.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
-      const c = await run("det-c.clnrm.toml", appTest("det", 'APP_MODE = "external"', ""));
-      assert.equal(a.test.digest, b.test.digest);
-      assert.notEqual(a.test.digest, c.test.digest);
-      assert.match(a.test.digest, /^[0-9a-f]{64}$/);
+      it(
+        "a deterministic scenario run twice yields " + "the same digest; a changed span changes it",
+        async () => {
+          const a = await run("det-a.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
+          const b = await run("det-b.clnrm.toml", appTest("det", 'APP_MODE = "ok"'));
+          const c = await run("det-c.clnrm.toml", appTest("det", 'APP_MODE = "external"', ""));
+          assert.equal(a.test.digest, b.test.digest);
+          // the same spans whichever receiver took them (the host suite runs first)
+          digests.set(mode, a.test.digest);
+          if (mode === "sidecar") assert.equal(a.test.digest, digests.get("host"));
+          assert.notEqual(a.test.digest, c.test.digest);
+          assert.match(a.test.digest, /^[0-9a-f]{64}$/);
+        },
+      );
+
+      it(
+        "leaves no labelled container or network " +
+          "behind (of its own runs: the engine is shared)",
+        () => {
+          assert.deepEqual(bench.leftovers(), { containers: [], networks: [] });
+        },
+      );
     },
   );
-
-  it(
-    "leaves no labelled container or network " + "behind (of its own runs: the engine is shared)",
-    () => {
-      assert.deepEqual(bench.leftovers(), { containers: [], networks: [] });
-    },
-  );
-});

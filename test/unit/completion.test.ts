@@ -88,12 +88,15 @@ describe("trace completion", () => {
   it("an OTLP request in flight holds the verdict until its spans are in", async () => {
     const config = await load('[[expect.span]]\nname = "slow"\n');
     const tel = createTestTelemetry(config, "unit", true);
-    const env = await tel.hooks.attach!({
-      id: "n",
-      name: "n",
-      internal: false,
-      gateway: "127.0.0.1",
-    });
+    const env = await tel.hooks.attach!(
+      {
+        id: "n",
+        name: "n",
+        internal: false,
+        gateway: "127.0.0.1",
+      },
+      {},
+    );
     try {
       const body = JSON.stringify({
         resourceSpans: [

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import fs from "node:fs";
 import { EXIT } from "../../core/errors.js";
 import { registerSecrets } from "../../core/redact.js";
-import type { ProjectConfig } from "../../config/project.js";
+import { RECEIVER_MODES, type ProjectConfig, type ReceiverMode } from "../../config/project.js";
 import type { TestRun } from "../../runner/run-test.js";
 import { formatSummary, formatTestDetail } from "../../report/console.js";
 import { LiveProgress } from "../../report/progress.js";
@@ -33,6 +33,7 @@ export interface RunOptions {
   bundle?: boolean;
   secret?: string[];
   shard?: string;
+  receiver?: ReceiverMode;
 }
 
 const collectList = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -83,6 +84,14 @@ export function registerRun(
       ),
     )
     .option("--otel-endpoint <url>", "endpoint for --otel-exporter otlp-http / otlp-grpc")
+    .addOption(
+      choiceOption(
+        "--receiver <mode>",
+        "where the OTLP receiver runs: host, sidecar (a container on each test's network) " +
+          "or auto (default: [otel] receiver, else auto)",
+        RECEIVER_MODES,
+      ),
+    )
     .action(async (paths: string[], opts: RunOptions) =>
       exit(await runCommand(paths, opts, globals())),
     );
@@ -194,6 +203,12 @@ export async function runCommand(
       runId,
       shard: opts.shard,
       onShard: (header) => process.stdout.write(`${header}\n`),
+      receiver: opts.receiver,
+      // Host is what runs always did: said with -v; a sidecar is said in the header.
+      onReceiver: (c) => {
+        if (c.mode === "sidecar" || (g.verbose ?? 0) > 0)
+          process.stdout.write(`receiver: ${c.mode} (${c.reason})\n`);
+      },
       onTestStart: (file) => progress.start(file, path.relative(process.cwd(), file) || file),
       onProgress: (file, m) => progress.update(file, m),
       onTestDone: (t) => progress.done(t.result.file),

@@ -16,13 +16,15 @@ import type {
   LogFollow,
   LogOptions,
   ContainerOutput,
+  Following,
   ManagedResource,
   OutputStream,
   NetworkInfo,
+  OutputSink,
   WaitResult,
 } from "../backend.js";
 import { DEFAULT_MAX_OUTPUT, LABEL_MANAGED } from "../backend.js";
-import { followLogs, OutputCollector, readLogs } from "./log-stream.js";
+import { followChunks, followLogs, OutputCollector, readLogs } from "./log-stream.js";
 
 const EXEC_MARKER = "CLNRM_EXEC_ID";
 const POOL_WAIT_MS = 120_000;
@@ -353,6 +355,10 @@ export class DockerBackend implements Backend {
 
   followLogs(containerId: string, onLine: (l: string, s: OutputStream) => void): LogFollow {
     return followLogs(this.docker, containerId, onLine);
+  }
+
+  follow(id: string, onStdout: OutputSink, onStderr?: OutputSink): Promise<Following> {
+    return followChunks(this.docker, id, onStdout, onStderr);
   }
 
   async state(containerId: string): Promise<ContainerState> {

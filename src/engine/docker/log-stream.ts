@@ -11,7 +11,9 @@ import type Docker from "dockerode";
 import {
   type ContainerOutput,
   DEFAULT_MAX_OUTPUT,
+  type Following,
   type LogFollow,
+  type OutputSink,
   type OutputStream,
 } from "../backend.js";
 /**
@@ -207,4 +209,37 @@ export function followLogs(docker: Docker, containerId: string, onLine: LineList
     ended,
     stop: () => abort.abort(),
   };
+}
+
+/**
+ * Streams a container's output chunk by chunk (the sidecar receiver's records, whose lines can be
+ * larger than what OutputCollector holds for a line).
+ */
+export async function followChunks(
+  docker: Docker,
+  id: string,
+  onStdout: OutputSink,
+  onStderr?: OutputSink,
+): Promise<Following> {
+  // The log stream (not attach): it replays from the container's start, so nothing written
+  // before this call is missed, and it ends once the container exited and all was delivered.
+  const stream = (await docker
+    .getContainer(id)
+    .logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & {
+    destroy(): void;
+  };
+  const sink = (fn?: OutputSink): Writable =>
+    new Writable({
+      write: (chunk: Buffer, _e, cb) => {
+        fn?.(chunk);
+        cb();
+      },
+    });
+  docker.modem.demuxStream(stream, sink(onStdout), sink(onStderr));
+  const ended = new Promise<void>((resolve) => {
+    stream.on("end", () => resolve());
+    stream.on("close", () => resolve());
+    stream.on("error", () => resolve());
+  });
+  return { ended, close: () => stream.destroy() };
 }

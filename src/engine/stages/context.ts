@@ -14,8 +14,19 @@ import type { Backend, ContainerSpec, NetworkInfo } from "../backend.js";
 import { LABEL_HOST, LABEL_MANAGED, LABEL_PID, LABEL_RUN_ID, LABEL_TEST } from "../backend.js";
 
 export interface EngineHooks {
-  /** Called once the test network exists; returns environment for every container (e.g. OTEL_*). */
-  attach?(net: NetworkInfo): Promise<Readonly<Record<string, string>>>;
+  /**
+   * Called once the test network exists, with the labels every resource of the test carries;
+   * returns environment for every container (e.g. OTEL_*).
+   */
+  attach?(
+    net: NetworkInfo,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<Readonly<Record<string, string>>>;
+  /**
+   * Called at teardown, on every path, before the network is removed: removes whatever attach
+   * put on the network (the sidecar receiver). Must not throw.
+   */
+  detach?(): Promise<void>;
   /** Extra environment for one scenario's containers (resource attributes, TRACEPARENT). */
   scenarioEnv?(
     scenario: string,

@@ -46,13 +46,16 @@ export async function stopAll(ctx: TestContext): Promise<void> {
 /** Keeps every container's logs and removes containers, then the network; never throws. */
 export async function teardown(ctx: TestContext): Promise<ContainerLog[]> {
   const { backend } = ctx;
-  const containers = await Promise.all(
-    ctx.started.map(async (c): Promise<ContainerLog> => {
-      const logs = await backend.logs(c.id).catch(() => ({ stdout: "", stderr: "" }));
-      await backend.remove(c.id).catch(() => undefined);
-      return { name: c.name, containerId: c.id, image: c.image, ...logs };
-    }),
-  );
+  const [containers] = await Promise.all([
+    Promise.all(
+      ctx.started.map(async (c): Promise<ContainerLog> => {
+        const logs = await backend.logs(c.id).catch(() => ({ stdout: "", stderr: "" }));
+        await backend.remove(c.id).catch(() => undefined);
+        return { name: c.name, containerId: c.id, image: c.image, ...logs };
+      }),
+    ),
+    ctx.hooks.detach?.().catch(() => undefined),
+  ]);
   if (ctx.network) await backend.removeNetwork(ctx.network.id).catch(() => undefined);
   return containers;
 }

@@ -21,7 +21,7 @@ export async function prepare(ctx: TestContext): Promise<void> {
   const network = (async () => {
     const name = `clnrm-${ctx.runId}-${slug(config.name)}-${randomBytes(3).toString("hex")}`;
     ctx.network = await ctx.backend.createNetwork(name, ctx.hermetic, ctx.labels);
-    const injected = (await ctx.hooks.attach?.(ctx.network)) ?? {};
+    const injected = (await ctx.hooks.attach?.(ctx.network, ctx.labels)) ?? {};
     ctx.baseEnv = { ...injected, ...ctx.baseEnv };
   })();
   // Both finish before an error is raised, so that whatever one created is known to the teardown.
