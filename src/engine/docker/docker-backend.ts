@@ -20,6 +20,7 @@ import type {
 } from "../backend.js";
 import { LABEL_MANAGED } from "../backend.js";
 import { CappedBuffer, demuxBuffer } from "./demux.js";
+import { FlavorProbe, LABEL_ANCHOR, NetworkAnchors } from "./engine-flavor.js";
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 const EXEC_MARKER = "CLNRM_EXEC_ID";
@@ -36,10 +37,15 @@ export class DockerBackend implements Backend {
   readonly name = "docker";
   private readonly docker: Docker;
   readonly endpoint: string;
+  /** Docker or Podman: what differs is in engine-flavor.ts. */
+  readonly flavor: FlavorProbe;
+  private readonly anchors: NetworkAnchors;
 
   constructor(docker?: Docker) {
     this.docker = docker ?? new Docker();
     this.endpoint = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+    this.flavor = new FlavorProbe(this.docker);
+    this.anchors = new NetworkAnchors(this.docker);
   }
 
   async ping(): Promise<string> {
@@ -143,10 +149,24 @@ export class DockerBackend implements Backend {
     const gateway = info.IPAM?.Config?.[0]?.Gateway as string | undefined;
     if (!gateway) throw new CleanroomError("Network", `network ${name} has no gateway address`);
     const subnet = info.IPAM?.Config?.[0]?.Subnet as string | undefined;
+    if ((await this.flavor.get()) === "podman")
+      await this.anchors.start(name, labels).catch(async (e: unknown) => {
+        await this.removeNetwork(net.id).catch(() => undefined);
+        throw e;
+      });
     return { id: net.id, name, internal, gateway, subnet };
   }
 
   async removeNetwork(id: string): Promise<void> {
+    if ((await this.flavor.get()) === "podman") {
+      // its anchor first: Podman refuses to remove a network a container is on
+      const name = await this.docker
+        .getNetwork(id)
+        .inspect()
+        .then((n: { Name?: string }) => n.Name)
+        .catch(() => undefined);
+      if (name) await this.anchors.remove(name);
+    }
     await ignoreMissing(() => this.docker.getNetwork(id).remove());
   }
 
@@ -413,13 +433,16 @@ export class DockerBackend implements Backend {
       this.docker.listNetworks({ filters }),
     ]);
     return {
-      containers: containers.map((c) => ({
-        id: c.Id,
-        labels: c.Labels ?? {},
-        name: c.Names?.[0]?.replace(/^\//, ""),
-        image: c.Image,
-        state: c.State,
-      })),
+      // a network's anchor (Podman) is removed with its network, and is not a test's container
+      containers: containers
+        .filter((c) => !c.Labels?.[LABEL_ANCHOR])
+        .map((c) => ({
+          id: c.Id,
+          labels: c.Labels ?? {},
+          name: c.Names?.[0]?.replace(/^\//, ""),
+          image: c.Image,
+          state: c.State,
+        })),
       networks: networks.map((n) => ({ id: n.Id, labels: n.Labels ?? {} })),
     };
   }

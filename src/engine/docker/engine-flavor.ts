@@ -1,0 +1,124 @@
+/**
+ * Which engine answers the Docker API (Docker, or Podman through its Docker-compatible socket)
+ * and what the Docker backend does differently for Podman. Everything here was measured with
+ * rootful Podman 4.3 (Debian 12, netavark) next to Docker 20.10 on one machine.
+ *
+ * Podman creates a network's bridge, and so the gateway address on the host, only when the
+ * first container joins the network, and removes it when the last one leaves (Docker creates
+ * it with the network). clnrm's OTLP receiver listens on the gateway before any container of
+ * the test starts, so on Podman every network gets an anchor: a container that does nothing
+ * (catatonit in pause mode, the init process Podman bind-mounts with `Init: true`, in an image
+ * made of an empty layer, imported once) and lives as long as the network. Without it the bind
+ * fails with EADDRNOTAVAIL.
+ */
+import { Readable } from "node:stream";
+import type Docker from "dockerode";
+import { CleanroomError } from "../../core/errors.js";
+
+export type EngineFlavor = "docker" | "podman";
+
+/** Label of an anchor container; its value is the network it keeps up. */
+export const LABEL_ANCHOR = "clnrm.network-anchor";
+/** The anchor's image: one empty layer, imported into Podman by clnrm when missing. */
+export const ANCHOR_IMAGE = "clnrm/podman-anchor:latest";
+/** Podman bind-mounts its init (catatonit) here with `Init: true`; `-P` is its pause mode. */
+const ANCHOR_CMD = ["/run/podman-init", "-P"];
+
+/** "podman" when the engine names itself Podman in its version components. */
+export function flavorOf(version: Docker.DockerVersion): EngineFlavor {
+  const components = (version as { Components?: { Name?: string }[] }).Components ?? [];
+  return components.some((c) => /podman/i.test(c.Name ?? "")) ? "podman" : "docker";
+}
+
+/** Asks the engine once and remembers the answer (per backend). */
+export class FlavorProbe {
+  private answer?: Promise<EngineFlavor>;
+  constructor(private readonly docker: Docker) {}
+
+  get(): Promise<EngineFlavor> {
+    this.answer ??= this.docker.version().then(flavorOf);
+    // a failed probe is asked again next time (the engine may come up later)
+    this.answer.catch(() => (this.answer = undefined));
+    return this.answer;
+  }
+}
+
+/** Network anchors on Podman: started with a network, removed before it. */
+export class NetworkAnchors {
+  private image?: Promise<void>;
+  constructor(private readonly docker: Docker) {}
+
+  /** Starts the anchor of `network`; its labels are the network's (so sweeping finds it). */
+  async start(network: string, labels: Readonly<Record<string, string>>): Promise<void> {
+    await this.ensureImage();
+    let id: string | undefined;
+    try {
+      const c = await this.docker.createContainer({
+        Image: ANCHOR_IMAGE,
+        Cmd: ANCHOR_CMD,
+        Labels: { ...labels, [LABEL_ANCHOR]: network },
+        name: `${network}-anchor`,
+        StopSignal: "SIGKILL",
+        HostConfig: { NetworkMode: network, Init: true },
+      });
+      id = c.id;
+      await c.start();
+    } catch (e) {
+      if (id)
+        await this.docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      throw new CleanroomError(
+        "Network",
+        `cannot bring up network ${network} on Podman (its anchor container did not start): ` +
+          (e as Error).message,
+        {
+          hint: "Podman creates a network's bridge with its first container; see README, engines",
+          cause: e,
+        },
+      );
+    }
+  }
+
+  /** Removes the anchor of the network named `network`, if any. */
+  async remove(network: string): Promise<void> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`${LABEL_ANCHOR}=${network}`] }),
+    });
+    await Promise.all(
+      list.map((c) =>
+        this.docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
+  }
+
+  private ensureImage(): Promise<void> {
+    this.image ??= this.importImage();
+    this.image.catch(() => (this.image = undefined));
+    return this.image;
+  }
+
+  private async importImage(): Promise<void> {
+    try {
+      await this.docker.getImage(ANCHOR_IMAGE).inspect();
+      return;
+    } catch {
+      // not there yet: import it
+    }
+    // An empty tar archive (two zero blocks): an image of one empty layer, no registry needed.
+    const stream = await this.docker.importImage(Readable.from([Buffer.alloc(1024)]), {
+      repo: ANCHOR_IMAGE.split(":")[0],
+      tag: ANCHOR_IMAGE.split(":")[1],
+    });
+    await new Promise<void>((resolve, reject) =>
+      this.docker.modem.followProgress(stream, (err: Error | null) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  }
+}
