@@ -50,6 +50,8 @@ export class DockerBackend implements Backend {
 
   async ping(): Promise<string> {
     try {
+      const id = await this.flavor.get();
+      if (id.flavor === "podman") return id.describe;
       const v = await this.docker.version();
       return `${v.Version} (API ${v.ApiVersion})`;
     } catch (e) {
@@ -149,7 +151,7 @@ export class DockerBackend implements Backend {
     const gateway = info.IPAM?.Config?.[0]?.Gateway as string | undefined;
     if (!gateway) throw new CleanroomError("Network", `network ${name} has no gateway address`);
     const subnet = info.IPAM?.Config?.[0]?.Subnet as string | undefined;
-    if ((await this.flavor.get()) === "podman")
+    if ((await this.flavor.flavor()) === "podman")
       await this.anchors.start(name, labels).catch(async (e: unknown) => {
         await this.removeNetwork(net.id).catch(() => undefined);
         throw e;
@@ -158,7 +160,7 @@ export class DockerBackend implements Backend {
   }
 
   async removeNetwork(id: string): Promise<void> {
-    if ((await this.flavor.get()) === "podman") {
+    if ((await this.flavor.flavor()) === "podman") {
       // its anchor first: Podman refuses to remove a network a container is on
       const name = await this.docker
         .getNetwork(id)

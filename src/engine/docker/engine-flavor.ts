@@ -24,22 +24,54 @@ export const ANCHOR_IMAGE = "clnrm/podman-anchor:latest";
 /** Podman bind-mounts its init (catatonit) here with `Init: true`; `-P` is its pause mode. */
 const ANCHOR_CMD = ["/run/podman-init", "-P"];
 
-/** "podman" when the engine names itself Podman in its version components. */
-export function flavorOf(version: Docker.DockerVersion): EngineFlavor {
-  const components = (version as { Components?: { Name?: string }[] }).Components ?? [];
-  return components.some((c) => /podman/i.test(c.Name ?? "")) ? "podman" : "docker";
+/** What the engine's `/_ping` answer says about it. */
+export interface EngineIdentity {
+  readonly flavor: EngineFlavor;
+  /** e.g. "Podman 4.3.1 (Docker API 1.41)"; empty for Docker (ping() asks `/version`). */
+  readonly describe: string;
 }
 
-/** Asks the engine once and remembers the answer (per backend). */
+/** Podman answers `/_ping` with `Libpod-Api-Version` and `Server: Libpod/…`; Docker does not. */
+export function identityOf(headers: Readonly<Record<string, unknown>>): EngineIdentity {
+  const libpod = headers["libpod-api-version"];
+  const server = String(headers.server ?? "");
+  if (typeof libpod !== "string" && !/^libpod\//i.test(server))
+    return { flavor: "docker", describe: "" };
+  const version = typeof libpod === "string" ? libpod : server.replace(/^libpod\/(\S+).*$/i, "$1");
+  const api = headers["api-version"];
+  return {
+    flavor: "podman",
+    describe: `Podman ${version}${typeof api === "string" ? ` (Docker API ${api})` : ""}`,
+  };
+}
+
+/**
+ * Asks the engine once (`/_ping`, answered at once by both engines; Podman's `/version` runs
+ * its runtimes and the package manager: 5-27 s measured on a loaded machine) and remembers it.
+ */
 export class FlavorProbe {
-  private answer?: Promise<EngineFlavor>;
+  private answer?: Promise<EngineIdentity>;
   constructor(private readonly docker: Docker) {}
 
-  get(): Promise<EngineFlavor> {
-    this.answer ??= this.docker.version().then(flavorOf);
+  get(): Promise<EngineIdentity> {
+    this.answer ??= new Promise<EngineIdentity>((resolve, reject) =>
+      this.docker.modem.dial(
+        { path: "/_ping?", method: "GET", isStream: true, statusCodes: { 200: true } },
+        (err: Error | null, res?: unknown) => {
+          if (err) return reject(err);
+          const r = res as { headers?: Record<string, unknown>; resume?: () => void };
+          r.resume?.();
+          resolve(identityOf(r.headers ?? {}));
+        },
+      ),
+    );
     // a failed probe is asked again next time (the engine may come up later)
     this.answer.catch(() => (this.answer = undefined));
     return this.answer;
+  }
+
+  async flavor(): Promise<EngineFlavor> {
+    return (await this.get()).flavor;
   }
 }
 
