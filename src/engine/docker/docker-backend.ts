@@ -20,7 +20,12 @@ import type {
 } from "../backend.js";
 import { LABEL_MANAGED } from "../backend.js";
 import { CappedBuffer, demuxBuffer } from "./demux.js";
-import { FlavorProbe, LABEL_ANCHOR, NetworkAnchors } from "./engine-flavor.js";
+import {
+  FlavorProbe,
+  LABEL_ANCHOR,
+  NetworkAnchors,
+  runPodmanHealthcheck,
+} from "./engine-flavor.js";
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 const EXEC_MARKER = "CLNRM_EXEC_ID";
@@ -394,10 +399,14 @@ export class DockerBackend implements Backend {
     for (const [k, v] of Object.entries(info.NetworkSettings?.Ports ?? {}))
       if (v?.[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
     const nets = Object.values(info.NetworkSettings?.Networks ?? {});
+    let health = (info.State as { Health?: { Status: string } }).Health?.Status;
+    if (health && health !== "healthy" && info.State.Running)
+      if ((await this.flavor.flavor()) === "podman")
+        health = (await runPodmanHealthcheck(this.docker, containerId)) ?? health;
     return {
       running: info.State.Running,
       exitCode: info.State.ExitCode,
-      health: (info.State as { Health?: { Status: string } }).Health?.Status,
+      health,
       ip: nets[0]?.IPAddress,
       hostPorts,
     };

@@ -154,3 +154,29 @@ export class NetworkAnchors {
     );
   }
 }
+
+/**
+ * Runs a container's healthcheck once and returns its status ("healthy", "unhealthy", ...).
+ * Podman runs healthchecks on systemd timers: without systemd (a container, most CI runners)
+ * they never run and the status stays "starting". clnrm's readiness polling asks this instead,
+ * through Podman's own API (`/libpod/containers/{id}/healthcheck`, the same command and retry
+ * count as the engine would run). Undefined when it cannot be run.
+ */
+export function runPodmanHealthcheck(
+  docker: Docker,
+  containerId: string,
+): Promise<string | undefined> {
+  return new Promise((resolve) =>
+    docker.modem.dial(
+      {
+        path: `/v4.0.0/libpod/containers/${encodeURIComponent(containerId)}/healthcheck?`,
+        method: "GET",
+        statusCodes: { 200: true, 404: "no such container", 409: "no healthcheck", 500: true },
+      },
+      (err: Error | null, data?: unknown) => {
+        const status = (data as { Status?: unknown } | undefined)?.Status;
+        resolve(!err && typeof status === "string" ? status : undefined);
+      },
+    ),
+  );
+}
