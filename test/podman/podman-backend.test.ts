@@ -68,7 +68,7 @@ suite("Podman through the Backend (real Podman API)", ["docker"], () => {
   });
 
   for (const internal of [false, true])
-    it(`a new ${internal ? "internal " : ""}network's gateway can be listened on at once, and is reachable from its containers`, async () => {
+    it(`a new ${internal ? "internal " : ""}network's gateway: listened on at once, reachable`, async () => {
       const name = `clnrm-${RUN_ID}-${internal ? "int" : "ext"}`;
       const info: NetworkInfo = await backend.createNetwork(name, internal, LABELS);
       let server: net.Server | undefined;
@@ -107,7 +107,7 @@ suite("Podman through the Backend (real Podman API)", ["docker"], () => {
       assert.deepEqual(raw, [], "its anchor is removed with it");
     });
 
-  it("health_check docker = true: the healthcheck runs when readiness asks (no systemd)", async () => {
+  it("docker = true: the healthcheck runs when readiness asks (no systemd)", async () => {
     const id = await backend.start({
       image: "clnrm/busybox:local",
       cmd: ["sleep", "120"],
