@@ -1,8 +1,9 @@
 // Runs every compiled test file with node's test runner (Node 20 has no --test glob support).
 // Files run one at a time, in the order given (Docker tests share one engine). Docker is probed
-// once here, with a generous deadline, and the answer handed to every file (CLNRM_TEST_DOCKER). The reporter is
-// node's spec reporter plus a count of every skip before node's summary; with CI=true a missing
-// Docker engine, browser or ../shared fails the tests that need it, and any skip fails the run.
+// once here, with a generous deadline, and the answer handed to every file (CLNRM_TEST_DOCKER).
+// The reporter is node's spec reporter plus a count of every skip before node's summary; with
+// CI=true a missing Docker engine, browser or ../shared fails the tests that need it, and any
+// skip fails the run.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";

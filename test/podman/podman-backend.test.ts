@@ -68,7 +68,7 @@ suite("Podman through the Backend (real Podman API)", ["docker"], () => {
   });
 
   for (const internal of [false, true])
-    it(`a new ${internal ? "internal " : ""}network's gateway: listened on at once, reachable`, async () => {
+    it(`a new ${internal ? "internal " : ""}network: its gateway bindable at once`, async () => {
       const name = `clnrm-${RUN_ID}-${internal ? "int" : "ext"}`;
       const info: NetworkInfo = await backend.createNetwork(name, internal, LABELS);
       let server: net.Server | undefined;
