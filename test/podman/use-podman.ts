@@ -8,7 +8,6 @@
  * the reason.
  */
 import { spawnSync } from "node:child_process";
-import http from "node:http";
 import { DOCKER_CLI } from "../helpers/probe.js";
 
 export const PODMAN_SOCKET = "/run/podman/podman.sock";
@@ -24,28 +23,36 @@ function docker(args: readonly string[]): { ok: boolean; out: string } {
   return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
 }
 
+/** The CLI's view of `/_ping` on the socket: prints the Server header, or the error. */
+const PING_SCRIPT = `
+const req = require("node:http").get(
+  { socketPath: ${JSON.stringify(PODMAN_SOCKET)}, path: "/_ping", timeout: 15000 },
+  (res) => { res.resume(); console.log("server:" + (res.headers.server || "")); },
+);
+req.on("timeout", () => req.destroy(new Error("no answer within 15 s")));
+req.on("error", (e) => console.log("error:" + e.message));`;
+
 /**
  * The `/_ping` answer's Server header (Podman's `/version`, which `docker version` calls, runs
  * its runtimes and the package manager: up to 27 s on a loaded machine), or why there is none.
+ * Synchronous on purpose: a top-level await here would let test/helpers/env.ts (which does not
+ * import this module) read CLNRM_TEST_DOCKER before it is replaced (ESM runs modules that do not
+ * depend on an async module while it waits).
  */
-function ping(): Promise<{ server?: string; error?: string }> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath: PODMAN_SOCKET, path: "/_ping", timeout: 15_000 }, (res) => {
-      res.resume();
-      resolve({ server: String(res.headers.server ?? "") });
-    });
-    req.on("timeout", () => req.destroy(new Error("no answer within 15 s")));
-    req.on("error", (e) => resolve({ error: e.message }));
-  });
+function ping(): { server?: string; error?: string } {
+  const r = spawnSync(process.execPath, ["-e", PING_SCRIPT], { encoding: "utf8", timeout: 20_000 });
+  const line = (r.stdout ?? "").trim();
+  if (line.startsWith("server:")) return { server: line.slice("server:".length) };
+  return { error: line.replace(/^error:/, "") || r.error?.message || "no answer" };
 }
 
 /** "ok", or why the Podman tests cannot run. */
-async function probePodman(): Promise<string> {
-  let r = await ping();
+function probePodman(): string {
+  let r = ping();
   // a service being (re)started: give it a few seconds
   for (let i = 0; i < 6 && r.error; i++) {
-    await new Promise((res) => setTimeout(res, 500));
-    r = await ping();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    r = ping();
   }
   if (r.error) return `no Podman API answers at ${PODMAN_HOST} (${r.error}; ${SETUP})`;
   if (!/^libpod\//i.test(r.server ?? ""))
@@ -54,4 +61,4 @@ async function probePodman(): Promise<string> {
   return absent.length ? `Podman lacks the image(s) ${absent.join(", ")} (${SETUP})` : "ok";
 }
 
-process.env.CLNRM_TEST_DOCKER = await probePodman();
+process.env.CLNRM_TEST_DOCKER = probePodman();
