@@ -13,7 +13,7 @@ import net from "node:net";
 import { hostname } from "node:os";
 import Docker from "dockerode";
 import { DockerBackend } from "../../src/engine/docker/docker-backend.js";
-import { identityOf } from "../../src/engine/docker/engine-flavor.js";
+import { identityOf, isTransientPodmanError } from "../../src/engine/docker/engine-flavor.js";
 import {
   LABEL_HOST,
   LABEL_MANAGED,
@@ -50,6 +50,10 @@ it("identityOf: Podman's /_ping headers name Podman; Docker's do not", () => {
     { flavor: "podman", describe: "Podman 4.3.1 (Docker API 1.41)" },
   );
   assert.equal(identityOf({ server: "Docker/20.10.24+dfsg1 (linux)" }).flavor, "docker");
+  // seen once under load: Podman's network create racing interfaces that come and go
+  const raced = new Error("(HTTP code 500) server error - route ip+net: no such network interface");
+  assert.equal(isTransientPodmanError(raced), true);
+  assert.equal(isTransientPodmanError(new Error("network already exists")), false);
 });
 
 suite("Podman through the Backend (real Podman API)", ["docker"], () => {

@@ -22,6 +22,7 @@ import { LABEL_MANAGED } from "../backend.js";
 import { CappedBuffer, demuxBuffer } from "./demux.js";
 import {
   FlavorProbe,
+  isTransientPodmanError,
   LABEL_ANCHOR,
   NetworkAnchors,
   runPodmanHealthcheck,
@@ -134,6 +135,10 @@ export class DockerBackend implements Backend {
           Labels: { ...labels },
         });
       } catch (e) {
+        if (isTransientPodmanError(e) && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+          continue;
+        }
         if (!POOL_EXHAUSTED.test((e as Error).message) || Date.now() > deadline) {
           if (POOL_EXHAUSTED.test((e as Error).message))
             throw new CleanroomError(

@@ -180,3 +180,12 @@ export function runPodmanHealthcheck(
     ),
   );
 }
+
+/**
+ * Podman lists the host's interfaces and routes when it creates a network (to pick a free
+ * subnet) and fails with "route ip+net: no such network interface" when one disappears while it
+ * looks (containers of other runs, or of Docker, come and go): seen under load, worth a retry.
+ */
+export function isTransientPodmanError(e: unknown): boolean {
+  return /route ip\+net: no such network interface/.test((e as Error)?.message ?? "");
+}
