@@ -170,15 +170,8 @@ export class DockerBackend implements Backend {
   }
 
   async removeNetwork(id: string): Promise<void> {
-    if ((await this.flavor.flavor()) === "podman") {
-      // its anchor first: Podman refuses to remove a network a container is on
-      const name = await this.docker
-        .getNetwork(id)
-        .inspect()
-        .then((n: { Name?: string }) => n.Name)
-        .catch(() => undefined);
-      if (name) await this.anchors.remove(name);
-    }
+    // its anchor first: Podman refuses to remove a network a container is on
+    if ((await this.flavor.flavor()) === "podman") await this.anchors.removeOf(id);
     await ignoreMissing(() => this.docker.getNetwork(id).remove());
   }
 

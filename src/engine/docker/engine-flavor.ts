@@ -113,8 +113,14 @@ export class NetworkAnchors {
     }
   }
 
-  /** Removes the anchor of the network named `network`, if any. */
-  async remove(network: string): Promise<void> {
+  /** Removes the anchor of the network with this id or name, if any. */
+  async removeOf(idOrName: string): Promise<void> {
+    const network = await this.docker
+      .getNetwork(idOrName)
+      .inspect()
+      .then((n: { Name?: string }) => n.Name)
+      .catch(() => undefined);
+    if (!network) return;
     const list = await this.docker.listContainers({
       all: true,
       filters: JSON.stringify({ label: [`${LABEL_ANCHOR}=${network}`] }),
