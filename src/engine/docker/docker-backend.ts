@@ -23,7 +23,6 @@ import { CappedBuffer, demuxBuffer } from "./demux.js";
 import {
   FlavorProbe,
   isTransientPodmanError,
-  LABEL_ANCHOR,
   NetworkAnchors,
   runPodmanHealthcheck,
 } from "./engine-flavor.js";
@@ -442,16 +441,14 @@ export class DockerBackend implements Backend {
       this.docker.listNetworks({ filters }),
     ]);
     return {
-      // a network's anchor (Podman) is removed with its network, and is not a test's container
-      containers: containers
-        .filter((c) => !c.Labels?.[LABEL_ANCHOR])
-        .map((c) => ({
-          id: c.Id,
-          labels: c.Labels ?? {},
-          name: c.Names?.[0]?.replace(/^\//, ""),
-          image: c.Image,
-          state: c.State,
-        })),
+      // a network's anchor (Podman) is listed too, so a sweep removes it even without its network
+      containers: containers.map((c) => ({
+        id: c.Id,
+        labels: c.Labels ?? {},
+        name: c.Names?.[0]?.replace(/^\//, ""),
+        image: c.Image,
+        state: c.State,
+      })),
       networks: networks.map((n) => ({ id: n.Id, labels: n.Labels ?? {} })),
     };
   }
