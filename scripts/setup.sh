@@ -60,6 +60,14 @@ fi
 bash images/build.sh
 bash images/postgres.sh   # clnrm/postgres:15 for examples/orders-service (Debian's postgresql-15)
 
+# CLNRM_ENGINE=podman: rootful Podman too (its Docker-compatible API next to dockerd, the local
+# images loaded into it); test/podman/ then runs the engine tests against it.
+case "${CLNRM_ENGINE:-docker}" in
+  docker) ;;
+  podman) bash scripts/setup-podman.sh ;;
+  *) say "CLNRM_ENGINE must be docker or podman, not '${CLNRM_ENGINE}'"; exit 2 ;;
+esac
+
 # Test tools from Debian: chromium (the HTML report is checked in a real browser), xmllint (JUnit
 # XSD) and GNU time (/usr/bin/time -v: peak RSS in the whole-process benchmark).
 if ! command -v chromium >/dev/null 2>&1 || ! command -v xmllint >/dev/null 2>&1 || [ ! -x /usr/bin/time ]; then

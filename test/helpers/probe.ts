@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 
-const DOCKER_CLI = "/usr/bin/docker";
+export const DOCKER_CLI = "/usr/bin/docker";
 
 /** One `docker version` call: the server version, or why there is none. */
 function dockerVersion(timeoutMs: number): Promise<{ ok: boolean; text: string; ms: number }> {

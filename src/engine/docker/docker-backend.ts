@@ -25,6 +25,12 @@ import type {
 } from "../backend.js";
 import { DEFAULT_MAX_OUTPUT, LABEL_MANAGED } from "../backend.js";
 import { followChunks, followLogs, OutputCollector, readLogs } from "./log-stream.js";
+import {
+  FlavorProbe,
+  isTransientPodmanError,
+  NetworkAnchors,
+  runPodmanHealthcheck,
+} from "./engine-flavor.js";
 
 const EXEC_MARKER = "CLNRM_EXEC_ID";
 const POOL_WAIT_MS = 120_000;
@@ -40,14 +46,21 @@ export class DockerBackend implements Backend {
   readonly name = "docker";
   private readonly docker: Docker;
   readonly endpoint: string;
+  /** Docker or Podman: what differs is in engine-flavor.ts. */
+  readonly flavor: FlavorProbe;
+  private readonly anchors: NetworkAnchors;
 
   constructor(docker?: Docker) {
     this.docker = docker ?? new Docker();
     this.endpoint = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+    this.flavor = new FlavorProbe(this.docker);
+    this.anchors = new NetworkAnchors(this.docker);
   }
 
   async ping(): Promise<string> {
     try {
+      const id = await this.flavor.get();
+      if (id.flavor === "podman") return id.describe;
       const v = await this.docker.version();
       return `${v.Version} (API ${v.ApiVersion})`;
     } catch (e) {
@@ -125,6 +138,10 @@ export class DockerBackend implements Backend {
           Labels: { ...labels },
         });
       } catch (e) {
+        if (isTransientPodmanError(e) && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+          continue;
+        }
         if (!POOL_EXHAUSTED.test((e as Error).message) || Date.now() > deadline) {
           if (POOL_EXHAUSTED.test((e as Error).message))
             throw new CleanroomError(
@@ -147,10 +164,17 @@ export class DockerBackend implements Backend {
     const gateway = info.IPAM?.Config?.[0]?.Gateway as string | undefined;
     if (!gateway) throw new CleanroomError("Network", `network ${name} has no gateway address`);
     const subnet = info.IPAM?.Config?.[0]?.Subnet as string | undefined;
+    if ((await this.flavor.flavor()) === "podman")
+      await this.anchors.start(name, labels).catch(async (e: unknown) => {
+        await this.removeNetwork(net.id).catch(() => undefined);
+        throw e;
+      });
     return { id: net.id, name, internal, gateway, subnet };
   }
 
   async removeNetwork(id: string): Promise<void> {
+    // its anchor first: Podman refuses to remove a network a container is on
+    if ((await this.flavor.flavor()) === "podman") await this.anchors.removeOf(id);
     await ignoreMissing(() => this.docker.getNetwork(id).remove());
   }
 
@@ -367,10 +391,14 @@ export class DockerBackend implements Backend {
     for (const [k, v] of Object.entries(info.NetworkSettings?.Ports ?? {}))
       if (v?.[0]?.HostPort) hostPorts[Number(k.split("/")[0])] = Number(v[0].HostPort);
     const nets = Object.values(info.NetworkSettings?.Networks ?? {});
+    let health = (info.State as { Health?: { Status: string } }).Health?.Status;
+    if (health && health !== "healthy" && info.State.Running)
+      if ((await this.flavor.flavor()) === "podman")
+        health = (await runPodmanHealthcheck(this.docker, containerId)) ?? health;
     return {
       running: info.State.Running,
       exitCode: info.State.ExitCode,
-      health: (info.State as { Health?: { Status: string } }).Health?.Status,
+      health,
       ip: nets[0]?.IPAddress,
       hostPorts,
     };
@@ -408,6 +436,7 @@ export class DockerBackend implements Backend {
       this.docker.listNetworks({ filters }),
     ]);
     return {
+      // a network's anchor (Podman) is listed too, so a sweep removes it even without its network
       containers: containers.map((c) => ({
         id: c.Id,
         labels: c.Labels ?? {},
