@@ -1,9 +1,6 @@
 // No line over 100 characters in src/, test/, bench/ and scripts/ (the formatter cannot wrap
 // strings and comments). Files biome.json leaves out ("!path" in files.includes) are left out
 // here too, until they are formatted. Exit 1 with file:line for each line over budget.
-// Ratchet, until it is empty: files still listed in scripts/long-lines.todo (only files that were
-// being edited elsewhere when the rest were fixed) may keep that many long lines, no more. Lower
-// or delete an entry when fixing lines; delete the file (and this ratchet) once it is empty.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -12,14 +9,6 @@ const root = new URL("..", import.meta.url).pathname;
 const biome = JSON.parse(fs.readFileSync(path.join(root, "biome.json"), "utf8"));
 const excluded = new Set(
   biome.files.includes.filter((p) => p.startsWith("!")).map((p) => path.join(root, p.slice(1))),
-);
-const todoFile = path.join(root, "scripts", "long-lines.todo");
-const todo = new Map(
-  (fs.existsSync(todoFile) ? fs.readFileSync(todoFile, "utf8") : "")
-    .split("\n")
-    .filter((l) => l.trim() && !l.startsWith("#"))
-    .map((l) => l.trim().split(/\s+/))
-    .map(([n, f]) => [f, Number(n)]),
 );
 const walk = (dir) =>
   fs
@@ -42,7 +31,7 @@ for (const dir of ["src", "test", "bench", "scripts"])
       .flatMap((line, i) =>
         [...line].length > MAX ? [`${rel}:${i + 1}: ${[...line].length} characters`] : [],
       );
-    if (here.length > (todo.get(rel) ?? 0)) long.push(...here);
+    long.push(...here);
   }
 if (long.length) {
   process.stderr.write(`lines over ${MAX} characters:\n${long.join("\n")}\n`);

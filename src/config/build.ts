@@ -259,7 +259,8 @@ function buildService(
     error(
       `${kp}.plugin`,
       `unknown plugin "${plugin}"${near ? ` (did you mean "${near}"?)` : ""}; ` +
-        `use "generic_container" (aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`,
+        `use "generic_container" ` +
+        `(aliases: ${[...GENERIC_PLUGIN_ALIASES].slice(3, 9).join(", ")}, …)`,
     );
     return undefined;
   }

@@ -29,7 +29,8 @@ function failWith(
   text: string,
 ): never {
   const gutter = String(at.line);
-  const codeFrame = `${gutter} | ${lineText}\n${" ".repeat(gutter.length)} | ${" ".repeat(Math.max(0, at.column - 1))}^`;
+  const caret = `${" ".repeat(Math.max(0, at.column - 1))}^`;
+  const codeFrame = `${gutter} | ${lineText}\n${" ".repeat(gutter.length)} | ${caret}`;
   throw new CleanroomError("Configuration", `invalid TOML: ${message}`, {
     context: { ...at, codeFrame },
     hint: hintFor(lineText, message, text),
@@ -40,9 +41,15 @@ function failWith(
 export function hintFor(lineText: string, message: string, _text: string): string | undefined {
   const code = stripStrings(lineText);
   if (/;\s*[A-Za-z_"'][\w."'-]*\s*=/.test(code))
-    return "TOML needs one `key = value` per line: split the `;`-separated pairs onto separate lines";
+    return (
+      "TOML needs one `key = value` per line: " +
+      "split the `;`-separated pairs onto separate lines"
+    );
   if (/\{\{|\{%/.test(lineText))
-    return "this line holds an unrendered template expression: name the file *.clnrm.toml.tera or run `clnrm render` first";
+    return (
+      "this line holds an unrendered template expression: " +
+      "name the file *.clnrm.toml.tera or run `clnrm render` first"
+    );
   if (/=\s*\{[^}]*$/.test(code))
     return "an inline table must stay on one line in TOML 1.0; use a [table] section instead";
   if (/redefine/.test(message))

@@ -62,7 +62,8 @@ export const fakeFunctions: Readonly<Record<string, TemplateFunction>> = {
   fake_longitude: withFaker((f) => String(f.location.longitude())),
   fake_address: withFaker(
     (f) =>
-      `${f.location.streetAddress()}, ${f.location.city()}, ${f.location.state({ abbreviated: true })} ${f.location.zipCode()}`,
+      `${f.location.streetAddress()}, ${f.location.city()}, ` +
+      `${f.location.state({ abbreviated: true })} ${f.location.zipCode()}`,
   ),
   fake_phone: withFaker((f) => f.phone.number()),
   fake_cell_phone: withFaker((f) => f.phone.number({ style: "national" })),

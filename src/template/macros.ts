@@ -25,7 +25,8 @@ attrs.all = {{ attrs | toml_encode }}
 {{ span(service ~ ".exec") }}
 {{ span(service ~ ".stop") }}
 [expect.order]
-must_precede = [[{{ (service ~ ".start") | toml_encode }}, {{ (service ~ ".exec") | toml_encode }}], [{{ (service ~ ".exec") | toml_encode }}, {{ (service ~ ".stop") | toml_encode }}]]
+must_precede = [[{{ (service ~ ".start") | toml_encode }}, {{ (service ~ ".exec") | toml_encode }}],
+{{- " " }}[{{ (service ~ ".exec") | toml_encode }}, {{ (service ~ ".stop") | toml_encode }}]]
 {%- endmacro %}
 
 {% macro multi_lifecycle(services) -%}
@@ -36,13 +37,16 @@ must_precede = [[{{ (service ~ ".start") | toml_encode }}, {{ (service ~ ".exec"
 {{ span(service ~ ".stop") }}
 {% endfor -%}
 [expect.order]
-must_precede = [{% for service in services %}[{{ (service ~ ".start") | toml_encode }}, {{ (service ~ ".exec") | toml_encode }}], [{{ (service ~ ".exec") | toml_encode }}, {{ (service ~ ".stop") | toml_encode }}]{% if not loop.last %}, {% endif %}{% endfor %}]
+must_precede = [{% for service in services %}[{{ (service ~ ".start") | toml_encode }},
+{{- " " }}{{ (service ~ ".exec") | toml_encode }}], [{{ (service ~ ".exec") | toml_encode }},
+{{- " " }}{{ (service ~ ".stop") | toml_encode }}]{% if not loop.last %}, {% endif %}{% endfor %}]
 {%- endmacro %}
 
 {% macro edges(pairs) -%}
 {% if pairs and pairs | length > 0 -%}
 [expect.graph]
-must_include = [{% for pair in pairs %}[{{ pair[0] | toml_encode }}, {{ pair[1] | toml_encode }}]{% if not loop.last %}, {% endif %}{% endfor %}]
+must_include = [{% for pair in pairs %}[{{ pair[0] | toml_encode }}, {{ pair[1] | toml_encode }}]
+{%- if not loop.last %}, {% endif %}{% endfor %}]
 {% endif -%}
 {%- endmacro %}
 

@@ -112,7 +112,9 @@ command = ["echo", "never"]
   it("a service container that dies is reported with its exit code and last logs", async () => {
     const r = await run(
       "dies.clnrm.toml",
-      '[test.metadata]\nname = "dies"\n[services.x]\nimage = "alpine:latest"\nargs = ["sh", "-c", "echo going away; exit 4"]\n[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n',
+      '[test.metadata]\nname = "dies"\n[services.x]\nimage = "alpine:latest"\n' +
+        'args = ["sh", "-c", "echo going away; exit 4"]\n' +
+        '[[steps]]\nname = "s"\nservice = "x"\ncommand = ["echo", "hi"]\n',
     );
     assert.equal(r.code, 1, r.stdout);
     // A race with two honest outcomes: the container is gone before the step is exec'd (a
@@ -122,7 +124,10 @@ command = ["echo", "never"]
       assert.equal(r.test.error.kind, "Service");
       assert.match(
         r.test.error.message,
-        /step "s": the container of "x" is not running \(it exited with code 4\)\n\s+last log lines:\n\s+going away/,
+        new RegExp(
+          /step "s": the container of "x" is not running \(it exited with code 4\)/.source +
+            /\n\s+last log lines:\n\s+going away/.source,
+        ),
       );
     } else {
       const f = r.test.findings.find((x: { rule: string }) => x.rule === "service.x.exit");
@@ -221,12 +226,14 @@ run = "true"
 name = "deps"
 [service.checker]
 image = "alpine:latest"
-args = ["sh", "-c", "mkdir -p /w && wget -q -O /w/seen http://web:8080/index.html && httpd -f -p 8081 -h /w"]
+args = ["sh", "-c", "mkdir -p /w && wget -q -O /w/seen http://web:8080/index.html\
+ && httpd -f -p 8081 -h /w"]
 depends_on = ["web"]
 health_check = { cmd = ["wget", "-q", "-O", "-", "http://127.0.0.1:8081/seen"], timeout_ms = 4000 }
 [service.web]
 image = "alpine:latest"
-args = ["sh", "-c", "sleep 0.5; mkdir -p /www && echo hello > /www/index.html && httpd -f -p 8080 -h /www"]
+args = ["sh", "-c", "sleep 0.5; mkdir -p /www && echo hello > /www/index.html\
+ && httpd -f -p 8080 -h /www"]
 health_check = { tcp_port = 8080, timeout_ms = 10000 }
 [[scenario]]
 name = "seen_at_start"
@@ -283,7 +290,8 @@ run = "wget -q -O - http://inner:8080/i"
 expected_output_regex = "inside"
 [[scenario]]
 name = "probe"
-run = "sh -c 'sleep 0.5; if timeout 3 wget -q -O - http://{{ target }}/i; then echo REACHED; else echo BLOCKED; fi'"
+run = "sh -c 'sleep 0.5; if timeout 3 wget -q -O - http://{{ target }}/i;\
+ then echo REACHED; else echo BLOCKED; fi'"
 `;
         const open = await run("egress.clnrm.toml", toml, ["--map", `target=${gw}:${port}`]);
         assert.equal(open.code, 0, open.stdout + open.stderr);
@@ -341,7 +349,9 @@ name = "ready_span"
 exporter = "otlp"
 [service.api]
 image = "alpine:latest"
-args = ["sh", "-c", "sleep 3; mkdir -p /w && echo span-sent > /w/ready && httpd -p 8080 -h /w; wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; sleep 60"]
+args = ["sh", "-c", "sleep 3; mkdir -p /w && echo span-sent > /w/ready && httpd -p 8080 -h /w;\
+ wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\"\
+ $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; sleep 60"]
 env = { BODY = '${body}' }
 wait_for_span = "api.ready"
 [[scenario]]
@@ -375,10 +385,13 @@ name = "ready_dockerhc"
 [service.dockerhc]
 image = "alpine:latest"
 args = ["sh", "-c", "sleep 3; mkdir -p /w && touch /w/up && httpd -f -p 8080 -h /w"]
-health_check = { cmd = ["sh", "-c", "echo run >> /w/hc-runs; test -f /w/up"], docker = true, interval_ms = 200, timeout_ms = 15000 }
+health_check = { cmd = ["sh", "-c", "echo run >> /w/hc-runs; test -f /w/up"],\
+ docker = true, interval_ms = 200, timeout_ms = 15000 }
 [[scenario]]
 name = "after_healthy"
-run = "sh -c 'get() { wget -q -O - http://dockerhc:8080/$1; }; get up || exit 7; a=$(get hc-runs | wc -l); sleep 1.2; b=$(get hc-runs | wc -l); [ $b -gt $a ] && echo docker-healthcheck-still-running'"
+run = "sh -c 'get() { wget -q -O - http://dockerhc:8080/$1; }; get up || exit 7;\
+ a=$(get hc-runs | wc -l); sleep 1.2; b=$(get hc-runs | wc -l);\
+ [ $b -gt $a ] && echo docker-healthcheck-still-running'"
 expected_output_regex = "^docker-healthcheck-still-running$"
 `,
       );
@@ -408,11 +421,14 @@ memory_mb = 64
 cpu_millicores = 500
 [[scenario]]
 name = "mem"
-run = "sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'"
+run = "sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null\
+ || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'"
 expected_output_regex = "^67108864$"
 [[scenario]]
 name = "cpu"
-run = "sh -c 'cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)'"
+run = "sh -c 'cat /sys/fs/cgroup/cpu.max 2>/dev/null\
+ || echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)\
+ $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)'"
 expected_output_regex = "^50000 100000$"
 `,
     );
@@ -429,13 +445,17 @@ expected_output_regex = "^50000 100000$"
       const file = writeTest(
         dir,
         "never.clnrm.toml",
-        '[meta]\nname = "never"\n[service.x]\nimage = "clnrm/does-not-exist:1"\n[[scenario]]\nname = "s"\nservice = "x"\nrun = "true"\n',
+        '[meta]\nname = "never"\n[service.x]\nimage = "clnrm/does-not-exist:1"\n' +
+          '[[scenario]]\nname = "s"\nservice = "x"\nrun = "true"\n',
       );
       const r = await runCli(["-c", cfg, "run", file], { cwd: dir });
       assert.equal(r.code, 3, r.stdout + r.stderr);
       assert.match(
         r.stdout,
-        /image clnrm\/does-not-exist:1 is not present locally and cannot be pulled \(pull_policy is "never"\)/,
+        new RegExp(
+          /image clnrm\/does-not-exist:1 is not present locally /.source +
+            /and cannot be pulled \(pull_policy is "never"\)/.source,
+        ),
       );
     },
   );
@@ -447,7 +467,8 @@ expected_output_regex = "^50000 100000$"
         writeTest(
           dir,
           `ff-${n}.clnrm.toml`,
-          `[meta]\nname = "ff_${n}"\n[[scenario]]\nname = "s"\nrun = "${i === 0 ? "false" : "true"}"\n`,
+          `[meta]\nname = "ff_${n}"\n[[scenario]]\nname = "s"\n` +
+            `run = "${i === 0 ? "false" : "true"}"\n`,
         ),
       );
       const r = await runCli(
@@ -457,7 +478,10 @@ expected_output_regex = "^50000 100000$"
       assert.equal(r.code, 1);
       assert.match(
         r.stdout,
-        /FAIL ff_a in[\s\S]*FAIL .*ff-b\.clnrm\.toml[\s\S]*not run: --fail-fast stopped after a failure[\s\S]*FAIL .*ff-c\.clnrm\.toml/,
+        new RegExp(
+          /FAIL ff_a in[\s\S]*FAIL .*ff-b\.clnrm\.toml[\s\S]*/.source +
+            /not run: --fail-fast stopped after a failure[\s\S]*FAIL .*ff-c\.clnrm\.toml/.source,
+        ),
       );
       assert.doesNotMatch(r.stdout, /RUN .*ff-b/);
     },

@@ -71,8 +71,8 @@ ${expectations}`;
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.equal(r.test.counts.spans, 3);
         assert.equal(r.test.telemetry.sources["otlp-http"], 3);
-        // counts eq, status, must_not_cross and hermeticity can be broken by one more span: the wait
-        // ends by quiet after every container stopped, never early.
+        // counts eq, status, must_not_cross and hermeticity can be broken by one more span: the
+        // wait ends by quiet after every container stopped, never early.
         assert.equal(r.test.telemetry.completion, "quiet");
       });
 
@@ -85,7 +85,9 @@ ${expectations}`;
         assert.equal(r.test.telemetry.sources["otlp-http"], 3);
       });
 
-      it('OTLP/gRPC on request ([otel] protocol = "grpc") with the SDK\'s gRPC exporter', async () => {
+      const grpcTitle =
+        'OTLP/gRPC on request ([otel] protocol = "grpc") with the SDK\'s gRPC exporter';
+      it(grpcTitle, async () => {
         const r = await run(
           "sdk-grpc.clnrm.toml",
           appTest("sdk_grpc", 'APP_MODE = "ok"').replace(
@@ -110,7 +112,10 @@ ${expectations}`;
           assert.deepEqual(rules, ["expect.counts.errors_total", "expect.status.by_name[payment]"]);
           assert.match(
             failing.stdout,
-            /expect\.counts\.errors_total: the number of spans with status ERROR is 1, expected = 0/,
+            new RegExp(
+              /expect\.counts\.errors_total: /.source +
+                /the number of spans with status ERROR is 1, expected = 0/.source,
+            ),
           );
           const external = await run(
             "sdk-ext.clnrm.toml",
@@ -202,7 +207,8 @@ image = "alpine:latest"
 [[scenario]]
 name = "send"
 service = "sh"
-run = "sh -c 'wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces'"
+run = "sh -c 'wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\"\
+ $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces'"
 env = { BODY = '${body}' }
 [[expect.span]]
 name = "shell.step"
@@ -252,7 +258,9 @@ by_name = { "stdout.child" = "OK" }
         assert.equal(r.test.telemetry.sources.stdout, 2);
       });
 
-      it('a {"spans":[…]} document on stdout counts with [otel] exporter = "stdout"', async () => {
+      const wrapperTitle =
+        'a {"spans":[…]} document on stdout counts with [otel] exporter = "stdout"';
+      it(wrapperTitle, async () => {
         // Mutation caught: the `doc.spans` branch removed from spansFromJson
         // (src/telemetry/text-input.ts) → 0 spans, expect.graph and counts fail.
         const wrapped = JSON.stringify({

@@ -68,7 +68,9 @@ export class DockerBackend implements Backend {
         "Container",
         `Docker engine not reachable at ${this.endpoint}: ${(e as Error).message}`,
         {
-          hint: "run `npm run setup` (installs and starts dockerd), or set DOCKER_HOST to a running engine (Podman: its Docker-compatible socket)",
+          hint:
+            "run `npm run setup` (installs and starts dockerd), or set DOCKER_HOST to a " +
+            "running engine (Podman: its Docker-compatible socket)",
           cause: e,
         },
       );
@@ -454,7 +456,9 @@ function missingImage(image: string, why: string): CleanroomError {
     "Container",
     `image ${image} is not present locally and cannot be pulled (${why})`,
     {
-      hint: `build it locally, or map it to a local image in cleanroom.toml: [images.aliases] "${image}" = "clnrm/busybox:local"`,
+      hint:
+        "build it locally, or map it to a local image in cleanroom.toml: " +
+        `[images.aliases] "${image}" = "clnrm/busybox:local"`,
     },
   );
 }
