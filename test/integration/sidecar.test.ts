@@ -20,37 +20,16 @@ import path from "node:path";
 import {
   CLI,
   managedResources,
-  PROJECT_ROOT,
   resourcesOfPid,
   runCli,
   suite,
   tmpDir,
   writeTest,
 } from "../helpers/env.js";
+import { sigtermTest } from "../helpers/fixtures.js";
 
 const CONFIG =
   '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n[otel]\nreceiver = "sidecar"\n';
-
-const mount = (host: string, container: string): string =>
-  `{ host_path = "${path.join(PROJECT_ROOT, host)}", container_path = "${container}", ` +
-  "read_only = true }";
-
-/** The SIGTERM-flushing app (test/fixtures/sigterm-app.mjs) as a service, a trivial scenario. */
-const sigtermTest = (name: string, mode: string, expectations: string): string => `[meta]
-name = "${name}"
-[service.app]
-image = "clnrm/node:20"
-args = ["node", "/app/fixtures/sigterm-app.mjs"]
-env = { APP_MODE = "${mode}" }
-health_check = { log = "ready" }
-volumes = [
-  ${mount("node_modules", "/app/node_modules")},
-  ${mount("test/fixtures", "/app/fixtures")},
-]
-[[scenario]]
-name = "poke"
-run = "true"
-${expectations}`;
 
 const WGET =
   '"sh -c \'wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\" ' +

@@ -7,30 +7,10 @@ import { it, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { PROJECT_ROOT, runCli, suite, tmpDir, writeTest } from "../helpers/env.js";
+import { runCli, suite, tmpDir, writeTest } from "../helpers/env.js";
+import { sigtermTest } from "../helpers/fixtures.js";
 
 const ALIASES = '[images.aliases]\n"alpine:latest" = "clnrm/busybox:local"\n';
-
-const mount = (host: string, container: string): string =>
-  `{ host_path = "${path.join(PROJECT_ROOT, host)}", container_path = "${container}", ` +
-  "read_only = true }";
-
-/** The SIGTERM-flushing app as a long-lived service, and a trivial scenario beside it. */
-const sigtermTest = (name: string, mode: string, expectations: string): string => `[meta]
-name = "${name}"
-[service.app]
-image = "clnrm/node:20"
-args = ["node", "/app/fixtures/sigterm-app.mjs"]
-env = { APP_MODE = "${mode}" }
-health_check = { log = "ready" }
-volumes = [
-  ${mount("node_modules", "/app/node_modules")},
-  ${mount("test/fixtures", "/app/fixtures")},
-]
-[[scenario]]
-name = "poke"
-run = "true"
-${expectations}`;
 
 interface Run {
   code: number | null;
