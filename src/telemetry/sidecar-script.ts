@@ -35,7 +35,17 @@ const http = require("node:http");
 const http2 = require("node:http2");
 const env = process.env;
 const MAX = Number(env.CLNRM_MAX_BODY || 20971520);
-const out = (r) => process.stdout.write(JSON.stringify(r) + "\n");
+// Not process.stdout: on Linux its writes to a pipe are synchronous, so an engine slow to read
+// the container's output would stall the whole receiver (no answer to the SDK, which times out).
+// A write stream on fd 1 writes from libuv's thread pool; records queue and keep their order.
+const sink = require("node:fs").createWriteStream("/dev/stdout", { fd: 1 });
+const out = (r) => sink.write(JSON.stringify(r) + "\n");
+let ended = false;
+const finish = (r) => {
+  if (ended) return;
+  ended = true;
+  sink.end(JSON.stringify(r) + "\n", () => process.exit(0));
+};
 const mib = (n) => (n / 1048576).toFixed(n < 1048576 ? 2 : 0) + " MiB";
 let seq = 0;
 let stopping = false;
@@ -160,8 +170,7 @@ process.on("SIGTERM", () => {
   let open = 2;
   const closed = () => {
     if (--open === 0) {
-      out({ t: "end" });
-      process.exit(0);
+      finish({ t: "end" });
     }
   };
   // Requests being received are finished (and written) first; idle keep-alive sockets go now.
@@ -170,8 +179,7 @@ process.on("SIGTERM", () => {
   rpc.close(closed);
   for (const s of sessions) s.close();
   setTimeout(() => {
-    out({ t: "end", forced: true });
-    process.exit(0);
+    finish({ t: "end", forced: true });
   }, 3000).unref();
 });
 `;
