@@ -62,6 +62,13 @@ service_pid() {
     echo "$pid"
 }
 
+# A service whose working directory was deleted (started from a clone that is gone) still
+# answers, but every container start fails: conmon inherits that directory ("Failed to get
+# working directory", HTTP 500). Such a service is restarted, and services start from /.
+if pid=$(service_pid) && [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == *"(deleted)" ]]; then
+  say "the Podman API (pid $pid) runs in a deleted directory; restarting it"
+  restart_api=1
+fi
 if [ -n "${restart_api:-}" ] && pid=$(service_pid); then
   # only the API service this script started (its pid file): it reads the new settings
   say "restarting the Podman API (pid $pid) for the new settings"
@@ -75,7 +82,7 @@ else
     mkdir -p "$(dirname "$SOCK")"
     rm -f "$SOCK"
     say "starting podman system service in the background (log: $LOG)"
-    nohup podman system service --time=0 "unix://$SOCK" >>"$LOG" 2>&1 &
+    (cd / && exec nohup podman system service --time=0 "unix://$SOCK" >>"$LOG" 2>&1) &
     echo $! >"$PIDFILE"
   fi
   for _ in $(seq 1 120); do api_answers && break; sleep 0.5; done

@@ -39,7 +39,7 @@ else
     fi
     if ! alive containerd; then rm -f /var/run/docker/containerd/containerd.pid; fi
     say "starting dockerd in the background (log: /var/log/clnrm-dockerd.log)"
-    nohup dockerd >>/var/log/clnrm-dockerd.log 2>&1 &
+    (cd / && exec nohup dockerd >>/var/log/clnrm-dockerd.log 2>&1) &   # from /: the clone may go
   }
   alive dockerd && say "dockerd is running but not answering yet; waiting"
   starts=0

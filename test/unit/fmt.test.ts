@@ -172,6 +172,25 @@ describe("fmt: parse(fmt(x)) = parse(x)", () => {
     assert.equal(out!.text, src.replace("\n\n\n", "\n\n").replace("]   \n", "]\n"));
   });
 
+  it("a Taplo panic is a note, not a Rust stack trace on stderr", async () => {
+    // Mutation caught: without the console.error guard the panic's trace reaches the output.
+    // Own fixture reproducing upstream's v1.0.1_release layout: a long value, a trailing comment.
+    const src =
+      '[report]\nisolation_report = "a_rather_long_isolation_verification_file_name.json"' +
+      "  # Detailed isolation report\n";
+    const printed: unknown[] = [];
+    const original = console.error;
+    console.error = (...a: unknown[]) => printed.push(...a);
+    try {
+      const out = await formatTomlChecked(src, "p.clnrm.toml");
+      assert.match(out?.note ?? "", /Taplo could not format this file .*formatted conservatively/);
+      assert.deepStrictEqual(parse(out!.text), parse(src));
+    } finally {
+      console.error = original;
+    }
+    assert.deepEqual(printed, []);
+  });
+
   it("the conservative pass keeps blanks inside multi-line strings", () => {
     const src = 'a = """x  \n\n\n  y   \n"""   \nb = 1\n';
     assert.equal(conservative(src), 'a = """x  \n\n\n  y   \n"""\nb = 1\n');

@@ -30,6 +30,10 @@ export async function formatTomlChecked(src: string, file: string): Promise<Form
     }
   ).Taplo.initialize();
   let taploOut: string | undefined;
+  // Taplo's wasm panic hook prints a Rust stack trace through console.error (seen on upstream
+  // files with comments inside multi-line inline tables); the panic becomes the note below.
+  const consoleError = console.error;
+  console.error = () => undefined;
   try {
     taploOut = sortVars(
       taplo.format(src, {
@@ -43,10 +47,15 @@ export async function formatTomlChecked(src: string, file: string): Promise<Form
     );
   } catch {
     taploOut = undefined;
+  } finally {
+    console.error = consoleError;
   }
-  const taploDiff = taploOut === undefined ? "(Taplo failed)" : dataDifference(data, taploOut);
+  const taploDiff = taploOut === undefined ? undefined : dataDifference(data, taploOut);
   if (taploOut !== undefined && taploDiff === undefined) return { text: taploOut };
-  const note = `Taplo would change the data at ${taploDiff}; formatted conservatively`;
+  const note =
+    taploOut === undefined
+      ? "Taplo could not format this file (it failed inside); formatted conservatively"
+      : `Taplo would change the data at ${taploDiff}; formatted conservatively`;
   for (const candidate of [sortVars(conservative(src)), conservative(src)])
     if (dataDifference(data, candidate) === undefined) return { text: candidate, note };
   return { text: src, note: `${note}: left unchanged` };
