@@ -2,8 +2,8 @@
 // clnrm repository) and classifies every file: loads, fails with a located error, fails
 // unlocated, or crashes; `fmt` must keep the data of every plain TOML file.
 // Usage: npm run corpus -- DIR [--json]   (exit 1 on any crash, unlocated failure or fmt loss)
-// Last measured over 109 upstream files (README, "Measured over the upstream corpus"): 25 load,
-// 84 fail located, 0 unlocated, 0 crash, fmt 0 data loss.
+// Last measured over 257 upstream files (README, "Measured over the upstream corpus"): 79 load,
+// 178 fail located, 0 unlocated, 0 crash, fmt 0 data loss.
 import fs from "node:fs";
 import path from "node:path";
 
