@@ -54,16 +54,16 @@ suite("honest verdicts (real containers, real OTLP)", ["docker"], () => {
 name = "crash"
 [service.flaky]
 image = "alpine:latest"
-args = ["sh", "-c", "echo ready; sleep 0.3; echo boom-crash >&2; exit 3"]
+args = ["sh", "-c", "echo ready; sleep 1.5; echo boom-crash >&2; exit 3"]
 health_check = { log = "ready" }
 [service.job]
 image = "alpine:latest"
-args = ["sh", "-c", "echo ready; sleep 0.3; exit 4"]
+args = ["sh", "-c", "echo ready; sleep 1.5; exit 4"]
 health_check = { log = "ready" }
 allow_exit = true
 [[scenario]]
 name = "outlive"
-run = "sleep 2"
+run = "sleep 4"
 `,
       env_precedence: `[meta]
 name = "env_precedence"
