@@ -1,4 +1,5 @@
 /** The container backend interface. The Docker implementation lives in engine/docker/. */
+import { hostname } from "node:os";
 import type { PullPolicy } from "../config/project.js";
 
 export const LABEL_MANAGED = "clnrm.managed";
@@ -6,6 +7,18 @@ export const LABEL_RUN_ID = "clnrm.run-id";
 export const LABEL_PID = "clnrm.pid";
 export const LABEL_HOST = "clnrm.host";
 export const LABEL_TEST = "clnrm.test";
+/**
+ * The labels of everything a run creates: managed, its run id, and the process and host that
+ * own it, so a sweep can tell a dead run's leftovers (engine/sweeper.ts) from a live run's.
+ */
+export function runLabels(runId: string): Record<string, string> {
+  return {
+    [LABEL_MANAGED]: "true",
+    [LABEL_RUN_ID]: runId,
+    [LABEL_PID]: String(process.pid),
+    [LABEL_HOST]: hostname(),
+  };
+}
 /** Bytes of each output stream (stdout, stderr) kept for reports by default. */
 export const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 

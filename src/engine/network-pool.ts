@@ -13,10 +13,9 @@
  * `clnrm.run-id`, `clnrm.pid` and `clnrm.host` like any other, so a crashed run's pool is
  * swept by the next run.
  */
-import { hostname } from "node:os";
 import type { PullPolicy } from "../config/project.js";
 import type { Backend, ContainerSpec, NetworkInfo } from "./backend.js";
-import { LABEL_HOST, LABEL_MANAGED, LABEL_PID, LABEL_RUN_ID } from "./backend.js";
+import { runLabels } from "./backend.js";
 
 interface Entry {
   readonly internal: boolean;
@@ -54,12 +53,7 @@ export class NetworkPool implements Backend {
   }
 
   private add(internal: boolean, busy: boolean): Entry {
-    const labels = {
-      [LABEL_MANAGED]: "true",
-      [LABEL_RUN_ID]: this.runId,
-      [LABEL_PID]: String(process.pid),
-      [LABEL_HOST]: hostname(),
-    };
+    const labels = runLabels(this.runId);
     const name = `clnrm-${this.runId}-pool-${++this.seq}${internal ? "-internal" : ""}`;
     this.created++;
     const entry: Entry = { internal, busy, info: this.inner.createNetwork(name, internal, labels) };

@@ -10,7 +10,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { DockerBackend } from "../../src/engine/docker/docker-backend.js";
-import { LABEL_MANAGED, LABEL_RUN_ID } from "../../src/engine/backend.js";
+import { runLabels } from "../../src/engine/backend.js";
 import { dockerSkip, managedResources, testBench } from "../helpers/env.js";
 
 describe("hardening (real containers)", { skip: dockerSkip }, () => {
@@ -24,7 +24,8 @@ describe("hardening (real containers)", { skip: dockerSkip }, () => {
       image: "clnrm/busybox:local",
       cmd: ["sleep", "120"],
       env: {},
-      labels: { [LABEL_MANAGED]: "true", [LABEL_RUN_ID]: runId },
+      // With pid and host: if this test dies before its finally, the next run's sweep removes it.
+      labels: runLabels(runId),
     });
     const realKill = process.kill;
     const hostKills: unknown[] = [];

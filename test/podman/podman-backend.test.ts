@@ -10,27 +10,15 @@ import "./use-podman.js";
 import { after, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { hostname } from "node:os";
 import Docker from "dockerode";
 import { DockerBackend } from "../../src/engine/docker/docker-backend.js";
 import { identityOf, isTransientPodmanError } from "../../src/engine/docker/engine-flavor.js";
-import {
-  LABEL_HOST,
-  LABEL_MANAGED,
-  LABEL_PID,
-  LABEL_RUN_ID,
-  type NetworkInfo,
-} from "../../src/engine/backend.js";
+import { LABEL_RUN_ID, type NetworkInfo, runLabels } from "../../src/engine/backend.js";
 import { sweep } from "../../src/engine/sweeper.js";
 import { suite } from "../helpers/env.js";
 
 const RUN_ID = `podmantest${process.pid}`;
-const LABELS = {
-  [LABEL_MANAGED]: "true",
-  [LABEL_RUN_ID]: RUN_ID,
-  [LABEL_PID]: String(process.pid),
-  [LABEL_HOST]: hostname(),
-};
+const LABELS = runLabels(RUN_ID);
 
 function listen(host: string): Promise<net.Server> {
   return new Promise((resolve, reject) => {

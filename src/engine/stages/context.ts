@@ -3,7 +3,6 @@
  * containers started so far, the results and findings collected, and the helpers that start a
  * container the same way everywhere (labels, network, aliases, environment precedence).
  */
-import { hostname } from "node:os";
 import { CleanroomError } from "../../core/errors.js";
 import type { Finding, ScenarioResult } from "../../core/result.js";
 import { noopSpan, type TraceSpan } from "../../core/tracing.js";
@@ -11,7 +10,7 @@ import type { ProjectConfig } from "../../config/project.js";
 import { resolveImage } from "../../config/project.js";
 import type { ServiceConfig, TestConfig } from "../../config/types.js";
 import type { Backend, ContainerSpec, NetworkInfo } from "../backend.js";
-import { LABEL_HOST, LABEL_MANAGED, LABEL_PID, LABEL_RUN_ID, LABEL_TEST } from "../backend.js";
+import { LABEL_TEST, runLabels } from "../backend.js";
 
 export interface EngineHooks {
   /**
@@ -129,13 +128,7 @@ export function createContext(
     reuse: opts.reuse,
     hermetic: opts.hermetic === true || config.hermetic,
     runId: opts.runId,
-    labels: {
-      [LABEL_MANAGED]: "true",
-      [LABEL_RUN_ID]: opts.runId,
-      [LABEL_PID]: String(process.pid),
-      [LABEL_HOST]: hostname(),
-      [LABEL_TEST]: config.name.slice(0, 200),
-    },
+    labels: { ...runLabels(opts.runId), [LABEL_TEST]: config.name.slice(0, 200) },
     signal: opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal,
     span: opts.span ?? noopSpan,
     started: [],
