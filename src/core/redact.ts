@@ -84,9 +84,12 @@ const notSecret = (v: string): boolean =>
  */
 export function secretsInText(text: string): string[] {
   const out: string[] = [];
-  const re = /["']?([\w.-]+)["']?\s*[=:]\s*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')/g;
+  const re = /["']?([\w.-]+)["']?\s*([=:])\s*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    const v = m[2] ?? m[3] ?? "";
+    const v = m[3] ?? m[4] ?? "";
+    // `"key": "file"` is a JSON/YAML map entry naming an attribute (OTLP JSON in a scenario
+    // script), not a secret called KEY: treating it as one redacted "file" from every report.
+    if (m[2] === ":" && /^key$/i.test(m[1]!)) continue;
     if (SECRET_KEY.test(m[1]!) && v && !/\{\{|\{%/.test(v) && !notSecret(v)) out.push(v);
   }
   return out;

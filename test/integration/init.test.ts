@@ -13,6 +13,14 @@ suite("init (real containers)", ["docker"], () => {
     const t = JSON.parse(fs.readFileSync(path.join(dir, "r.json"), "utf8")).tests[0];
     assert.equal(t.counts.spans, 1);
     assert.equal(t.telemetry.sources["otlp-http"], 1);
+    assert.equal(t.file, path.join(dir, "tests", "example.clnrm.toml"), "nothing redacted");
+    // The span's duration is real: a checksum takes milliseconds. Reading adjtimex's tv_usec as
+    // microseconds where the kernel gives nanoseconds (STA_NANO) made it 1000× too long (12 s).
+    const file = path.join(dir, "tests", "example.clnrm.toml");
+    const text = fs.readFileSync(file, "utf8");
+    fs.writeFileSync(file, text.replace("max = 10000", "max = 1000"));
+    const tight = await runCli(["run", "tests/"], { cwd: dir });
+    assert.equal(tight.code, 0, tight.stdout + tight.stderr);
     // A second init refuses to overwrite.
     assert.equal((await runCli(["init"], { cwd: dir })).code, 2);
   });
