@@ -8,7 +8,7 @@ import { it } from "node:test";
 import assert from "node:assert/strict";
 import { Redactor, secretsInText } from "../../src/core/redact.js";
 
-it("OTLP JSON attribute entries (`\"key\":\"file\"`) are not secrets", () => {
+it('OTLP JSON attribute entries (`"key":"file"`) are not secrets', () => {
   // as in init's example: a shell string spread over lines, so each line is scanned alone
   const script = `body='{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name",
 "value":{"stringValue":"worker"}}]},"scopeSpans":[{"spans":[{"attributes":[{"key":"file",
