@@ -3,8 +3,9 @@
 # rootful Podman from Debian's archive, starts its Docker-compatible API on
 # unix:///run/podman/podman.sock (like dockerd: in the background, only when it does not answer)
 # and loads the local images built for Docker into it, only those missing or outdated.
-# Idempotent. Docker is never touched: both engines share the machine (iptables, their own
-# bridges and subnets: Docker 172.17.0.0/12 + 192.168.0.0/16, Podman 10.88.0.0/16 + 10.89.x).
+# Idempotent. Docker is not changed beyond one rule in its DOCKER-USER chain (below): both
+# engines share the machine (iptables, their own bridges and subnets: Docker 172.17.0.0/12 +
+# 192.168.0.0/16, Podman 10.88.0.0/16 + 10.89.x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DOCKER=/usr/bin/docker
@@ -92,6 +93,24 @@ else
     exit 1
   fi
   say "Podman API answers at unix://$SOCK ($(podman --url "unix://$SOCK" version --format '{{.Server.Version}}'))"
+fi
+
+# Podman beside Docker: dockerd sets the FORWARD policy to DROP, and with br_netfilter loaded
+# (bridge-nf-call-iptables=1) a frame between two containers on one Podman bridge passes
+# FORWARD. netavark 1.4 accepts such frames for ordinary networks (by subnet) but adds no rule
+# for internal ones (`Internal: true`: clnrm's hermetic tests), so containers of one internal
+# network could not reach each other: DNS answered, connections hung (the sidecar receiver,
+# service to service). One rule in DOCKER-USER, the chain Docker leaves to its users, accepts
+# frames bridged within a Podman bridge; traffic routed to another network or out of the host
+# is not bridged and stays dropped.
+if iptables -S DOCKER-USER >/dev/null 2>&1; then
+  rule=(DOCKER-USER -i podman+ -m physdev --physdev-is-bridged -j ACCEPT)
+  if iptables -C "${rule[@]}" 2>/dev/null; then
+    say "iptables: traffic within a Podman bridge is already accepted (DOCKER-USER)"
+  else
+    say "iptables: accepting traffic within a Podman bridge (DOCKER-USER)"
+    iptables -I "${rule[@]}"
+  fi
 fi
 
 # The local images, from Docker (built by images/build.sh): loaded when missing or when

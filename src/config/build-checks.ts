@@ -4,6 +4,12 @@ import type { ServiceConfig } from "./types.js";
 
 type ErrorFn = (keyPath: string, message: string) => void;
 
+/**
+ * The network alias of the OTLP sidecar receiver (`--receiver sidecar`), reserved as a service
+ * name: a service of that name would take the receiver's place on the test's network.
+ */
+export const SIDECAR_RECEIVER_ALIAS = "clnrm-otel";
+
 export function checkDependencies(
   services: readonly ServiceConfig[],
   ids: ReadonlySet<string>,

@@ -10,7 +10,7 @@ import { shellWords } from "./shell-words.js";
 import { locateKey } from "./locate.js";
 import { buildExpectations } from "./build-expect.js";
 import { didYouMean } from "../core/suggest.js";
-import { checkDependencies, parseDurationMs } from "./build-checks.js";
+import { checkDependencies, parseDurationMs, SIDECAR_RECEIVER_ALIAS } from "./build-checks.js";
 
 export { parseDurationMs };
 import type {
@@ -117,6 +117,12 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
         warn(
           `${key}.${id}`,
           `service "${id}" is defined in both [service] and [services]; the [services] one is used`,
+        );
+      if (id === SIDECAR_RECEIVER_ALIAS)
+        error(
+          `${key}.${id}`,
+          `the service name "${id}" is reserved: it is the network alias of the OTLP sidecar ` +
+            "receiver (--receiver sidecar); choose another name",
         );
       serviceTables.push([id, tbl(v)]);
     }

@@ -23,8 +23,10 @@
  * exporter that saw its export acknowledged has its spans in the stream.
  */
 
-/** The network alias the test's containers reach the sidecar by. */
-export const SIDECAR_ALIAS = "clnrm-otel";
+import { SIDECAR_RECEIVER_ALIAS } from "../config/build-checks.js";
+
+/** The network alias the test's containers reach the sidecar by (a reserved service name). */
+export const SIDECAR_ALIAS = SIDECAR_RECEIVER_ALIAS;
 export const SIDECAR_HTTP_PORT = 4318;
 export const SIDECAR_GRPC_PORT = 4317;
 

@@ -17,10 +17,6 @@ const IMAGES = ["clnrm/busybox:local", "clnrm/node:20"];
 const SETUP = "run `CLNRM_ENGINE=podman npm run setup`";
 
 process.env.DOCKER_HOST = PODMAN_HOST;
-// The sidecar receiver is not verified on Podman: in the one CI run that tried it, containers
-// on a Podman (netavark) network resolved the sidecar's alias but never connected (SDK export
-// timeouts). `auto` picks the host receiver for Podman's local socket; README, engines.
-process.env.CLNRM_TEST_RECEIVER_MODES = "host";
 
 function docker(args: readonly string[]): { ok: boolean; out: string } {
   const r = spawnSync(DOCKER_CLI, args, { encoding: "utf8", timeout: 30_000 });

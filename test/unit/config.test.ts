@@ -62,6 +62,14 @@ describe("config: schema and model", () => {
     );
   });
 
+  it("reserves the sidecar receiver's alias as a service name", async () => {
+    await rejects(
+      `${V07}[services.clnrm-otel]\nimage = "alpine:latest"\n`,
+      /services\.clnrm-otel: the service name "clnrm-otel" is reserved: it is the network alias/,
+      (e) => assert.equal(e.context.line, 10),
+    );
+  });
+
   it("detects depends_on cycles", async () => {
     await rejects(
       '[meta]\nname = "t"\n[service.a]\nimage = "x"\ndepends_on = ["b"]\n[service.b]\n' +
