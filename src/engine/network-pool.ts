@@ -112,13 +112,14 @@ export class NetworkPool implements Backend {
   async close(): Promise<void> {
     this.closed = true;
     const all = this.entries.splice(0);
-    await Promise.all(this.removing.splice(0));
-    await Promise.all(
-      all.map(async (e) => {
+    // the removals given back during the run and the rest, at once
+    await Promise.all([
+      ...this.removing.splice(0),
+      ...all.map(async (e) => {
         const info = await e.info.catch(() => undefined);
         if (info) await this.inner.removeNetwork(info.id).catch(() => undefined);
       }),
-    );
+    ]);
   }
 
   async start(spec: ContainerSpec): Promise<string> {

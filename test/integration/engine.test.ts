@@ -157,9 +157,11 @@ steps = [{ name = "nap", command = ["sleep", "60"], timeout_ms = 1000 }]
 `,
     );
     assert.equal(r.code, 1);
-    // the test's own duration (the CLI's start-up on a loaded machine is not the point here)
+    // the test's own duration (the CLI's start-up on a loaded machine is not the point here):
+    // waiting for both sleeps takes ≥ 120 s; 55 s leaves room for a loaded machine (20 s failed
+    // at load 18)
     assert.ok(
-      r.test.duration_ms < 20_000,
+      r.test.duration_ms < 55_000,
       `the run must not wait for sleep 60: ${r.test.duration_ms}ms`,
     );
     assert.equal(r.test.findings[0].rule, "scenario[sleeper].timeout");

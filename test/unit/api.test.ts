@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { CleanroomError, EXIT, runSuite, type RunSuiteOptions } from "clnrm";
 import { NetworkPool } from "../../src/engine/network-pool.js";
+import { warmKinds } from "../../src/api/run-suite.js";
 import { aliasOf, FakeBackend } from "../helpers/fake-backend.js";
 import { echoSpanScenario, ndjsonSpan } from "../helpers/fixtures.js";
 import { tmpDir, writeTest } from "../helpers/env.js";
@@ -134,6 +135,27 @@ describe("runSuite (programmatic API)", () => {
       assert.equal(unpooled.networksCreated, 6);
     },
   );
+
+  it("network pool: a hermetic test's network is warmed internal, no open one made", async () => {
+    const dir = project(0);
+    const hermetic = (name: string, line: string): string =>
+      `[meta]\nname = "${name}"\n${echoSpanScenario("emit", SPAN)}[[expect.span]]\n` +
+      `name = "work"\n[expect.hermeticity]\n${line}\n`;
+    writeTest(dir, "h.clnrm.toml", hermetic("h", "no_external_services = true"));
+    const backend = fake();
+    assert.equal((await runSuite(opts(dir, backend))).exitCode, EXIT.ok);
+    assert.deepEqual(
+      backend.events.filter((e) => e.startsWith("network.create")),
+      ["network.create internal"],
+    );
+    // only a guess from the text: a commented-out line does not count
+    writeTest(dir, "c.clnrm.toml", hermetic("c", "# no_external_services = true"));
+    assert.deepEqual(
+      warmKinds([path.join(dir, "c.clnrm.toml"), path.join(dir, "h.clnrm.toml")], 2, false),
+      [false, true],
+    );
+    assert.deepEqual(warmKinds([path.join(dir, "c.clnrm.toml")], 2, true), [true]);
+  });
 
   it(
     "network pool: internal stays internal; " + "a network with a container left is dropped",
