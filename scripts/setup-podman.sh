@@ -103,14 +103,18 @@ fi
 # service to service). One rule in DOCKER-USER, the chain Docker leaves to its users, accepts
 # frames bridged within a Podman bridge; traffic routed to another network or out of the host
 # is not bridged and stays dropped.
-if iptables -S DOCKER-USER >/dev/null 2>&1; then
+# (Not persistent: a reboot or a firewall reload drops it; run the set-up again.)
+if iptables -w 10 -S DOCKER-USER >/dev/null 2>&1; then
   rule=(DOCKER-USER -i podman+ -m physdev --physdev-is-bridged -j ACCEPT)
-  if iptables -C "${rule[@]}" 2>/dev/null; then
+  if iptables -w 10 -C "${rule[@]}" 2>/dev/null; then
     say "iptables: traffic within a Podman bridge is already accepted (DOCKER-USER)"
   else
     say "iptables: accepting traffic within a Podman bridge (DOCKER-USER)"
-    iptables -I "${rule[@]}"
+    iptables -w 10 -I "${rule[@]}"
   fi
+else
+  say "iptables: no DOCKER-USER chain (Docker not running?): no rule added; if Docker runs" \
+    "later, run this again or hermetic tests on Podman cannot reach their own services"
 fi
 
 # The local images, from Docker (built by images/build.sh): loaded when missing or when

@@ -118,7 +118,8 @@ export function buildTestConfig(raw: Raw, file: string, source: string): BuildRe
           `${key}.${id}`,
           `service "${id}" is defined in both [service] and [services]; the [services] one is used`,
         );
-      if (id === SIDECAR_RECEIVER_ALIAS)
+      // engines resolve names case-insensitively: CLNRM-OTEL would answer for the sidecar too
+      if (id.toLowerCase() === SIDECAR_RECEIVER_ALIAS)
         error(
           `${key}.${id}`,
           `the service name "${id}" is reserved: it is the network alias of the OTLP sidecar ` +

@@ -15,8 +15,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { CleanroomError } from "./errors.js";
 
-export const SECRET_KEY =
-  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|_KEY$|^KEY$|PRIVATE_KEY|CREDENTIAL|AUTH/i;
+/**
+ * Names whose values are secrets. Not every name containing one of the words: `AUTH` only as a
+ * segment (`AUTH_HEADER`, `BASIC_AUTH`, not `author` or `OAUTH_SCOPE`), `TOKEN` not as in
+ * `MAX_TOKENS` or `TOKENIZER`, `_KEY` not for database and cache keys (`primary_key`): their
+ * values ("Jane Doe", "1024", "id") would be blanked from every report.
+ */
+export const SECRET_KEY = new RegExp(
+  "TOKEN(?!S|IZER)|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|AUTH_?KEY|PRIVATE_KEY|CREDENTIAL|" +
+    "(?<!PRIMARY|FOREIGN|SORT|PARTITION|CACHE|ROUTING|IDEMPOTENCY|DEDUP)_KEY$|^KEY$|" +
+    "(?:^|[_.-])AUTH(?:[_.-]|$)|AUTHORIZATION",
+  "i",
+);
 const REDACTED = "«redacted»";
 const SHORT = 4;
 
@@ -82,14 +92,27 @@ const notSecret = (v: string): boolean =>
  * Secret-looking assignments in unparsed text (`PASSWORD = "pw"`, `token: 'x'`), so that errors
  * raised before a test file is understood (bad TOML, template errors) cannot echo them.
  */
+/** What follows an OTLP attribute's `"key":"name"`: `,"value":{"stringValue":"…"}` (any type). */
+const OTLP_ATTR_VALUE =
+  /^\s*,\s*["']?value["']?\s*:\s*\{\s*["']?\w+["']?\s*:\s*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')/;
+
 export function secretsInText(text: string): string[] {
   const out: string[] = [];
   const re = /["']?([\w.-]+)["']?\s*([=:])\s*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const v = m[3] ?? m[4] ?? "";
-    // `"key": "file"` is a JSON/YAML map entry naming an attribute (OTLP JSON in a scenario
-    // script), not a secret called KEY: treating it as one redacted "file" from every report.
-    if (m[2] === ":" && /^key$/i.test(m[1]!)) continue;
+    // An OTLP JSON attribute (`{"key":"file","value":{"stringValue":"/tmp/data"}}`, in a
+    // scenario script): "key" holds the attribute's name, not a secret (taking it for one
+    // blanked "file" and "service.name" from every report); its value is the secret when that
+    // name looks secret. Any other `"key": "…"` is still a secret named KEY.
+    if (m[2] === ":" && /^key$/i.test(m[1]!)) {
+      const attr = OTLP_ATTR_VALUE.exec(text.slice(re.lastIndex));
+      if (attr) {
+        const value = attr[1] ?? attr[2] ?? "";
+        if (SECRET_KEY.test(v) && value && !notSecret(value)) out.push(value);
+        continue;
+      }
+    }
     if (SECRET_KEY.test(m[1]!) && v && !/\{\{|\{%/.test(v) && !notSecret(v)) out.push(v);
   }
   return out;

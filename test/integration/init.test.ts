@@ -18,6 +18,7 @@ suite("init (real containers)", ["docker"], () => {
     // microseconds where the kernel gives nanoseconds (STA_NANO) made it 1000× too long (12 s).
     const file = path.join(dir, "tests", "example.clnrm.toml");
     const text = fs.readFileSync(file, "utf8");
+    assert.ok(text.includes("max = 10000"), "the example's duration bound");
     fs.writeFileSync(file, text.replace("max = 10000", "max = 1000"));
     const tight = await runCli(["run", "tests/"], { cwd: dir });
     assert.equal(tight.code, 0, tight.stdout + tight.stderr);

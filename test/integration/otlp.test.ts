@@ -43,7 +43,7 @@ span_attrs.forbid_keys = ["http.url"]
 
 // Every test below runs with the receiver on the host and in a sidecar container
 // (`--receiver sidecar`): the spans, findings and digests must not depend on the transport.
-// CLNRM_TEST_RECEIVER_MODES narrows the modes (test/podman/ re-runs this file host-only).
+// CLNRM_TEST_RECEIVER_MODES narrows the modes (e.g. `host` to re-run one mode by hand).
 const MODES = (["host", "sidecar"] as const).filter((m) =>
   (process.env.CLNRM_TEST_RECEIVER_MODES ?? "host,sidecar").split(",").includes(m),
 );

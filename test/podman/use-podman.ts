@@ -58,7 +58,23 @@ function probePodman(): string {
   if (!/^libpod\//i.test(r.server ?? ""))
     return `the engine at ${PODMAN_HOST} is not Podman (Server: ${r.server})`;
   const absent = IMAGES.filter((i) => !docker(["image", "inspect", i]).ok);
-  return absent.length ? `Podman lacks the image(s) ${absent.join(", ")} (${SETUP})` : "ok";
+  if (absent.length) return `Podman lacks the image(s) ${absent.join(", ")} (${SETUP})`;
+  return bridgeRule();
+}
+
+/**
+ * With Docker running beside Podman, containers of one internal Podman network reach each
+ * other only through the DOCKER-USER rule the set-up adds (scripts/setup-podman.sh): without
+ * it the hermetic and sidecar tests would hang on connections, so they fail with this reason.
+ */
+function bridgeRule(): string {
+  const iptables = (args: readonly string[]): boolean =>
+    spawnSync("iptables", ["-w", "10", ...args], { stdio: "ignore", timeout: 15_000 }).status === 0;
+  if (!iptables(["-S", "DOCKER-USER"])) return "ok"; // no Docker chain (or no iptables here)
+  const rule = ["DOCKER-USER", "-i", "podman+", "-m", "physdev", "--physdev-is-bridged"];
+  return iptables(["-C", ...rule, "-j", "ACCEPT"])
+    ? "ok"
+    : `iptables lacks the DOCKER-USER rule for traffic within a Podman bridge (${SETUP})`;
 }
 
 process.env.CLNRM_TEST_DOCKER = probePodman();

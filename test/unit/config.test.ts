@@ -68,6 +68,7 @@ describe("config: schema and model", () => {
       /services\.clnrm-otel: the service name "clnrm-otel" is reserved: it is the network alias/,
       (e) => assert.equal(e.context.line, 10),
     );
+    await rejects(`${V07}[service.CLNRM-OTEL]\nimage = "x"\n`, /service\.CLNRM-OTEL: .* reserved/);
   });
 
   it("detects depends_on cycles", async () => {

@@ -2,7 +2,8 @@
  * Secrets found in unparsed text (`secretsInText`), used before a file is understood so that
  * errors cannot echo them. Mutation caught: without the `"key":` exception, the OTLP JSON of
  * `clnrm init`'s example registered "file" and "service.name" as secrets and the JSON report's
- * `file` field came out as «redacted».
+ * `file` field came out as «redacted»; with it skipping every `"key":` entry (not only OTLP
+ * attributes), `{"key":"sk_live_…"}` leaked; `AUTH` as a substring redacted `author = "Jane Doe"`.
  */
 import { it } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,27 @@ it('OTLP JSON attribute entries (`"key":"file"`) are not secrets', () => {
   assert.deepEqual(secretsInText(script), []);
   const r = new Redactor(secretsInText(script));
   assert.equal(r.text('{"file":"tests/a.clnrm.toml"}'), '{"file":"tests/a.clnrm.toml"}');
+});
+
+it("any other `key` entry is a secret, and so is a secret-named OTLP attribute's value", () => {
+  assert.deepEqual(secretsInText('{"name":"stripe","key":"sk_live_abcdef123456"}'), [
+    "sk_live_abcdef123456",
+  ]);
+  assert.deepEqual(secretsInText(`script = '''\nkey: "hunter2-real"\n'''`), ["hunter2-real"]);
+  assert.deepEqual(secretsInText('{"key":"db.password","value":{"stringValue":"hunter2"}}'), [
+    "hunter2",
+  ]);
+});
+
+it("names that only contain a secret word are not secrets", () => {
+  const text = `author = "Jane Doe"
+OAUTH_SCOPE = "read"
+MAX_TOKENS = "1024"
+"primary_key": "id"
+AUTH_HEADER = "Bearer abc"
+GITHUB_TOKEN = "ghp_x"
+ACCESS_KEY = "AKIA1"`;
+  assert.deepEqual(secretsInText(text), ["Bearer abc", "ghp_x", "AKIA1"]);
 });
 
 it("secret-looking assignments are found in TOML, JSON and YAML forms", () => {

@@ -41,7 +41,7 @@ timeout_ms = 30000
 SCRIPT = '''
 # Wall clock in ns from busybox adjtimex; its tv_usec holds ns when status has STA_NANO (8192).
 now() { adjtimex | awk '/status:/ {n=int($2/8192)%2} /tv_sec/ {s=$2} /tv_usec/ {u=$2}
-  END {if (n) printf "%d%09d", s, u; else printf "%d%06d000", s, u}'; }
+  END {if (n) printf "%s%09d", s, u; else printf "%s%06d000", s, u}'; }
 start=$(now)
 echo "hello cleanroom" > /tmp/data
 sum=$(sha256sum /tmp/data | cut -d" " -f1)
