@@ -201,7 +201,6 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
   const base = o.backend ?? (await dockerBackend());
   const pool = o.networkPool === false ? undefined : new NetworkPool(base, runId);
   const backend = pool ?? base;
-  let startedTests = 0;
   try {
     // Ping, sweep, the first networks and the tracer at once (ping's error is the one reported);
     // the networks are still being created while the first tests load.
@@ -247,10 +246,10 @@ export async function runSuite(o: RunSuiteOptions = {}): Promise<SuiteResult> {
       spanTimeoutMs: o.spanTimeoutMs ?? 10000,
       cache,
       force: o.force === true,
-      onStart: (file) => {
+      onStart: (file, last) => {
         // Once the last test has started, a network given back is removed at once (while
         // that test still waits for its spans), not at the end of the run.
-        if (++startedTests === files.length) pool?.drain();
+        if (last) pool?.drain();
         o.onTestStart?.(file);
       },
       onProgress: o.onProgress,

@@ -34,7 +34,8 @@ export interface SuiteOptions {
   readonly runSpan?: TraceSpan;
   readonly secrets?: ReadonlySet<string>;
   readonly spanTimeoutMs?: number;
-  readonly onStart?: (file: string) => void;
+  /** A test starts; `last` once every test of the suite (each matrix variant too) started. */
+  readonly onStart?: (file: string, last: boolean) => void;
   readonly onProgress?: (file: string, message: string) => void;
   readonly onDone?: (run: TestRun) => void;
 }
@@ -43,11 +44,12 @@ export async function runSuite(files: readonly string[], o: SuiteOptions): Promi
   let failed = false;
   // A file with [matrix] is one test per combination (its own name, cache key and report).
   const units = files.flatMap((file) => testVariants(file).map((matrix) => ({ file, matrix })));
+  let started = 0;
   const runs = await mapPool(
     units,
     o.jobs,
     async ({ file, matrix }): Promise<TestRun> => {
-      o.onStart?.(file);
+      o.onStart?.(file, ++started === units.length);
       const t0 = Date.now();
       let run: TestRun;
       try {

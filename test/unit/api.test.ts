@@ -157,6 +157,23 @@ describe("runSuite (programmatic API)", () => {
     assert.deepEqual(warmKinds([path.join(dir, "c.clnrm.toml")], 2, true), [true]);
   });
 
+  it("network pool: the variants of a [matrix] file reuse one network at -j 1", async () => {
+    const dir = project(0);
+    writeTest(
+      dir,
+      "m.clnrm.toml",
+      `[meta]\nname = "m"\n[matrix]\nx = ["a", "b", "c", "d"]\n` +
+        `${echoSpanScenario("emit", SPAN)}[[expect.span]]\nname = "work"\n`,
+    );
+    const backend = fake();
+    const r = await runSuite(opts(dir, backend, { jobs: 1 }));
+    assert.equal(r.exitCode, EXIT.ok);
+    assert.equal(r.tests.length, 4);
+    // the pool stops keeping networks once the last variant started, not after the first
+    assert.equal(backend.networksCreated, 1);
+    assert.deepEqual(backend.live(), { containers: [], networks: [] });
+  });
+
   it(
     "network pool: internal stays internal; " + "a network with a container left is dropped",
     async () => {
