@@ -1,6 +1,7 @@
 /**
  * plugins: the service plugins this build runs, with the keys a service takes.
- * health: is this machine ready to run tests (engine, local images, receiver port, disk)?
+ * health: is this machine ready to run tests (engine, local images, receiver port, disk; on
+ * Podman beside Docker, whether internal networks carry traffic)?
  * Upstream's versions print fixed lists and ticks; these look.
  */
 import fs from "node:fs";
@@ -12,6 +13,7 @@ import type { Shape } from "../../config/schema.js";
 import { TEST_FILE_SCHEMA } from "../../config/test-schema.js";
 import { EXIT } from "../../core/errors.js";
 import { DockerBackend } from "../../engine/docker/docker-backend.js";
+import { checkPodmanBridge } from "../../engine/docker/podman-bridge.js";
 import { reportError, type GlobalOptions } from "../shared.js";
 
 /** The keys of `[service.<id>]`, read from the schema the loader checks with. */
@@ -58,6 +60,10 @@ export async function healthChecks(configFile?: string): Promise<Check[]> {
     engineUp = true;
   } catch (e) {
     checks.push({ name: "engine", ok: false, detail: (e as Error).message });
+  }
+  if (engineUp && (await backend.flavor.flavor()) === "podman") {
+    const bridge = checkPodmanBridge(backend.endpoint);
+    if (bridge) checks.push({ name: "podman internal networks", ...bridge });
   }
   const images = new Set([
     resolveImage(project, project.defaultImage).image,
