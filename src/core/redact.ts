@@ -114,6 +114,10 @@ export function secretsInText(text: string): string[] {
       }
     }
     if (SECRET_KEY.test(m[1]!) && v && !/\{\{|\{%/.test(v) && !notSecret(v)) out.push(v);
+    // a value holding pairs of its own (`SPAN = '{"token":"…"}'`): its inner strings too; each
+    // level is shorter than the one holding it, so this ends
+    else if (v.length > 4 && /[=:]/.test(v))
+      out.push(...secretsInText(m[3] !== undefined ? v.replace(/\\(["\\])/g, "$1") : v));
   }
   return out;
 }

@@ -29,6 +29,12 @@ it("any other `key` entry is a secret, and so is a secret-named OTLP attribute's
   ]);
 });
 
+it("pairs inside a one-line string value are scanned too", () => {
+  const text = `SPAN = '{"name":"w","attributes":{"auth_token":"abcd1"}}'
+BODY = "{\\"password\\":\\"pw9\\"}"`;
+  assert.deepEqual(secretsInText(text), ["abcd1", "pw9"]);
+});
+
 it("names that only contain a secret word are not secrets", () => {
   const text = `author = "Jane Doe"
 OAUTH_SCOPE = "read"
