@@ -39,6 +39,7 @@ function measure(argv: readonly string[], cwd: string): Promise<Sample> {
     p.on("close", (code) => {
       const ms = performance.now() - t0;
       const report = fs.readFileSync(out, "utf8");
+      fs.rmSync(out, { force: true });
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(report);
       if (code !== 0) reject(new Error(`${argv.join(" ")} exited ${code}: ${err.slice(-2000)}`));
       else resolve({ ms, rssKiB: Number(rss?.[1] ?? 0) });
