@@ -17,6 +17,8 @@ const IMAGES = ["clnrm/busybox:local", "clnrm/node:20"];
 const SETUP = "run `CLNRM_ENGINE=podman npm run setup`";
 
 process.env.DOCKER_HOST = PODMAN_HOST;
+/** For the few assertions that differ by engine (documented differences, README engines). */
+process.env.CLNRM_TEST_ENGINE = "podman";
 
 function docker(args: readonly string[]): { ok: boolean; out: string } {
   const r = spawnSync(DOCKER_CLI, args, { encoding: "utf8", timeout: 30_000 });
