@@ -110,11 +110,12 @@ if iptables -w 10 -S DOCKER-USER >/dev/null 2>&1; then
     say "iptables: traffic within a Podman bridge is already accepted (DOCKER-USER)"
   else
     say "iptables: accepting traffic within a Podman bridge (DOCKER-USER)"
-    iptables -w 10 -I "${rule[@]}"
+    iptables -w 10 -I "${rule[@]}" ||
+      say "iptables: could not add the rule (no physdev match?); see README, engines"
   fi
 else
-  say "iptables: no DOCKER-USER chain (Docker not running?): no rule added; if Docker runs" \
-    "later, run this again or hermetic tests on Podman cannot reach their own services"
+  say "iptables: no DOCKER-USER chain to read (Docker not running, no iptables, or its lock" \
+    "busy): no rule added; \`clnrm health\` tells whether internal networks carry traffic"
 fi
 
 # The local images, from Docker (built by images/build.sh): loaded when missing or when

@@ -16,17 +16,30 @@ import path from "node:path";
 import { CleanroomError } from "./errors.js";
 
 /**
- * Names whose values are secrets. Not every name containing one of the words: `AUTH` only as a
- * segment (`AUTH_HEADER`, `BASIC_AUTH`, not `author` or `OAUTH_SCOPE`), `TOKEN` not as in
- * `MAX_TOKENS` or `TOKENIZER`, `_KEY` not for database and cache keys (`primary_key`): their
- * values ("Jane Doe", "1024", "id") would be blanked from every report.
+ * Names whose values are secrets, matched on the name in upper snake case (`basicAuth` is
+ * BASIC_AUTH). Not every name containing one of the words, since their values would be blanked
+ * from every report: `AUTH` only as a word (`AUTH_HEADER`, `BASIC_AUTH`, not `author` or
+ * `OAUTH_SCOPE`), token counts (`MAX_TOKENS`) and `TOKENIZER`, database and cache keys
+ * (`primary_key`), and settings about a secret (`AUTH_TYPE`, `PASSWORD_FILE`) are not.
  */
-export const SECRET_KEY = new RegExp(
-  "TOKEN(?!S|IZER)|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|AUTH_?KEY|PRIVATE_KEY|CREDENTIAL|" +
-    "(?<!PRIMARY|FOREIGN|SORT|PARTITION|CACHE|ROUTING|IDEMPOTENCY|DEDUP)_KEY$|^KEY$|" +
-    "(?:^|[_.-])AUTH(?:[_.-]|$)|AUTHORIZATION",
-  "i",
+const SECRET_WORD = new RegExp(
+  "TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|AUTH_?KEY|PRIVATE_?KEY|CREDENTIAL|" +
+    "_KEY$|^KEY$|(?:^|_)AUTH(?:_|$)|AUTHORIZATION",
 );
+const NOT_SECRET = new RegExp(
+  "^(?:.*_)?(?:MAX|MIN|NUM|TOTAL|PROMPT|COMPLETION|INPUT|OUTPUT|CONTEXT)_?TOKENS$|TOKENIZER|" +
+    "(?:^|_)(?:PRIMARY|FOREIGN|SORT|PARTITION|CACHE|IDEMPOTENCY|DEDUP|HASH|RANGE|OBJECT)_KEY$|" +
+    "_(?:TYPE|MODE|METHOD|ENABLED|DISABLED|PROVIDER|SCHEME|FILE|PATH)$",
+);
+
+export function isSecretName(name: string): boolean {
+  const upper = name
+    .replace(/([a-z\d])([A-Z])/g, "$1_$2")
+    .replace(/[.-]/g, "_")
+    .toUpperCase();
+  return SECRET_WORD.test(upper) && !NOT_SECRET.test(upper);
+}
+
 const REDACTED = "«redacted»";
 const SHORT = 4;
 
@@ -92,28 +105,36 @@ const notSecret = (v: string): boolean =>
  * Secret-looking assignments in unparsed text (`PASSWORD = "pw"`, `token: 'x'`), so that errors
  * raised before a test file is understood (bad TOML, template errors) cannot echo them.
  */
-/** What follows an OTLP attribute's `"key":"name"`: `,"value":{"stringValue":"…"}` (any type). */
-const OTLP_ATTR_VALUE =
-  /^\s*,\s*["']?value["']?\s*:\s*\{\s*["']?\w+["']?\s*:\s*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')/;
+/**
+ * What follows the name of a name/value pair (`"key":"x","value":…` in OTLP JSON, Postman;
+ * `"name":"x","value":…` in HAR, Kubernetes env): the value when it is a string, plain or
+ * OTLP's `{"stringValue":"…"}`; matched (without one) for any other value too.
+ */
+const PAIR_VALUE = new RegExp(
+  String.raw`^\s*,\s*["']?value["']?\s*:\s*(?:\{\s*["']?\w+["']?\s*:\s*)?` +
+    String.raw`(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')?`,
+);
 
 export function secretsInText(text: string): string[] {
   const out: string[] = [];
-  const re = /["']?([\w.-]+)["']?\s*([=:])\s*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')/g;
+  // the lookbehind starts a name only where one can start: without it a long run of name
+  // characters was scanned again from each of its positions (1 MB of them: minutes)
+  const re = /(?<![\w.-])["']?([\w.-]+)["']?\s*([=:])\s*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const v = m[3] ?? m[4] ?? "";
-    // An OTLP JSON attribute (`{"key":"file","value":{"stringValue":"/tmp/data"}}`, in a
-    // scenario script): "key" holds the attribute's name, not a secret (taking it for one
-    // blanked "file" and "service.name" from every report); its value is the secret when that
-    // name looks secret. Any other `"key": "…"` is still a secret named KEY.
-    if (m[2] === ":" && /^key$/i.test(m[1]!)) {
-      const attr = OTLP_ATTR_VALUE.exec(text.slice(re.lastIndex));
-      if (attr) {
-        const value = attr[1] ?? attr[2] ?? "";
-        if (SECRET_KEY.test(v) && value && !notSecret(value)) out.push(value);
+    // A name/value pair (`{"key":"file","value":{"stringValue":"/tmp/data"}}`, OTLP JSON in
+    // a scenario script): "key" holds a name, not a secret (taking it for one blanked "file",
+    // "error" and "service.name" from every report); the value is the secret when that name
+    // looks secret. Any other `"key": "…"` is still a secret named KEY.
+    if (m[2] === ":" && /^(key|name)$/i.test(m[1]!)) {
+      const pair = PAIR_VALUE.exec(text.slice(re.lastIndex, re.lastIndex + 4096));
+      if (pair) {
+        const value = pair[1] ?? pair[2] ?? "";
+        if (isSecretName(v) && value && !notSecret(value)) out.push(value);
         continue;
       }
     }
-    if (SECRET_KEY.test(m[1]!) && v && !/\{\{|\{%/.test(v) && !notSecret(v)) out.push(v);
+    if (isSecretName(m[1]!) && v && !/\{\{|\{%/.test(v) && !notSecret(v)) out.push(v);
     // a value holding pairs of its own (`SPAN = '{"token":"…"}'`): its inner strings too; each
     // level is shorter than the one holding it, so this ends
     else if (v.length > 4 && /[=:]/.test(v))
@@ -128,7 +149,7 @@ export function secretValues(
   named: ReadonlySet<string> = new Set(),
 ): string[] {
   return Object.entries(env)
-    .filter(([k, v]) => v !== undefined && (named.has(k) || (SECRET_KEY.test(k) && !notSecret(v))))
+    .filter(([k, v]) => v !== undefined && (named.has(k) || (isSecretName(k) && !notSecret(v))))
     .map(([, v]) => v as string);
 }
 

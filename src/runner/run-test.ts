@@ -15,7 +15,7 @@ import { declaredRules, evidenceOf } from "../validate/rules.js";
 import { createTestTelemetry, RECEIVER_ALIAS, settleTrace } from "./telemetry-hooks.js";
 import { chooseReceiver } from "../engine/receiver-mode.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
-import { Redactor, registerSecrets, secretValues, SECRET_KEY } from "../core/redact.js";
+import { isSecretName, Redactor, registerSecrets, secretValues } from "../core/redact.js";
 import { outputCapWarnings } from "./output-caps.js";
 
 export interface RunTestDeps {
@@ -67,7 +67,7 @@ function secretsOf(
   for (const st of config.steps) values.push(...secretValues(st.env, named));
   values.push(...Object.values(config.otel?.headers ?? {}));
   for (const [k, v] of Object.entries(config.vars))
-    if (typeof v === "string" && (SECRET_KEY.test(k) || named.has(k))) values.push(v);
+    if (typeof v === "string" && (isSecretName(k) || named.has(k))) values.push(v);
   for (const n of named) if (env[n]) values.push(env[n]!);
   // Also the URL-encoded form: OTEL_EXPORTER_OTLP_HEADERS and resource attributes carry secrets
   // encoded.
