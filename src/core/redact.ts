@@ -102,10 +102,6 @@ const notSecret = (v: string): boolean =>
   v.length < SHORT && /^(\d+|true|false|yes|no|on|off)$/i.test(v);
 
 /**
- * Secret-looking assignments in unparsed text (`PASSWORD = "pw"`, `token: 'x'`), so that errors
- * raised before a test file is understood (bad TOML, template errors) cannot echo them.
- */
-/**
  * What follows the name of a name/value pair (`"key":"x","value":…` in OTLP JSON, Postman;
  * `"name":"x","value":…` in HAR, Kubernetes env): the value when it is a string, plain or
  * OTLP's `{"stringValue":"…"}`; matched (without one) for any other value too.
@@ -115,6 +111,10 @@ const PAIR_VALUE = new RegExp(
     String.raw`(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')?`,
 );
 
+/**
+ * Secret-looking assignments in unparsed text (`PASSWORD = "pw"`, `token: 'x'`), so that errors
+ * raised before a test file is understood (bad TOML, template errors) cannot echo them.
+ */
 export function secretsInText(text: string): string[] {
   const out: string[] = [];
   // the lookbehind starts a name only where one can start: without it a long run of name

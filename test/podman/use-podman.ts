@@ -8,6 +8,7 @@
  * the reason.
  */
 import { spawnSync } from "node:child_process";
+import { checkPodmanBridge } from "../../src/engine/docker/podman-bridge.js";
 import { DOCKER_CLI } from "../helpers/probe.js";
 
 export const PODMAN_SOCKET = "/run/podman/podman.sock";
@@ -66,17 +67,12 @@ function probePodman(): string {
 
 /**
  * With Docker running beside Podman, containers of one internal Podman network reach each
- * other only through the DOCKER-USER rule the set-up adds (scripts/setup-podman.sh): without
- * it the hermetic and sidecar tests would hang on connections, so they fail with this reason.
+ * other only through the DOCKER-USER rule the set-up adds: without it the hermetic and sidecar
+ * tests would hang on connections, so they fail with the reason `clnrm health` gives.
  */
 function bridgeRule(): string {
-  const iptables = (args: readonly string[]): boolean =>
-    spawnSync("iptables", ["-w", "10", ...args], { stdio: "ignore", timeout: 15_000 }).status === 0;
-  if (!iptables(["-S", "DOCKER-USER"])) return "ok"; // no Docker chain (or no iptables here)
-  const rule = ["DOCKER-USER", "-i", "podman+", "-m", "physdev", "--physdev-is-bridged"];
-  return iptables(["-C", ...rule, "-j", "ACCEPT"])
-    ? "ok"
-    : `iptables lacks the DOCKER-USER rule for traffic within a Podman bridge (${SETUP})`;
+  const bridge = checkPodmanBridge(PODMAN_HOST);
+  return !bridge || bridge.ok ? "ok" : `${bridge.detail} (${SETUP})`;
 }
 
 process.env.CLNRM_TEST_DOCKER = probePodman();
