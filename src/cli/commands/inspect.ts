@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import type { Command } from "commander";
-import { ENDPOINT_PLUGINS, GENERIC_PLUGIN_ALIASES } from "../../config/build.js";
+import { ENDPOINT_PLUGINS, GENERIC_PLUGIN_ALIASES } from "../../config/build-service.js";
 import { loadProjectConfig, resolveImage } from "../../config/project.js";
 import type { Shape } from "../../config/schema.js";
 import { TEST_FILE_SCHEMA } from "../../config/test-schema.js";

@@ -2,7 +2,6 @@
  * Backend over the Docker Engine API (dockerode). Podman works through its Docker-compatible socket
  * (DOCKER_HOST).
  */
-import { randomBytes } from "node:crypto";
 import "./lazy-deps.js"; // before dockerode: defers its gRPC (BuildKit) and SSH parts
 import Docker from "dockerode";
 import { CleanroomError } from "../../core/errors.js";
@@ -23,8 +22,9 @@ import type {
   OutputSink,
   WaitResult,
 } from "../backend.js";
-import { DEFAULT_MAX_OUTPUT, LABEL_MANAGED } from "../backend.js";
-import { followChunks, followLogs, OutputCollector, readLogs } from "./log-stream.js";
+import { LABEL_MANAGED } from "../backend.js";
+import { runExec } from "./exec.js";
+import { followChunks, followLogs, readLogs } from "./log-stream.js";
 import {
   FlavorProbe,
   isTransientPodmanError,
@@ -32,16 +32,8 @@ import {
   runPodmanHealthcheck,
 } from "./engine-flavor.js";
 
-const EXEC_MARKER = "CLNRM_EXEC_ID";
 const POOL_WAIT_MS = 120_000;
 const POOL_EXHAUSTED = /non-overlapping IPv4 address pool|fully subnetted|no available network/i;
-/** Fixed script (the marker is an argument, never spliced in): kill -9 each marked process. */
-const KILL_MARKED_SCRIPT =
-  'p=""; for d in /proc/[0-9]*; do if tr "\\0" "\\n" < "$d/environ" 2>/dev/null | grep -qx "$1"; ' +
-  'then p="$p $(basename "$d")"; fi; done; [ -n "$p" ] || exit 1; ' +
-  // stop the whole tree first, so no parent runs on (`sleep 30; echo late`) when a child dies
-  "kill -STOP $p 2>/dev/null; kill -KILL $p 2>/dev/null; exit 0";
-
 export class DockerBackend implements Backend {
   readonly name = "docker";
   private readonly docker: Docker;
@@ -241,101 +233,8 @@ export class DockerBackend implements Backend {
     return container.id;
   }
 
-  async exec(
-    containerId: string,
-    argv: readonly string[],
-    options: ExecOptions = {},
-  ): Promise<ExecResult> {
-    const started = Date.now();
-    const container = this.docker.getContainer(containerId);
-    // A random marker in the exec's environment (inherited by its children) lets a second exec,
-    // run by the engine in the container's own PID namespace, find and kill the whole process
-    // tree on timeout: never a host PID (wrong namespace on Docker Desktop, Podman, nested).
-    const marker = randomBytes(8).toString("hex");
-    const exec = await container.exec({
-      Cmd: [...argv],
-      Env: [
-        ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
-        `${EXEC_MARKER}=${marker}`,
-      ],
-      WorkingDir: options.workdir,
-      AttachStdout: true,
-      AttachStderr: true,
-    });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const onLine = options.onStdoutLine;
-    const out = new OutputCollector(
-      options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
-      onLine && ((l) => onLine(l)),
-      ["stdout"],
-    );
-    this.docker.modem.demuxStream(stream, out.writable("stdout"), out.writable("stderr"));
-    let timedOut = false;
-    let ended = false;
-    const finished = new Promise<void>((resolve) => {
-      const done = (): void => {
-        ended = true;
-        resolve();
-      };
-      stream.on("end", done);
-      stream.on("close", done);
-      stream.on("error", done);
-    });
-    const stop = async (): Promise<void> => {
-      const killed = await this.killMarked(container, marker);
-      // no shell in the image, or the tree survived: stop the container through the engine
-      if (!killed) await container.kill().catch(() => undefined);
-      else
-        setTimeout(() => {
-          if (!ended) void container.kill().catch(() => undefined);
-        }, 2000).unref();
-      setTimeout(() => stream.destroy(), killed ? 2500 : 500).unref();
-    };
-    const timer = options.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          void stop();
-        }, options.timeoutMs)
-      : undefined;
-    const onAbort = (): void => void stop();
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      await finished;
-    } finally {
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-    }
-    out.end();
-    const info = await exec.inspect().catch(() => undefined);
-    return {
-      exitCode: info?.ExitCode ?? -1,
-      ...out.result(),
-      durationMs: Date.now() - started,
-      timedOut,
-    };
-  }
-
-  /** Kills, inside the container, every process whose environment carries the marker. */
-  private async killMarked(container: Docker.Container, marker: string): Promise<boolean> {
-    try {
-      const killer = await container.exec({
-        Cmd: ["sh", "-c", KILL_MARKED_SCRIPT, "clnrm-kill", `${EXEC_MARKER}=${marker}`],
-        AttachStdout: true,
-        AttachStderr: true,
-      });
-      const st = await killer.start({ hijack: true, stdin: false });
-      st.resume();
-      await new Promise<void>((resolve) => {
-        st.on("end", resolve);
-        st.on("close", resolve);
-        st.on("error", resolve);
-        setTimeout(resolve, 3000).unref();
-      });
-      return (await killer.inspect()).ExitCode === 0;
-    } catch {
-      return false;
-    }
+  exec(containerId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    return runExec(this.docker, containerId, argv, options);
   }
 
   async wait(
