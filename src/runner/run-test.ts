@@ -268,6 +268,7 @@ export async function runTestConfig(
             'artifacts.collect = ["spans:default"] or [otel] exporter = "stdout")',
         ),
         ...outputCapWarnings(outcome.scenarios, outcome.containers),
+        ...(tel.foreignWarning() ? [tel.foreignWarning()!] : []),
       ],
       imageAliases: [...new Set(outcome.imageAliases)],
     };

@@ -87,6 +87,8 @@ export async function startSidecarReceiver(
     get inFlight() {
       return ingest.inFlight;
     },
+    // inside the test network: other networks cannot route to it (only the host could)
+    foreign: 0,
     drain: async () => {
       if (drained) return;
       drained = true;

@@ -44,6 +44,11 @@ export interface TestTelemetry {
    * receiver last and waits until all it received is in the store (nothing in host mode).
    */
   drain(): Promise<void>;
+  /**
+   * Export requests refused because they came from outside the test network (another container
+   * on the engine): a warning, since the test's own software did not send them.
+   */
+  foreignWarning(): string | undefined;
   /** Scenarios whose stdout held span-like JSON although stdout is not a declared span source. */
   readonly undeclaredStdout: Map<string, number>;
   close(): Promise<void>;
@@ -106,6 +111,16 @@ export function createTestTelemetry(
     drain: async () => {
       await sidecar?.drain();
     },
+    foreignWarning: () => {
+      const n = (receiver?.foreign ?? 0) + (grpcReceiver?.foreign ?? 0);
+      if (n === 0) return undefined;
+      const from = grpcReceiver?.lastForeign ?? receiver?.lastForeign;
+      return (
+        `refused ${n} OTLP export request(s) from outside the test network (last from ` +
+        `${from}): another container on the engine sent to this test's receiver; its spans ` +
+        "were not counted"
+      );
+    },
     undeclaredStdout: new Map(),
     close: async () => {
       rejectedExports += receiver?.rejected ?? 0;
@@ -121,7 +136,8 @@ export function createTestTelemetry(
         if (!enabled) return {};
         if (setup.mode === "sidecar")
           receiver = sidecar = await startSidecarReceiver(store, net, labels, setup.deps);
-        else receiver = await startReceiver(store, net.gateway, 0);
+        // the test network's subnet only: other containers reach the gateway address too
+        else receiver = await startReceiver(store, net.gateway, 0, { allowFrom: net.subnet });
         const env: Record<string, string> = {
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.endpoint}/v1/traces`,
@@ -141,7 +157,7 @@ export function createTestTelemetry(
           // variable.
           // Imported only here: @grpc/grpc-js is loaded by the runs that ask for gRPC.
           const { startGrpcReceiver } = await import("../telemetry/grpc-receiver.js");
-          grpcReceiver = await startGrpcReceiver(store, net.gateway);
+          grpcReceiver = await startGrpcReceiver(store, net.gateway, net.subnet);
           env.OTEL_EXPORTER_OTLP_ENDPOINT = grpcReceiver.endpoint;
           env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = grpcReceiver.endpoint;
           env.OTEL_EXPORTER_OTLP_PROTOCOL = "grpc";

@@ -1,10 +1,14 @@
 /**
  * The embedded OTLP/HTTP receiver: `POST /v1/traces` with protobuf or JSON bodies,
- * gzip accepted. One receiver per test, bound to the test network's gateway address so
- * that containers on that network, internal ones included, reach it and nothing else does.
+ * gzip accepted. One receiver per test, bound to the test network's gateway address so that
+ * containers on that network, internal ones included, reach it. Containers on any other network
+ * reach that address too (the host answers on all its addresses, whatever the bridge), so with
+ * `allowFrom` (the test network's subnet) a request from any other address is refused: no span
+ * is believed that the test's own containers did not send.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { addressMatcher } from "../core/address-range.js";
 import { CleanroomError } from "../core/errors.js";
 import { decodeExport, INFLATE_LIMIT_RULE } from "./otlp/decode.js";
 import { ExportTraceServiceResponse } from "./otlp/wire.js";
@@ -29,12 +33,26 @@ export interface OtlpReceiver {
   readonly lastRejection?: string;
   /** Export requests received but not yet answered (their spans may not be in the store yet). */
   readonly inFlight: number;
+  /** Requests refused because they came from outside `allowFrom`; never counted as the test's. */
+  readonly foreign: number;
+  /** The address of the last such request. */
+  readonly lastForeign?: string;
   close(): Promise<void>;
 }
 
 export interface ReceiverLimits {
   readonly maxBodyBytes?: number;
   readonly maxInflatedBytes?: number;
+  /** Only senders with an address in this CIDR range (the test network's subnet) are heard. */
+  readonly allowFrom?: string;
+}
+
+/** The refusal of a sender outside the test network (HTTP 403, gRPC PERMISSION_DENIED). */
+export function foreignMessage(from: string, range: string): string {
+  return (
+    `clnrm: OTLP from ${from} refused: this receiver takes spans only from its test's ` +
+    `network (${range})`
+  );
 }
 
 const mib = (n: number): string => `${(n / 1048576).toFixed(n < 1048576 ? 2 : 0)} MiB`;
@@ -60,11 +78,15 @@ export async function startReceiver(
   limits: ReceiverLimits = {},
 ): Promise<OtlpReceiver> {
   const maxBody = limits.maxBodyBytes ?? MAX_BODY_BYTES;
-  const state: { requests: number; rejected: number; inFlight: number; lastRejection?: string } = {
-    requests: 0,
-    rejected: 0,
-    inFlight: 0,
-  };
+  const state: {
+    requests: number;
+    rejected: number;
+    inFlight: number;
+    foreign: number;
+    lastRejection?: string;
+    lastForeign?: string;
+  } = { requests: 0, rejected: 0, inFlight: 0, foreign: 0 };
+  const allowed = limits.allowFrom ? addressMatcher([limits.allowFrom]) : undefined;
   const reject = (res: http.ServerResponse, status: number, message: string): void => {
     state.rejected++;
     state.lastRejection = `HTTP ${status}: ${message}`;
@@ -78,6 +100,16 @@ export async function startReceiver(
       res
         .writeHead(404, { "content-type": "text/plain" })
         .end("clnrm receives OTLP traces at POST /v1/traces\n");
+      return;
+    }
+    const from = req.socket.remoteAddress ?? "?";
+    if (allowed && !allowed(from)) {
+      state.foreign++;
+      state.lastForeign = from;
+      req.resume();
+      res
+        .writeHead(403, { "content-type": "text/plain", connection: "close" })
+        .end(`${foreignMessage(from, limits.allowFrom!)}\n`);
       return;
     }
     state.inFlight++;
@@ -170,6 +202,12 @@ export async function startReceiver(
     },
     get inFlight() {
       return state.inFlight;
+    },
+    get foreign() {
+      return state.foreign;
+    },
+    get lastForeign() {
+      return state.lastForeign;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@
  * [expect.hermeticity]: no peers outside the test's own services, the real resource matches,
  * forbidden keys absent.
  */
-import { BlockList, isIP } from "node:net";
+import { addressMatcher } from "../core/address-range.js";
 import type { Finding } from "../core/result.js";
 import type { Expectations } from "../config/types.js";
 import { attrString } from "../telemetry/span.js";
@@ -34,32 +34,13 @@ function hostOf(key: string, value: string): string {
   return value.replace(/:\d+$/, "");
 }
 
-/** The CIDR entries of the allowed hosts as one address list (IPv4-mapped IPv6 unwrapped). */
-function allowedRanges(allowed: ReadonlySet<string>): (host: string) => boolean {
-  const list = new BlockList();
-  let any = false;
-  for (const entry of allowed) {
-    const [net, bits] = entry.split("/");
-    const type = isIP(net ?? "");
-    if (bits === undefined || type === 0) continue;
-    list.addSubnet(net!, Number(bits), type === 4 ? "ipv4" : "ipv6");
-    any = true;
-  }
-  return (host) => {
-    if (!any) return false;
-    const h = host.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
-    const type = isIP(h);
-    return type !== 0 && list.check(h, type === 4 ? "ipv4" : "ipv6");
-  };
-}
-
 export function validateHermeticity(
   h: NonNullable<Expectations["hermeticity"]>,
   idx: TraceIndex,
   allowedHosts: ReadonlySet<string>,
 ): Finding[] {
   const out: Finding[] = [];
-  const inRange = allowedRanges(allowedHosts);
+  const inRange = addressMatcher(allowedHosts);
   if (h.noExternalServices) {
     for (const s of idx.spans) {
       for (const key of [...PEER_KEYS, ...URL_KEYS]) {

@@ -6,6 +6,7 @@
  *   INVALID_ARGUMENT with the sink's message (and the next call must still work).
  * - close() resolving without tryShutdown → the port still accepts connections afterwards.
  * - bind error not wrapped → a plain Error instead of CleanroomError kind Network.
+ * - the allowFrom check dropped → the stranger's call is OK and its span stored.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +15,7 @@ import * as grpc from "@grpc/grpc-js";
 import { CleanroomError } from "../../src/core/errors.js";
 import type { Span } from "../../src/telemetry/span.js";
 import { SpanStore, type SpanSink } from "../../src/telemetry/store.js";
-import { startGrpcReceiver } from "../../src/telemetry/grpc-receiver.js";
+import { peerAddress, startGrpcReceiver } from "../../src/telemetry/grpc-receiver.js";
 import { ExportTraceServiceRequest } from "../../src/telemetry/otlp/wire.js";
 
 const EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -133,5 +134,32 @@ describe("OTLP/gRPC receiver", () => {
       assert.match(e.message, /cannot listen for OTLP\/gRPC on 192\.0\.2\.1/);
       return true;
     });
+  });
+
+  it("refuses a sender outside allowFrom (PERMISSION_DENIED), counted apart, no span", async () => {
+    assert.equal(peerAddress("127.0.0.1:5678"), "127.0.0.1");
+    assert.equal(peerAddress("ipv4:10.1.2.3:80"), "10.1.2.3");
+    assert.equal(peerAddress("[::ffff:172.17.0.2]:40000"), "::ffff:172.17.0.2");
+    const store = new SpanStore();
+    // the client connects from 127.0.0.1: outside 127.0.0.2/32, inside 127.0.0.0/8
+    const shut = await startGrpcReceiver(store, "127.0.0.1", "127.0.0.2/32");
+    const open = await startGrpcReceiver(store, "127.0.0.1", "127.0.0.0/8");
+    try {
+      const refused = await exportCall(shut.endpoint, request("stranger"));
+      assert.equal(refused.code, grpc.status.PERMISSION_DENIED);
+      assert.match(refused.details, /OTLP from 127\.0\.0\.1 refused: .*\(127\.0\.0\.2\/32\)/);
+      assert.equal(shut.foreign, 1);
+      assert.equal(shut.lastForeign, "127.0.0.1");
+      assert.equal(store.spans.length, 0);
+      assert.equal((await exportCall(open.endpoint, request("friend"))).code, grpc.status.OK);
+      assert.equal(open.foreign, 0);
+      assert.deepEqual(
+        store.spans.map((x) => x.name),
+        ["friend"],
+      );
+    } finally {
+      await shut.close();
+      await open.close();
+    }
   });
 });
