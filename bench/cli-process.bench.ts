@@ -6,7 +6,7 @@
  * `docker run --rm` through `xargs -P4`. Peak RSS comes from `/usr/bin/time -v` (Debian
  * package `time`, installed by `npm run setup`). Usage: `node dist/bench/cli-process.bench.js`.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -54,8 +54,8 @@ export interface Pair {
   readonly a: readonly string[];
   readonly b: readonly string[];
   readonly floor: string;
-  /** Largest acceptable ratio a/b (issue 11). */
-  readonly target: number;
+  /** Largest acceptable ratio a/b (issue 11); none for a row that explains another. */
+  readonly target?: number;
   readonly n: number;
 }
 
@@ -122,6 +122,17 @@ function project(): { dir: string; one: string; many: string } {
   return { dir, one, many };
 }
 
+/**
+ * User-defined networks made before the rounds, for the rows that price running on one (`dns`,
+ * `j4dns`: one per lane, as clnrm's pool gives each of 4 concurrent tests its own).
+ */
+const PRICED_NETWORKS = [0, 1, 2, 3].map((i) => `clnrm-bench-net-${process.pid}-${i}`);
+const PRICED_NETWORK = PRICED_NETWORKS[0]!;
+/** One `docker run --rm` of the j4dns row: $1 picks the network, $2 is the span printed. */
+const LANE =
+  `exec ${DOCKER} run --rm --network clnrm-bench-net-${process.pid}-$(( $1 % 4 )) ` +
+  `-e "SPAN=$2" ${IMAGE} sh -c 'echo "$SPAN"'`;
+
 function pairs(p: { one: string; many: string }, n: number): Pair[] {
   const node = [process.execPath, "-e", "0"];
   const dockerRun = [
@@ -174,12 +185,47 @@ function pairs(p: { one: string; many: string }, n: number): Pair[] {
       n,
     },
     {
+      key: "isolated",
+      label: "`clnrm run` one echo-span scenario (`--no-cache`)",
+      a: [CLI, "run", "--no-cache", "-j", "1", file],
+      // the work clnrm does for a test's isolation, with the Docker CLI; $$ names it per round
+      b: [
+        "sh",
+        "-c",
+        `${DOCKER} network create clnrm-bench-$$ >/dev/null && ` +
+          `${[...dockerRun.slice(0, 2), "--network", "clnrm-bench-$$", ...dockerRun.slice(2)]
+            .map((w) => (w.includes("$$") ? w : shq(w)))
+            .join(" ")}; ${DOCKER} network rm clnrm-bench-$$ >/dev/null`,
+      ],
+      floor:
+        "the same isolated work with the Docker CLI (`network create`, `run --rm --network`, " +
+        "`network rm`)",
+      n,
+    },
+    {
+      key: "dns",
+      label: "`docker run --rm` on a user-defined network (made beforehand)",
+      a: [...dockerRun.slice(0, 2), "--network", PRICED_NETWORK, ...dockerRun.slice(2)],
+      b: dockerRun,
+      floor: "`docker run --rm` on the default bridge",
+      n,
+    },
+    {
       key: "j4",
       label: "20 one-scenario tests, `clnrm run -j 4 --no-cache`",
       a: [CLI, "run", "--no-cache", "-j", "4", p.many],
       b: ["sh", "-c", `seq 20 | xargs -P4 -I{} ${dockerRun.map(shq).join(" ")}`],
       floor: "20 × `docker run --rm` via `xargs -P4`",
       target: 1.3,
+      n: Math.max(3, Math.ceil(n / 2)),
+    },
+    {
+      key: "j4dns",
+      label: "20 × `docker run --rm` via `xargs -P4`, each on one of 4 user-defined networks",
+      // lane.sh's $1 is 1..20 from seq: the network is chosen by $1 mod 4 (fixed names)
+      a: ["sh", "-c", `seq 20 | xargs -P4 -I{} sh -c ${shq(LANE)} lane {} ${shq(SPAN)}`],
+      b: ["sh", "-c", `seq 20 | xargs -P4 -I{} ${dockerRun.map(shq).join(" ")}`],
+      floor: "the same on the default bridge",
       n: Math.max(3, Math.ceil(n / 2)),
     },
   ];
@@ -202,6 +248,9 @@ const BEFORE: Record<string, string> = {
   validate: "5455 ms vs 160 ms = 34.14×; 242 MiB",
   run: "6925 ms vs 743 ms = 9.32×; 242 MiB",
   j4: "42061 ms vs 17973 ms = 2.34×; 242 MiB",
+  isolated: "–",
+  dns: "–",
+  j4dns: "–",
 };
 
 /** The RESULTS.md section: header, table, and how to reproduce it. */
@@ -229,8 +278,14 @@ export async function benchCliProcess(
 ): Promise<string[]> {
   const p = project();
   const rows: string[] = [];
+  for (const net of PRICED_NETWORKS) {
+    const made = spawnSync(DOCKER, ["network", "create", net], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`docker network create: ${made.stderr}`);
+  }
   try {
-    for (const pair of pairs(p, n)) {
+    // CLNRM_BENCH_PAIRS=run,isolated,dns measures only those rows
+    const only = process.env.CLNRM_BENCH_PAIRS?.split(",");
+    for (const pair of pairs(p, n).filter((x) => !only || only.includes(x.key))) {
       const r = await runPair(pair, p.dir);
       const rssTarget = pair.label.includes("one echo") ? ", ≤ 120 MiB" : "";
       const before = r.before
@@ -240,11 +295,12 @@ export async function benchCliProcess(
       rows.push(
         `| ${pair.label} vs ${pair.floor}, median of ${pair.n} pairs | ${before} | ` +
           `${fmt(r.a)} ms vs ${fmt(r.b)} ms = ${r.ratio.toFixed(2)}×; ${mib(r.rssA)} ` +
-          `(floor ${mib(r.rssB)}) | ≤ ${pair.target}×${rssTarget} |`,
+          `(floor ${mib(r.rssB)}) | ${pair.target ? `≤ ${pair.target}×${rssTarget}` : "–"} |`,
       );
     }
   } finally {
     fs.rmSync(p.dir, { recursive: true, force: true });
+    spawnSync(DOCKER, ["network", "rm", ...PRICED_NETWORKS]);
   }
   return rows;
 }

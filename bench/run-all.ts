@@ -1,5 +1,7 @@
 /**
- * Runs every benchmark and rewrites bench/RESULTS.md.
+ * Runs every benchmark and rewrites the generated blocks of bench/RESULTS.md (between
+ * `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`); the analysis around them is
+ * written by hand and kept.
  * Usage: npm run bench [-- authoring telemetry engine reports loop verdict cli examples receiver]
  */
 import fs from "node:fs";
@@ -15,6 +17,7 @@ import { benchVerdict } from "./verdict.bench.js";
 import { benchCliProcess, cliSection } from "./cli-process.bench.js";
 import { benchExamples } from "./examples.bench.js";
 import { benchReceiver } from "./receiver.bench.js";
+import { replaceBlock } from "./results-file.js";
 
 const want = new Set(process.argv.slice(2));
 const on = (k: string): boolean => want.size === 0 || want.has(k);
@@ -34,9 +37,7 @@ const machine =
   `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ` +
   `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
   `Docker engine ${docker.engine}, docker CLI ${docker.cli} (both measured)`;
-const text = `# Benchmark results
-
-Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${today}:
+const text = `Produced by \`npm run bench\` (\`node dist/bench/run-all.js\`) on ${today}:
 ${machine},
 load average ${os
   .loadavg()
@@ -49,14 +50,17 @@ Baselines do the same work as the measured code and run in the same process, int
 ${rows.join("\n")}
 `;
 const file = path.join(PROJECT_ROOT, "bench/RESULTS.md");
-const CLI_HEADING = "## Whole process";
+
+const write = (blocks: Record<string, string>): void => {
+  let doc = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmark results\n";
+  for (const [name, body] of Object.entries(blocks)) doc = replaceBlock(doc, name, body);
+  fs.writeFileSync(file, doc);
+};
 if (want.size === 0) {
   process.stdout.write(`${text}\n${cli}`);
-  fs.writeFileSync(file, `${text}\n${cli}`);
+  write({ main: text, cli: cli ?? "" });
 } else if (cli && want.size === 1) {
-  // `npm run bench -- cli` replaces (or adds) only the whole-process section.
-  const old = fs.readFileSync(file, "utf8");
-  const at = old.indexOf(CLI_HEADING);
+  // `npm run bench -- cli` replaces only the whole-process block.
   process.stdout.write(cli);
-  fs.writeFileSync(file, `${at < 0 ? `${old}\n` : old.slice(0, at)}${cli}`);
+  write({ cli });
 } else process.stdout.write(`${text}${cli ? `\n${cli}` : ""}`);
