@@ -7,14 +7,8 @@ import type { Backend } from "../engine/backend.js";
 import type { TemplateRenderer } from "../template/render.js";
 import { STEPS_SCENARIO } from "../engine/environment.js";
 import type { CacheKeys, ResultCache } from "./cache.js";
-import {
-  cachedTestRun,
-  errorInfo,
-  mapPool,
-  notRunResult,
-  runTestConfig,
-  type TestRun,
-} from "./run-test.js";
+import { cachedTestRun, errorInfo, notRunResult, runTestConfig, type TestRun } from "./run-test.js";
+import { mapPool } from "./map-pool.js";
 
 export interface SuiteOptions {
   readonly backend: Backend;

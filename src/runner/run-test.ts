@@ -12,7 +12,12 @@ import { traceDigest } from "../telemetry/normalize.js";
 import type { Span } from "../telemetry/span.js";
 import { validateExpectations } from "../validate/index.js";
 import { declaredRules, evidenceOf } from "../validate/rules.js";
-import { createTestTelemetry, RECEIVER_ALIAS, settleTrace } from "./telemetry-hooks.js";
+import {
+  createTestTelemetry,
+  incompleteTrace,
+  RECEIVER_ALIAS,
+  settleTrace,
+} from "./telemetry-hooks.js";
 import { chooseReceiver } from "../engine/receiver-mode.js";
 import { noopSpan, type TraceSpan } from "../core/tracing.js";
 import { isSecretName, Redactor, registerSecrets, secretValues } from "../core/redact.js";
@@ -191,7 +196,15 @@ export async function runTestConfig(
       // spans flushed at the services' stop are in the store before anything is judged.
       await tel.drain();
       const spans = [...tel.store.spans];
-      judged = { ...c, spans, findings: checkExpectations(config, spans, network) };
+      const incomplete = c.completion === "timeout" && !deps.signal?.aborted;
+      judged = {
+        ...c,
+        spans,
+        findings: [
+          ...(incomplete ? [incompleteTrace(tel, c.waitedMs)] : []),
+          ...checkExpectations(config, spans, network),
+        ],
+      };
       deps.onVerdict?.({
         lastSpanAt: tel.store.lastArrival,
         stoppedAt: info.stoppedAt,
@@ -285,28 +298,6 @@ export async function runTestConfig(
     span.end(verdictForSpan);
     await tel.close();
   }
-}
-
-/**
- * Runs `items` with at most `limit` in flight; results keep input order. `shouldStop` stops queued
- * work.
- */
-export async function mapPool<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-  shouldStop: () => boolean = () => false,
-): Promise<(R | undefined)[]> {
-  const results: (R | undefined)[] = new Array(items.length).fill(undefined);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !shouldStop()) {
-      const i = next++;
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 export function notRunResult(file: string, reason: string): TestResult {

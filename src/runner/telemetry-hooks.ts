@@ -94,8 +94,8 @@ export function createTestTelemetry(
       const out: Finding[] = [];
       const capped = store.limitFinding();
       if (capped) out.push(capped);
-      const rejected = rejectedExports + (receiver?.rejected ?? 0);
-      const why = receiver?.lastRejection ?? lastRejection;
+      const rejected = rejectedExports + (receiver?.rejected ?? 0) + (grpcReceiver?.rejected ?? 0);
+      const why = grpcReceiver?.lastRejection ?? receiver?.lastRejection ?? lastRejection;
       if (rejected > 0)
         out.push({
           rule: "telemetry.otlp_rejected",
@@ -123,8 +123,8 @@ export function createTestTelemetry(
     },
     undeclaredStdout: new Map(),
     close: async () => {
-      rejectedExports += receiver?.rejected ?? 0;
-      lastRejection = receiver?.lastRejection ?? lastRejection;
+      rejectedExports += (receiver?.rejected ?? 0) + (grpcReceiver?.rejected ?? 0);
+      lastRejection = grpcReceiver?.lastRejection ?? receiver?.lastRejection ?? lastRejection;
       await receiver?.close();
       await grpcReceiver?.close();
       receiver = undefined;
@@ -253,6 +253,24 @@ export type Completion = "satisfied" | "quiet" | "timeout";
 
 /** The least wait after every container stopped, for bytes already sent to be read (ms). */
 const AFTER_STOP_MS = 25;
+
+/**
+ * The finding of a trace wait that ran out (`--span-timeout`) with spans still arriving or an
+ * export request still open after every container stopped: the trace is not complete, and a
+ * verdict on part of it would not be honest.
+ */
+export function incompleteTrace(t: TestTelemetry, waitedMs: number): Finding {
+  return {
+    rule: "telemetry.incomplete",
+    message:
+      `spans were still arriving ${waitedMs} ms after every container stopped ` +
+      "(--span-timeout): the trace is not complete, so it is not judged",
+    expected: "no new span and no open OTLP request for 100 ms after the stop",
+    actual:
+      `${t.inFlight()} request(s) open, last span ` +
+      `${Math.max(0, Date.now() - t.store.lastArrival)} ms ago`,
+  };
+}
 
 /**
  * A test's trace-completion wait: `met()` (its expectations hold on the spans so far) may end it

@@ -6,7 +6,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { addressMatcher } from "../core/address-range.js";
 import { CleanroomError } from "../core/errors.js";
-import { foreignMessage } from "./receiver.js";
+import { foreignMessage, MAX_BODY_BYTES } from "./receiver.js";
 import { requestToSpans } from "./otlp/decode.js";
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from "./otlp/wire.js";
 import type { SpanSink } from "./store.js";
@@ -18,6 +18,13 @@ export interface GrpcReceiver {
    * spans are stored synchronously, so this is 0 between calls; kept for one completion check.
    */
   readonly inFlight: number;
+  /**
+   * Export calls refused: by clnrm (not a valid message) or by grpc-js before clnrm saw them
+   * (over the 20 MiB limit, a body that does not decompress): started calls never handled.
+   * Their spans are missing, as with the HTTP receiver's refusals.
+   */
+  readonly rejected: number;
+  readonly lastRejection?: string;
   /** Calls refused because they came from outside `allowFrom` (see receiver.ts). */
   readonly foreign: number;
   readonly lastForeign?: string;
@@ -38,7 +45,22 @@ export async function startGrpcReceiver(
   host: string,
   allowFrom?: string,
 ): Promise<GrpcReceiver> {
-  const server = new grpc.Server();
+  // Every call is counted when it starts (an interceptor runs before the message is read), so
+  // one grpc-js answers itself (RESOURCE_EXHAUSTED over the size limit, a failed decompression)
+  // is still seen: started but never handled. grpc-js has no hook for those answers.
+  let started = 0;
+  let handled = 0;
+  let refused = 0;
+  let lastRefusal: string | undefined;
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": MAX_BODY_BYTES,
+    interceptors: [
+      (_method, call) => {
+        started++;
+        return new grpc.ServerInterceptingCall(call);
+      },
+    ],
+  });
   let inFlight = 0;
   let foreign = 0;
   let lastForeign: string | undefined;
@@ -50,7 +72,8 @@ export async function startGrpcReceiver(
       responseStream: false,
       requestSerialize: (v: unknown) =>
         Buffer.from(ExportTraceServiceRequest.encode(v as object).finish()),
-      requestDeserialize: (b: Buffer) => ExportTraceServiceRequest.decode(b),
+      // decoded in the handler, so that a message that does not decode is counted there
+      requestDeserialize: (b: Buffer) => b,
       responseSerialize: () => Buffer.from(ExportTraceServiceResponse.encode({}).finish()),
       responseDeserialize: (b: Buffer) => ExportTraceServiceResponse.decode(b),
     },
@@ -60,6 +83,7 @@ export async function startGrpcReceiver(
       call: grpc.ServerUnaryCall<unknown, unknown>,
       callback: grpc.sendUnaryData<unknown>,
     ) => {
+      handled++;
       const from = peerAddress(call.getPeer());
       if (allowed && !allowed(from)) {
         foreign++;
@@ -72,9 +96,12 @@ export async function startGrpcReceiver(
       }
       inFlight++;
       try {
-        sink.ingest(requestToSpans(call.request, "otlp-grpc"));
+        const request = ExportTraceServiceRequest.decode(call.request as Buffer);
+        sink.ingest(requestToSpans(request, "otlp-grpc"));
         callback(null, {});
       } catch (e) {
+        refused++;
+        lastRefusal = `gRPC INVALID_ARGUMENT: ${(e as Error).message}`;
         callback({ code: grpc.status.INVALID_ARGUMENT, details: (e as Error).message });
       } finally {
         inFlight--;
@@ -98,6 +125,15 @@ export async function startGrpcReceiver(
     endpoint: `http://${host}:${port}`,
     get inFlight() {
       return inFlight;
+    },
+    get rejected() {
+      return refused + Math.max(0, started - handled);
+    },
+    get lastRejection() {
+      return started > handled
+        ? `gRPC: ${started - handled} export call(s) refused before clnrm read them (over the ` +
+            `${MAX_BODY_BYTES / 1048576} MiB limit, or a body that does not decompress)`
+        : lastRefusal;
     },
     get foreign() {
       return foreign;

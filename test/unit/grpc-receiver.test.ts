@@ -6,6 +6,8 @@
  *   INVALID_ARGUMENT with the sink's message (and the next call must still work).
  * - close() resolving without tryShutdown → the port still accepts connections afterwards.
  * - bind error not wrapped → a plain Error instead of CleanroomError kind Network.
+ * - the interceptor's count of started calls dropped → the 21 MiB call (answered by grpc-js
+ *   itself) is not counted as rejected, and the test would pass without its spans.
  * - the allowFrom check dropped → the stranger's call is OK and its span stored.
  */
 import { describe, it } from "node:test";
@@ -104,6 +106,12 @@ describe("OTLP/gRPC receiver", () => {
         refuse = false;
         const garbage = await exportCall(rx.endpoint, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
         assert.notEqual(garbage.code, grpc.status.OK);
+        assert.equal(rx.rejected, 2, "the sink's refusal and the garbage are counted");
+        // over the 20 MiB limit: grpc-js answers it before clnrm's handler, and it still counts
+        const huge = await exportCall(rx.endpoint, Buffer.alloc(21 * 1024 * 1024));
+        assert.equal(huge.code, grpc.status.RESOURCE_EXHAUSTED);
+        assert.equal(rx.rejected, 3);
+        assert.match(rx.lastRejection ?? "", /1 export call\(s\) refused before clnrm read them/);
         assert.deepEqual(await exportCall(rx.endpoint, request("third")), { code: 0, details: "" });
         assert.deepEqual(
           got.map((s) => s.name),

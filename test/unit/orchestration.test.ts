@@ -147,4 +147,59 @@ describe("orchestration (FakeBackend)", () => {
     assert.equal(bad.r.result.firstFailure?.rule, "expect.span[work].existence");
     assert.deepEqual(bad.fake.live(), { containers: [], networks: [] });
   });
+
+  // Mutation caught: the "timeout" completion judged like any other (the old behaviour) → the
+  // test passes on the spans it had when --span-timeout ran out.
+  it("spans still arriving at --span-timeout: telemetry.incomplete, no PASS", async () => {
+    let endpoint = "";
+    const emit = echoSpanScenario("emit", ndjsonSpan("work"));
+    let n = 0;
+    const body = (): string =>
+      JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: "ab".repeat(16),
+                    spanId: (++n).toString(16).padStart(16, "0"),
+                    name: "late",
+                    startTimeUnixNano: "1",
+                    endTimeUnixNano: "2",
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+    // a sender that outlives the containers (as a stranger could, or a hung exporter)
+    const sender = setInterval(() => {
+      if (endpoint)
+        void fetch(`${endpoint}/v1/traces`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: body(),
+        }).catch(() => undefined);
+    }, 30);
+    try {
+      const r = await run(
+        `${emit}[[expect.span]]\nname = "work"\n[expect.counts]\nspans_total = { lte = 1000 }\n`,
+        (spec) => {
+          endpoint = spec.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? endpoint;
+          return { stdout: `${ndjsonSpan("work")}\n` };
+        },
+      );
+      assert.equal(r.r.result.verdict, "failed", JSON.stringify(r.r.result.telemetry));
+      assert.equal(r.r.result.firstFailure?.rule, "telemetry.incomplete");
+      assert.match(
+        r.r.result.firstFailure?.message ?? "",
+        /spans were still arriving \d+ ms after every container stopped \(--span-timeout\)/,
+      );
+      assert.equal(r.r.result.telemetry?.completion, "timeout");
+    } finally {
+      clearInterval(sender);
+    }
+  });
 });

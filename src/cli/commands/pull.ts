@@ -9,7 +9,7 @@ import { loadTestFile, testVariants } from "../../config/load.js";
 import { loadProjectConfig, resolveImage } from "../../config/project.js";
 import { CleanroomError, EXIT } from "../../core/errors.js";
 import { DockerBackend } from "../../engine/docker/docker-backend.js";
-import { mapPool } from "../../runner/run-test.js";
+import { mapPool } from "../../runner/map-pool.js";
 import { TemplateRenderer } from "../../template/render.js";
 import { reportError, type GlobalOptions } from "../shared.js";
 
