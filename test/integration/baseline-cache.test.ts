@@ -166,6 +166,40 @@ by_name = { "first.work" = { eq = 1 }, "second.work" = { eq = 1 } }
   );
 
   it(
+    "with a service, a changed scenario re-runs every scenario (a later one depends on the " +
+      "service state an earlier one left)",
+    async () => {
+      // Mutation caught: reuse of cached scenarios with services (the old behaviour) → the
+      // second run is "PASS (1/2 scenario(s) cached)" although `check` would now fail.
+      const dir = tmpDir();
+      const config = aliasConfig(dir);
+      const stateful = (seed: string): string => `[meta]
+name = "stateful"
+[service.kv]
+image = "node:20"
+args = ["node", "-e", "let v = ''; require('http').createServer((q, r) => { \
+if (q.url.startsWith('/set/')) v = q.url.slice(5); r.end(v) }).listen(8080)"]
+health_check = { tcp_port = 8080 }
+[[scenario]]
+name = "seed"
+run = "wget -q -O - http://kv:8080/set/${seed}"
+[[scenario]]
+name = "check"
+run = "wget -q -O - http://kv:8080/get"
+expected_output_regex = "^v1$"
+`;
+      const file = writeTest(dir, "stateful.clnrm.toml", stateful("v1"));
+      const first = await runCli(["-c", config, "run", file], { cwd: dir });
+      assert.equal(first.code, 0, first.stdout + first.stderr);
+      fs.writeFileSync(file, stateful("v2"));
+      const second = await runCli(["-c", config, "run", file], { cwd: dir });
+      assert.equal(second.code, 1, second.stdout + second.stderr);
+      assert.match(second.stdout, /FAIL stateful in/);
+      assert.doesNotMatch(second.stdout, /scenario\(s\) cached/);
+    },
+  );
+
+  it(
     "record then repro: same digest reproduces; a " +
       "changed span is a mismatch with a structural diff",
     async () => {
