@@ -58,6 +58,9 @@ export async function startSidecarReceiver(
         CLNRM_MAX_BODY: String(MAX_BODY_BYTES),
         CLNRM_HTTP_PORT: String(SIDECAR_HTTP_PORT),
         CLNRM_GRPC_PORT: String(SIDECAR_GRPC_PORT),
+        // only the test's containers may send: its subnet, not the gateway (the host)
+        CLNRM_ALLOW_FROM: net.subnet ?? "",
+        CLNRM_GATEWAY: net.gateway,
       },
       alias: SIDECAR_ALIAS,
       network: net,
@@ -87,8 +90,12 @@ export async function startSidecarReceiver(
     get inFlight() {
       return ingest.inFlight;
     },
-    // inside the test network: other networks cannot route to it (only the host could)
-    foreign: 0,
+    get foreign() {
+      return ingest.foreign;
+    },
+    get lastForeign() {
+      return ingest.lastForeign;
+    },
     drain: async () => {
       if (drained) return;
       drained = true;

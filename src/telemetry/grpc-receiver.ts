@@ -85,7 +85,7 @@ export async function startGrpcReceiver(
     ) => {
       handled++;
       const from = peerAddress(call.getPeer());
-      if (allowed && !allowed(from)) {
+      if (allowed && (!allowed(from) || from.replace(/^::ffff:/i, "") === host)) {
         foreign++;
         lastForeign = from;
         callback({

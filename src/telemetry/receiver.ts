@@ -43,7 +43,10 @@ export interface OtlpReceiver {
 export interface ReceiverLimits {
   readonly maxBodyBytes?: number;
   readonly maxInflatedBytes?: number;
-  /** Only senders with an address in this CIDR range (the test network's subnet) are heard. */
+  /**
+   * Only senders with an address in this CIDR range (the test network's subnet), other than the
+   * address the receiver listens on (the gateway: the host's own), are heard.
+   */
   readonly allowFrom?: string;
 }
 
@@ -51,7 +54,7 @@ export interface ReceiverLimits {
 export function foreignMessage(from: string, range: string): string {
   return (
     `clnrm: OTLP from ${from} refused: this receiver takes spans only from its test's ` +
-    `network (${range})`
+    `containers (network ${range}, not the gateway)`
   );
 }
 
@@ -103,7 +106,8 @@ export async function startReceiver(
       return;
     }
     const from = req.socket.remoteAddress ?? "?";
-    if (allowed && !allowed(from)) {
+    // the gateway is the host itself (a host process, a host-network container), not the test's
+    if (allowed && (!allowed(from) || from.replace(/^::ffff:/i, "") === host)) {
       state.foreign++;
       state.lastForeign = from;
       req.resume();

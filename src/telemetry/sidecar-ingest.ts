@@ -19,6 +19,7 @@ interface SidecarRecord {
   readonly http?: number;
   readonly grpc?: number;
   readonly forced?: boolean;
+  readonly from?: string;
 }
 
 /** What the sidecar has told clnrm so far; `inFlight` and rejections as the host receiver's. */
@@ -26,6 +27,9 @@ export class SidecarIngest {
   requests = 0;
   rejected = 0;
   lastRejection?: string;
+  /** Senders the sidecar refused as not the test's own (`foreign` records). */
+  foreign = 0;
+  lastForeign?: string;
   /** Set by the `ready` record: the ports the sidecar listens on. */
   ports?: { readonly http: number; readonly grpc: number };
   /** Set by the `end` record: the sidecar closed its servers and wrote every request. */
@@ -92,6 +96,10 @@ export class SidecarIngest {
       case "big":
         this.reject(413, tooLargeMessage(r.seen ?? "", this.limits.maxBodyBytes ?? MAX_BODY_BYTES));
         break;
+      case "foreign":
+        this.foreign++;
+        this.lastForeign = r.from;
+        return;
       case "end":
         this.ended = true;
         this.forced = r.forced === true;
@@ -120,9 +128,11 @@ export class SidecarIngest {
       this.requests++;
       this.sink.ingest(spans.map((s) => ({ ...s, source: "otlp-grpc" })));
     } catch (e) {
-      // As the host gRPC receiver: an undecodable message is answered INVALID_ARGUMENT there and
-      // not counted as a refused export, so it is not counted here either.
+      // The sidecar answered OK already (it does not decode); as with the host gRPC receiver,
+      // a message that does not decode is a refused export: its spans are missing.
       if (!(e instanceof CleanroomError)) throw e;
+      this.rejected++;
+      this.lastRejection = `gRPC INVALID_ARGUMENT: ${e.message}`;
     }
   }
 

@@ -18,6 +18,8 @@
  * - `req` (HTTP body: `ct`, `ce`, `b`), `grpc` (one message: `ce`, `b`), `big` (body over the
  *   limit, answered 413 / RESOURCE_EXHAUSTED; `seen` describes its size), `gone` (the sender
  *   went away mid-body);
+ * - `foreign` (`from`: a sender outside the test network, or the host at the gateway address,
+ *   answered 403 / PERMISSION_DENIED without reading it: not the test's own software);
  * - `end` on SIGTERM, once the servers are closed and every request was written: nothing follows.
  * A record is written (synchronously: stdout is a pipe) before its request is answered, so an
  * exporter that saw its export acknowledged has its spans in the stream.
@@ -30,7 +32,10 @@ export const SIDECAR_ALIAS = SIDECAR_RECEIVER_ALIAS;
 export const SIDECAR_HTTP_PORT = 4318;
 export const SIDECAR_GRPC_PORT = 4317;
 
-/** The script; configured by CLNRM_MAX_BODY (bytes), CLNRM_HTTP_PORT and CLNRM_GRPC_PORT. */
+/**
+ * The script; configured by CLNRM_MAX_BODY (bytes), CLNRM_HTTP_PORT, CLNRM_GRPC_PORT, and
+ * CLNRM_ALLOW_FROM / CLNRM_GATEWAY (the test network's subnet and its gateway, the host).
+ */
 export const SIDECAR_SCRIPT = String.raw`
 "use strict";
 const http = require("node:http");
@@ -52,11 +57,32 @@ const mib = (n) => (n / 1048576).toFixed(n < 1048576 ? 2 : 0) + " MiB";
 let seq = 0;
 let stopping = false;
 const GRPC_PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+// Only the test's containers: an address in its subnet that is not the gateway (the host, or a
+// host-network container, reaches the sidecar from there).
+const net = require("node:net");
+const range = new net.BlockList();
+const [rangeNet, rangeBits] = String(env.CLNRM_ALLOW_FROM || "").split("/");
+const checked = net.isIP(rangeNet || "") === 4 && rangeBits !== undefined;
+if (checked) range.addSubnet(rangeNet, Number(rangeBits), "ipv4");
+const foreign = (socket) => {
+  const from = String(socket.remoteAddress || "?");
+  if (!checked) return false;
+  const ok = net.isIP(from) !== 0 && from.replace(/^::ffff:/, "") !== env.CLNRM_GATEWAY &&
+    range.check(from, net.isIP(from) === 4 ? "ipv4" : "ipv6");
+  if (!ok) out({ t: "foreign", from });
+  return !ok;
+};
 
 const web = http.createServer((req, res) => {
   if (req.method !== "POST" || !String(req.url).startsWith("/v1/traces")) {
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("clnrm receives OTLP traces at POST /v1/traces\n");
+    return;
+  }
+  if (foreign(req.socket)) {
+    req.resume();
+    res.writeHead(403, { "content-type": "text/plain", connection: "close" });
+    res.end("clnrm: OTLP refused: this receiver takes spans only from its test's containers\n");
     return;
   }
   const id = ++seq;
@@ -115,6 +141,11 @@ rpc.on("stream", (stream, headers) => {
   if (headers[":path"] !== GRPC_PATH) {
     stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "12" },
       { endStream: true });
+    return;
+  }
+  if (foreign(stream.session.socket)) {
+    stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "7",
+      "grpc-message": "clnrm: OTLP refused: only the test's containers" }, { endStream: true });
     return;
   }
   const id = ++seq;

@@ -54,12 +54,12 @@ async function waitForFile(file: string, ms: number): Promise<string> {
   throw new Error(`${file} did not appear within ${ms} ms`);
 }
 
-suite("receiver isolation (real containers)", ["docker"], () => {
-  const bench = testBench();
-
-  it("a span sent by a container outside the test network is refused, not counted", async () => {
-    const shared = tmpDir();
-    const toml = `[meta]
+/**
+ * A test whose scenario writes its OTLP endpoint and resource attributes to `shared`, waits for
+ * `shared/go`, then posts its own span "mine"; it expects exactly one span.
+ */
+function waitingTest(shared: string): string {
+  return `[meta]
 name = "isolated_receiver"
 [service.sh]
 image = "alpine:latest"
@@ -67,7 +67,8 @@ volumes = [{ host_path = "${shared}", container_path = "/out" }]
 [[scenario]]
 name = "send"
 service = "sh"
-run = "sh -c 'echo $OTEL_EXPORTER_OTLP_ENDPOINT > /out/endpoint; i=0;\
+run = "sh -c 'echo $OTEL_RESOURCE_ATTRIBUTES > /out/attrs;\
+ echo $OTEL_EXPORTER_OTLP_ENDPOINT > /out/endpoint; i=0;\
 while [ ! -f /out/go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done;\
 wget -q -O - --header=Content-Type:application/json --post-data=\\"$BODY\\"\
  $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces'"
@@ -77,6 +78,14 @@ name = "mine"
 [expect.counts]
 spans_total = { eq = 1 }
 `;
+}
+
+suite("receiver isolation (real containers)", ["docker"], () => {
+  const bench = testBench();
+
+  it("a span sent by a container outside the test network is refused, not counted", async () => {
+    const shared = tmpDir();
+    const toml = waitingTest(shared);
     const running = bench.run("isolated.clnrm.toml", toml);
     try {
       const endpoint = await waitForFile(path.join(shared, "endpoint"), 60_000);
@@ -120,6 +129,52 @@ spans_total = { eq = 1 }
     ).stdout.trim();
     assert.ok(addressMatcher([bridge])(from[1]!), `${from[1]} is not in ${bridge}`);
     assert.match(r.stdout, /refused 1 OTLP export request\(s\) from outside the test network/);
+  });
+
+  it("--receiver sidecar: the host posting to the sidecar is refused, not counted", async () => {
+    const shared = tmpDir();
+    const running = bench.run("sidecar.clnrm.toml", waitingTest(shared), ["--receiver", "sidecar"]);
+    try {
+      await waitForFile(path.join(shared, "endpoint"), 60_000);
+      const runId = /clnrm\.run_id=([^,\s]+)/.exec(
+        await waitForFile(path.join(shared, "attrs"), 5_000),
+      )?.[1];
+      const inspect = (args: string[]): string =>
+        spawnSync(DOCKER, args, { encoding: "utf8" }).stdout.trim();
+      const id = inspect([
+        "ps",
+        "-q",
+        "--filter",
+        `label=clnrm.run-id=${runId}`,
+        "--filter",
+        "label=clnrm.role=otlp-receiver",
+      ]);
+      const ip = inspect([
+        "inspect",
+        "-f",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+        id,
+      ]);
+      assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/, `sidecar ${id} of run ${runId}`);
+      // the host reaches the sidecar from the network's gateway address
+      const res = await fetch(`http://${ip}:4318/v1/traces`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: exportOf("intruder", "00f067aa0ba902b8"),
+      });
+      assert.equal(res.status, 403, await res.text());
+    } finally {
+      fs.writeFileSync(path.join(shared, "go"), "");
+    }
+    const r = await running;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.test.counts.spans, 1);
+    assert.ok(
+      (r.test.warnings as string[]).some((w) =>
+        w.startsWith("refused 1 OTLP export request(s) from outside the test network"),
+      ),
+      JSON.stringify(r.test.warnings),
+    );
   });
 
   it("leaves no labelled container or network behind", () => {

@@ -151,16 +151,20 @@ describe("OTLP/gRPC receiver", () => {
     const store = new SpanStore();
     // the client connects from 127.0.0.1: outside 127.0.0.2/32, inside 127.0.0.0/8
     const shut = await startGrpcReceiver(store, "127.0.0.1", "127.0.0.2/32");
-    const open = await startGrpcReceiver(store, "127.0.0.1", "127.0.0.0/8");
+    // on 127.0.0.2 the client (from 127.0.0.1) is a container of its network, not the host
+    const open = await startGrpcReceiver(store, "127.0.0.2", "127.0.0.0/8");
+    const self = await startGrpcReceiver(store, "127.0.0.1", "127.0.0.0/8");
     try {
       const refused = await exportCall(shut.endpoint, request("stranger"));
       assert.equal(refused.code, grpc.status.PERMISSION_DENIED);
-      assert.match(refused.details, /OTLP from 127\.0\.0\.1 refused: .*\(127\.0\.0\.2\/32\)/);
+      assert.match(refused.details, /OTLP from 127\.0\.0\.1 refused: .*\(network 127\.0\.0\.2\//);
       assert.equal(shut.foreign, 1);
       assert.equal(shut.lastForeign, "127.0.0.1");
       assert.equal(store.spans.length, 0);
       assert.equal((await exportCall(open.endpoint, request("friend"))).code, grpc.status.OK);
       assert.equal(open.foreign, 0);
+      const host = await exportCall(self.endpoint, request("host"));
+      assert.equal(host.code, grpc.status.PERMISSION_DENIED, "the gateway address is the host's");
       assert.deepEqual(
         store.spans.map((x) => x.name),
         ["friend"],
@@ -168,6 +172,7 @@ describe("OTLP/gRPC receiver", () => {
     } finally {
       await shut.close();
       await open.close();
+      await self.close();
     }
   });
 });

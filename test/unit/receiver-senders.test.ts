@@ -3,7 +3,8 @@
  * the test network's subnet). The real-container case is test/integration/receiver-isolation.
  * Mutations (by hand in src/telemetry/receiver.ts) each check was seen to catch:
  * - the allowFrom check dropped → the stranger's POST is answered 200 and its span stored;
- * - a refusal counted as `rejected` (the test's own exports) → rejected is 1, not 0.
+ * - a refusal counted as `rejected` (the test's own exports) → rejected is 1, not 0;
+ * - the gateway (the receiver's own address) not refused → the host's POST is answered 200.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -32,11 +33,11 @@ const BODY = JSON.stringify({
   ],
 });
 
-function post(port: number): Promise<{ status: number; text: string }> {
+function post(port: number, host = "127.0.0.1"): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
-        host: "127.0.0.1",
+        host,
         port,
         path: "/v1/traces",
         method: "POST",
@@ -68,17 +69,25 @@ describe("host receiver: senders outside the test network", () => {
 
   it("a POST from outside allowFrom is refused (403), counted apart, stores nothing", async () => {
     const store = new SpanStore();
-    // the client connects from 127.0.0.1: outside 127.0.0.2/32, inside 127.0.0.0/8
+    // The client connects from 127.0.0.1 (the kernel's source for all of 127/8): outside
+    // 127.0.0.2/32; inside 127.0.0.0/8, where a receiver on 127.0.0.1 sees it as itself (the
+    // host at the gateway address) and one on 127.0.0.2 as a container of its network.
     const shut = await startReceiver(store, "127.0.0.1", 0, { allowFrom: "127.0.0.2/32" });
-    const open = await startReceiver(store, "127.0.0.1", 0, { allowFrom: "127.0.0.0/8" });
+    const self = await startReceiver(store, "127.0.0.1", 0, { allowFrom: "127.0.0.0/8" });
+    const open = await startReceiver(store, "127.0.0.2", 0, { allowFrom: "127.0.0.0/8" });
     try {
       const refused = await post(shut.port);
       assert.equal(refused.status, 403);
-      assert.match(refused.text, /^clnrm: OTLP from 127\.0\.0\.1 refused: .*\(127\.0\.0\.2\/32\)/);
+      assert.match(
+        refused.text,
+        /^clnrm: OTLP from 127\.0\.0\.1 refused: .*\(network 127\.0\.0\.2\/32/,
+      );
       assert.deepEqual([shut.foreign, shut.lastForeign, shut.rejected], [1, "127.0.0.1", 0]);
       assert.equal(shut.inFlight, 0);
+      assert.equal((await post(self.port)).status, 403, "the gateway address is the host's");
+      assert.equal(self.foreign, 1);
       assert.equal(store.spans.length, 0);
-      assert.equal((await post(open.port)).status, 200);
+      assert.equal((await post(open.port, "127.0.0.2")).status, 200);
       assert.equal(open.foreign, 0);
       assert.deepEqual(
         store.spans.map((s) => s.name),
@@ -86,6 +95,7 @@ describe("host receiver: senders outside the test network", () => {
       );
     } finally {
       await shut.close();
+      await self.close();
       await open.close();
     }
   });
