@@ -77,6 +77,16 @@ export function checkOutput(
       expected: `no match for /${exp.expectedOutputRegexNot}/`,
       actual: clip(out),
     };
+  // What was not kept was not searched: absence is proved only over the whole output.
+  if (exp.expectedOutputRegexNot !== undefined && (r.stdoutDropped ?? 0) > 0)
+    return {
+      rule: `${rulePrefix}.expected_output_regex_not`,
+      message:
+        `stdout was cut after ${r.stdout.length} characters (${r.stdoutDropped} bytes not ` +
+        `kept), so the absence of /${exp.expectedOutputRegexNot}/ cannot be proved; print less`,
+      expected: `no match for /${exp.expectedOutputRegexNot}/ in all of stdout`,
+      actual: `${r.stdoutDropped} bytes of stdout not searched`,
+    };
   if (exp.expectedOutputContains !== undefined && !out.includes(exp.expectedOutputContains))
     return {
       rule: `${rulePrefix}.expected_output_contains`,

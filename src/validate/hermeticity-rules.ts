@@ -22,6 +22,8 @@ const PEER_KEYS = [
 ];
 const URL_KEYS = ["url.full", "http.url"];
 const LOCAL = new Set(["localhost", "127.0.0.1", "::1", "0.0.0.0"]);
+/** Loopback addresses (as addresses: `127.attacker.example` is a host name, not one of them). */
+const LOOPBACK = addressMatcher(["127.0.0.0/8", "::1/128"]);
 
 function hostOf(key: string, value: string): string {
   if (URL_KEYS.includes(key) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
@@ -47,8 +49,7 @@ export function validateHermeticity(
         const v = attrString(s.attributes[key]);
         if (v === undefined) continue;
         const host = hostOf(key, v);
-        if (LOCAL.has(host) || allowedHosts.has(host) || /^127\./.test(host) || inRange(host))
-          continue;
+        if (LOCAL.has(host) || allowedHosts.has(host) || LOOPBACK(host) || inRange(host)) continue;
         out.push({
           rule: "expect.hermeticity.no_external_services",
           message:

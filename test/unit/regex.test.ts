@@ -82,6 +82,20 @@ describe("user regexes run on RE2", () => {
     assert.equal(check("(?-s)a.b", "a\nb")?.rule, "steps[0].expected_output_regex");
   });
 
+  // Mutation caught: the cut-output check removed → the "FATAL" past the kept 1 MiB passes.
+  it("expected_output_regex_not on cut output: absence not proved, so it fails", () => {
+    const cut = { ...exec(".".repeat(1024)), stdoutDropped: 4096 } as ExecResult;
+    const f = checkOutput(
+      "scenario[s]",
+      { expectedExitCode: 0, expectedOutputRegexNot: "FATAL" },
+      cut,
+    );
+    assert.equal(f?.rule, "scenario[s].expected_output_regex_not");
+    assert.match(f?.message ?? "", /4096 bytes not kept\), so the absence of \/FATAL\/ cannot/);
+    // not cut: no match is a pass
+    assert.equal(check("FATAL", ".".repeat(1024), true), undefined);
+  });
+
   it("an invalid pattern is a Configuration error at file:line:col", async () => {
     const src =
       '[test.metadata]\nname = "t"\n[[steps]]\nname = "s"\ncommand = ' +

@@ -172,6 +172,7 @@ describe("validators: negative cases", () => {
         smallTrace({ "db.query": { attributes: { [key]: url } } });
       for (const [key, url] of [
         ["http.url", "http://db:5432/query?x=1"],
+        ["net.peer.ip", "127.0.0.53"],
         ["url.full", "https://127.0.0.1:8443/a"],
         ["url.full", "http://[::1]:8080/"],
         ["http.url", "http://localhost/"],
@@ -180,6 +181,9 @@ describe("validators: negative cases", () => {
       for (const [key, url, host] of [
         ["http.url", "http://payments.internal:8080/charge", "payments.internal"],
         ["url.full", "https://db.elsewhere.test/x", "db.elsewhere.test"],
+        // a host name that starts like a loopback address is not one (was a prefix match)
+        ["http.url", "https://127.attacker.example/exfil", "127.attacker.example"],
+        ["net.peer.name", "127.0.0.1.nip.io", "127.0.0.1.nip.io"],
       ] as const) {
         const f = await one(h, withUrl(key, url));
         assert.equal(f.rule, "expect.hermeticity.no_external_services");
