@@ -106,13 +106,18 @@ export function errorInfo(e: CleanroomError): ErrorInfo {
 /**
  * A test's expectations checked against spans, each finding pointing at its line in the
  * (rendered) file. Peers named by the test's services, by the default/scenario container
- * aliases, by the network gateway (the receiver) or by an address in the test network's subnet
- * (the test's own containers, as instrumentations name peers by IP) count as inside the test.
+ * aliases, by the receiver (the gateway at a receiver port) or by an address in the test network's
+ * subnet (the test's own containers, as instrumentations name peers by IP) count as inside the
+ * test; the gateway at any other port is the host, outside it.
  */
 export function checkExpectations(
   config: TestConfig,
   spans: readonly Span[],
-  network?: { readonly gateway: string; readonly subnet?: string },
+  network?: {
+    readonly gateway: string;
+    readonly subnet?: string;
+    readonly receiverPorts?: readonly number[];
+  },
 ): Finding[] {
   if (!config.hasExpectations) return [];
   const allowedHosts = new Set([
@@ -120,10 +125,11 @@ export function checkExpectations(
     "default",
     "scenario",
     RECEIVER_ALIAS,
-    ...(network ? [network.gateway] : []),
+    ...(network?.receiverPorts ?? []).map((p) => `${network!.gateway}:${p}`),
     ...(network?.subnet ? [network.subnet] : []),
   ]);
-  return validateExpectations(config.expect, spans, { allowedHosts }).map((f) =>
+  const hostAddresses = new Set(network ? [network.gateway] : []);
+  return validateExpectations(config.expect, spans, { allowedHosts, hostAddresses }).map((f) =>
     f.keyPath && f.line === undefined ? { ...f, line: locateKeyPath(config.source, f.keyPath) } : f,
   );
 }
@@ -178,7 +184,7 @@ export async function runTestConfig(
     const reuse = new Map([...(deps.reuse ?? [])].map(([name, r]) => [name, r.result]));
     for (const r of deps.reuse?.values() ?? []) tel.store.ingest(r.spans);
     const settle = async (info: { stoppedAt: number; network?: NetworkInfo }): Promise<void> => {
-      const network = info.network;
+      const network = info.network && { ...info.network, receiverPorts: tel.receiverPorts() };
       const c = telemetryOn
         ? await settleTrace(
             tel,

@@ -34,6 +34,8 @@ export interface TestTelemetry {
   /** The trace every scenario's TRACEPARENT belongs to. */
   readonly traceId: string;
   receiver(): OtlpReceiver | undefined;
+  /** The ports the test's receivers listen on (HTTP, and gRPC when started). */
+  receiverPorts(): number[];
   scenarioEndedAt: number;
   /** Failing findings of the limits (span cap reached, OTLP exports refused): issue 12. */
   limitFindings(): Finding[];
@@ -89,6 +91,10 @@ export function createTestTelemetry(
     store,
     traceId,
     receiver: () => receiver,
+    receiverPorts: () =>
+      [receiver?.port, grpcReceiver && Number(new URL(grpcReceiver.endpoint).port)].filter(
+        (p): p is number => typeof p === "number" && p > 0,
+      ),
     scenarioEndedAt: 0,
     limitFindings: () => {
       const out: Finding[] = [];

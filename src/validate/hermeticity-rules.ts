@@ -36,10 +36,31 @@ function hostOf(key: string, value: string): string {
   return value.replace(/:\d+$/, "");
 }
 
+/** The port a peer attribute names: the URL's (or its scheme's), else server/peer port keys. */
+function portOf(key: string, value: string, attrs: Readonly<Record<string, unknown>>): string {
+  if (URL_KEYS.includes(key) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    try {
+      const u = new URL(value);
+      const byScheme: Record<string, string> = { "http:": "80", "https:": "443" };
+      return u.port || byScheme[u.protocol] || "";
+    } catch {
+      return "";
+    }
+  }
+  const inline = /:(\d+)$/.exec(value)?.[1];
+  if (inline) return inline;
+  for (const k of ["server.port", "net.peer.port", "network.peer.port"]) {
+    const p = attrs[k];
+    if (typeof p === "number" || typeof p === "bigint" || typeof p === "string") return String(p);
+  }
+  return "";
+}
+
 export function validateHermeticity(
   h: NonNullable<Expectations["hermeticity"]>,
   idx: TraceIndex,
   allowedHosts: ReadonlySet<string>,
+  hostAddresses: ReadonlySet<string> = new Set(),
 ): Finding[] {
   const out: Finding[] = [];
   const inRange = addressMatcher(allowedHosts);
@@ -49,7 +70,11 @@ export function validateHermeticity(
         const v = attrString(s.attributes[key]);
         if (v === undefined) continue;
         const host = hostOf(key, v);
-        if (LOCAL.has(host) || allowedHosts.has(host) || LOOPBACK(host) || inRange(host)) continue;
+        // the host's own address is inside the test only as its receiver (address:port)
+        if (hostAddresses.has(host)) {
+          if (allowedHosts.has(`${host}:${portOf(key, v, s.attributes)}`)) continue;
+        } else if (LOCAL.has(host) || allowedHosts.has(host) || LOOPBACK(host) || inRange(host))
+          continue;
         out.push({
           rule: "expect.hermeticity.no_external_services",
           message:

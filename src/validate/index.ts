@@ -18,6 +18,12 @@ export interface ValidationContext {
    * address ranges in CIDR form (`172.22.0.0/16`, the test network's subnet).
    */
   readonly allowedHosts: ReadonlySet<string>;
+  /**
+   * Addresses of the host itself (the test network's gateway): a peer there is outside the test
+   * (a database on the developer's machine) unless `address:port` is in allowedHosts (the
+   * test's own OTLP receiver).
+   */
+  readonly hostAddresses?: ReadonlySet<string>;
 }
 
 function declaredBlocks(e: Expectations): string[] {
@@ -45,7 +51,9 @@ export function validateExpectations(
     ...validateWindows(e.windows, idx),
     ...(e.order ? validateOrder(e.order, idx) : []),
     ...(e.status ? validateStatus(e.status, idx) : []),
-    ...(e.hermeticity ? validateHermeticity(e.hermeticity, idx, ctx.allowedHosts) : []),
+    ...(e.hermeticity
+      ? validateHermeticity(e.hermeticity, idx, ctx.allowedHosts, ctx.hostAddresses)
+      : []),
   ];
   const blocks = declaredBlocks(e);
   if (spans.length === 0 && blocks.length > 0)

@@ -19,6 +19,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { loadTestSource } from "../../src/config/load.js";
+import { checkExpectations } from "../../src/runner/run-test.js";
 import { findingsOf, rulesOf, smallTrace, span } from "../helpers/trace.js";
 
 const one = async (expect: string, spans = smallTrace()) => {
@@ -192,4 +194,26 @@ describe("validators: negative cases", () => {
       }
     },
   );
+
+  // Mutation caught: the gateway allowed as a bare host again (the old wiring) → the database
+  // on the host (gateway:5432) passes as inside the test.
+  it("hermeticity: the gateway is inside only as the receiver (its port)", async () => {
+    const { config } = await loadTestSource(
+      '[meta]\nname = "t"\n[[scenario]]\nname = "s"\nrun = "true"\n' +
+        "[expect.hermeticity]\nno_external_services = true\n",
+      "h.clnrm.toml",
+      { env: {} },
+    );
+    const net = { gateway: "172.30.0.1", subnet: "172.30.0.0/16", receiverPorts: [41234] };
+    const peer = (attributes: Record<string, string | number>) =>
+      checkExpectations(config, smallTrace({ "db.query": { attributes } }), net).map(
+        (f) => f.actual,
+      );
+    assert.deepEqual(peer({ "server.address": "172.30.0.1", "server.port": 5432 }), ["172.30.0.1"]);
+    assert.deepEqual(peer({ "http.url": "http://172.30.0.1:5432/" }), ["172.30.0.1"]);
+    assert.deepEqual(peer({ "net.peer.name": "172.30.0.1" }), ["172.30.0.1"], "no port: outside");
+    assert.deepEqual(peer({ "url.full": "http://172.30.0.1:41234/v1/traces" }), []);
+    assert.deepEqual(peer({ "server.address": "172.30.0.1", "server.port": 41234 }), []);
+    assert.deepEqual(peer({ "net.peer.ip": "172.30.0.7" }), [], "a container of the test");
+  });
 });
