@@ -81,7 +81,8 @@ export function createTestTelemetry(
   const streamed = new Map<string, number>();
   const ingestStdout = (scenario: string, spans: readonly Span[]): void =>
     store.ingest(
-      spans.map((s) => ({ ...s, resource: { "clnrm.scenario": scenario, ...s.resource } })),
+      // the scenario that printed it, whatever the line claims
+      spans.map((s) => ({ ...s, resource: { ...s.resource, "clnrm.scenario": scenario } })),
     );
   const encode = (m: Record<string, string>): string =>
     Object.entries(m)

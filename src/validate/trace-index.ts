@@ -2,12 +2,16 @@
 import { type UserRegex, userRegex } from "../core/regex.js";
 import type { Span } from "../telemetry/span.js";
 
+/** A span's identity: ids are unique within a trace only, so a parent link is trace + span id. */
+const idOf = (traceId: string, spanId: string): string => `${traceId}/${spanId}`;
+
 export class TraceIndex {
+  /** Spans by trace and span id (`idOf`). */
   readonly byId = new Map<string, Span>();
   readonly byName = new Map<string, Span[]>();
   constructor(readonly spans: readonly Span[]) {
     for (const s of spans) {
-      this.byId.set(s.spanId, s);
+      this.byId.set(idOf(s.traceId, s.spanId), s);
       const l = this.byName.get(s.name);
       if (l) l.push(s);
       else this.byName.set(s.name, [s]);
@@ -17,7 +21,7 @@ export class TraceIndex {
     return this.byName.get(name) ?? [];
   }
   parentOf(s: Span): Span | undefined {
-    return s.parentSpanId ? this.byId.get(s.parentSpanId) : undefined;
+    return s.parentSpanId ? this.byId.get(idOf(s.traceId, s.parentSpanId)) : undefined;
   }
   /**
    * Spans whose name matches a glob (`*`, `?`, `[…]`); an exact name is a glob without wildcards.

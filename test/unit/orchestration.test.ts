@@ -135,6 +135,18 @@ describe("orchestration (FakeBackend)", () => {
     assert.deepEqual(fake.live(), { containers: [], networks: [] });
   });
 
+  // Mutation caught: the printed resource spread after clnrm's (the old order) → "other".
+  it("a stdout span belongs to the scenario that printed it, whatever it claims", async () => {
+    const claim = ndjsonSpan("work", { resource: { "clnrm.scenario": "other" } });
+    const r = await run(
+      `${echoSpanScenario("emit", claim)}[[expect.span]]\nname = "work"\n`,
+      () => ({
+        stdout: `${claim}\n`,
+      }),
+    );
+    assert.equal(r.r.spans[0]?.resource["clnrm.scenario"], "emit");
+  });
+
   it("spans on stdout prove a PASS; a missing span fails with its rule", async () => {
     const emit = echoSpanScenario("emit", ndjsonSpan("work"));
     const ok = await run(`${emit}[[expect.span]]\nname = "work"\n`, () => ({

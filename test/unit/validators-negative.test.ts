@@ -216,4 +216,15 @@ describe("validators: negative cases", () => {
     assert.deepEqual(peer({ "server.address": "172.30.0.1", "server.port": 41234 }), []);
     assert.deepEqual(peer({ "net.peer.ip": "172.30.0.7" }), [], "a container of the test");
   });
+
+  // Mutation caught: spans indexed by span id alone (the old TraceIndex) → the child in another
+  // trace satisfies parent = "p".
+  it("a parent link is within one trace: the same id in another trace is no parent", async () => {
+    const p = span("00000000000000aa", "p", undefined, 0, 10);
+    const child = (traceId: string) =>
+      span("00000000000000bb", "c", "00000000000000aa", 1, 2, { traceId });
+    const expect = '[[expect.span]]\nname = "c"\nparent = "p"\n';
+    assert.deepEqual(await rulesOf(expect, [p, child("a".repeat(32))]), []);
+    assert.deepEqual(await rulesOf(expect, [p, child("b".repeat(32))]), ["expect.span[c].parent"]);
+  });
 });
