@@ -82,8 +82,8 @@ export function checkOutput(
     return {
       rule: `${rulePrefix}.expected_output_regex_not`,
       message:
-        `stdout was cut after ${r.stdout.length} characters (${r.stdoutDropped} bytes not ` +
-        `kept), so the absence of /${exp.expectedOutputRegexNot}/ cannot be proved; print less`,
+        `stdout was cut (${r.stdoutDropped} bytes past the kept part were not kept), so the ` +
+        `absence of /${exp.expectedOutputRegexNot}/ cannot be proved; print less`,
       expected: `no match for /${exp.expectedOutputRegexNot}/ in all of stdout`,
       actual: `${r.stdoutDropped} bytes of stdout not searched`,
     };

@@ -84,9 +84,13 @@ export async function runSuite(files: readonly string[], o: SuiteOptions): Promi
             {
               ...o,
               // Cached scenarios are skipped only when each runs in a fresh container of its
-              // own: with services, an earlier scenario's effects (a seeded database) are part
-              // of a later one's outcome, so a test that runs at all runs every scenario.
-              reuse: config.services.length === 0 ? hit?.scenarios : undefined,
+              // own: with services (or legacy [[steps]], whose `default` container later
+              // scenarios can reach), an earlier scenario's effects (a seeded database) are
+              // part of a later one's outcome, so a test that runs at all runs every scenario.
+              reuse:
+                config.services.length === 0 && config.steps.length === 0
+                  ? hit?.scenarios
+                  : undefined,
               onProgress: onProgress ? (m) => onProgress(file, m) : undefined,
             },
             t0,

@@ -207,7 +207,7 @@ export async function runTestConfig(
         ...c,
         spans,
         findings: [
-          ...(incomplete ? [incompleteTrace(tel, c.waitedMs)] : []),
+          ...(incomplete ? [incompleteTrace(tel, c.waitedMs, deps.quietMs ?? 100)] : []),
           ...checkExpectations(config, spans, network),
         ],
       };

@@ -92,10 +92,12 @@ export function createTestTelemetry(
     store,
     traceId,
     receiver: () => receiver,
+    // host mode only: the sidecar listens inside the network, never on the gateway
     receiverPorts: () =>
-      [receiver?.port, grpcReceiver && Number(new URL(grpcReceiver.endpoint).port)].filter(
-        (p): p is number => typeof p === "number" && p > 0,
-      ),
+      (sidecar
+        ? []
+        : [receiver?.port, grpcReceiver && Number(new URL(grpcReceiver.endpoint).port)]
+      ).filter((p): p is number => typeof p === "number" && p > 0),
     scenarioEndedAt: 0,
     limitFindings: () => {
       const out: Finding[] = [];
@@ -124,8 +126,8 @@ export function createTestTelemetry(
       const from = grpcReceiver?.lastForeign ?? receiver?.lastForeign;
       return (
         `refused ${n} OTLP export request(s) from outside the test network (last from ` +
-        `${from}): another container on the engine sent to this test's receiver; its spans ` +
-        "were not counted"
+        `${from}): a sender that is not one of the test's containers (another container on ` +
+        "the engine, or the host at the gateway address); its spans were not counted"
       );
     },
     undeclaredStdout: new Map(),
@@ -266,16 +268,18 @@ const AFTER_STOP_MS = 25;
  * export request still open after every container stopped: the trace is not complete, and a
  * verdict on part of it would not be honest.
  */
-export function incompleteTrace(t: TestTelemetry, waitedMs: number): Finding {
+export function incompleteTrace(t: TestTelemetry, waitedMs: number, quietMs: number): Finding {
+  const open = t.inFlight();
+  const last = t.store.lastArrival
+    ? `the last span came ${Math.max(0, Date.now() - t.store.lastArrival)} ms before the end`
+    : "no span came";
   return {
     rule: "telemetry.incomplete",
     message:
-      `spans were still arriving ${waitedMs} ms after every container stopped ` +
-      "(--span-timeout): the trace is not complete, so it is not judged",
-    expected: "no new span and no open OTLP request for 100 ms after the stop",
-    actual:
-      `${t.inFlight()} request(s) open, last span ` +
-      `${Math.max(0, Date.now() - t.store.lastArrival)} ms ago`,
+      `the trace was not complete when the wait for spans ended (${waitedMs} ms after every ` +
+      "container stopped, --span-timeout): it is not judged on part of it",
+    expected: `no new span and no open OTLP request for ${quietMs} ms after the stop`,
+    actual: `${open} request(s) open; ${last}`,
   };
 }
 
@@ -307,6 +311,8 @@ export async function awaitCompletion(
 ): Promise<{ completion: Completion; waitedMs: number }> {
   const started = Date.now();
   const since = opts.since ?? started;
+  // a wait shorter than the quiet period (plus the after-stop turns) could never see it complete
+  const timeoutMs = Math.max(opts.timeoutMs, opts.quietMs + AFTER_STOP_MS + 25);
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let soon: NodeJS.Timeout | undefined;
@@ -330,14 +336,14 @@ export async function awaitCompletion(
         finish("quiet");
         return;
       }
-      if (now - started >= opts.timeoutMs || opts.signal?.aborted) {
+      if (now - started >= timeoutMs || opts.signal?.aborted) {
         finish("timeout");
         return;
       }
       if (timer) clearTimeout(timer);
       // A request in flight is polled for (it may end without adding a span).
       const next = busy ? 10 : opts.quietMs - (now - quietSince);
-      timer = setTimeout(evaluate, Math.min(next, opts.timeoutMs - (now - started)) + 1);
+      timer = setTimeout(evaluate, Math.min(next, timeoutMs - (now - started)) + 1);
     };
     // Spans can arrive in many small batches: re-check at most every 20 ms, not on every batch,
     // so a large trace is not re-validated once per export request.

@@ -131,8 +131,9 @@ export async function startGrpcReceiver(
     },
     get lastRejection() {
       return started > handled
-        ? `gRPC: ${started - handled} export call(s) refused before clnrm read them (over the ` +
-            `${MAX_BODY_BYTES / 1048576} MiB limit, or a body that does not decompress)`
+        ? `gRPC: ${started - handled} export call(s) never reached clnrm whole (refused by ` +
+            `grpc-js: over ${MAX_BODY_BYTES / 1048576} MiB or not decompressible; or cut off by ` +
+            "the sender)"
         : lastRefusal;
     },
     get foreign() {

@@ -74,19 +74,19 @@ function ancestorPath(s: Span, idx: TraceIndex, ancestor: string): Span[] | unde
 }
 
 function findCycle(idx: TraceIndex): Span[] | undefined {
-  const done = new Set<string>();
+  // by span (not by id: an id is unique within its trace only)
+  const done = new Set<Span>();
   for (const start of idx.spans) {
     const trail: Span[] = [];
-    const onTrail = new Set<string>();
+    const onTrail = new Set<Span>();
     let cur: Span | undefined = start;
-    while (cur && !done.has(cur.spanId)) {
-      if (onTrail.has(cur.spanId))
-        return [...trail.slice(trail.findIndex((t) => t.spanId === cur!.spanId)), cur];
-      onTrail.add(cur.spanId);
+    while (cur && !done.has(cur)) {
+      if (onTrail.has(cur)) return [...trail.slice(trail.indexOf(cur)), cur];
+      onTrail.add(cur);
       trail.push(cur);
       cur = idx.parentOf(cur);
     }
-    for (const t of trail) done.add(t.spanId);
+    for (const t of trail) done.add(t);
   }
   return undefined;
 }

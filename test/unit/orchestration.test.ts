@@ -33,6 +33,7 @@ async function run(
   toml: string,
   behave: (spec: ContainerSpec) => FakeBehaviour,
   signal?: AbortSignal,
+  spanTimeoutMs = 2000,
 ): Promise<{ r: TestRun; fake: FakeBackend; ms: number }> {
   const fake = new FakeBackend(behave);
   const { config } = await loadTestSource(`[meta]\nname = "t"\n${toml}`, "t.clnrm.toml", {
@@ -46,7 +47,7 @@ async function run(
     runId: "unit",
     renderer,
     signal,
-    spanTimeoutMs: 2000,
+    spanTimeoutMs,
   });
   return { r, fake, ms: Date.now() - t0 };
 }
@@ -147,6 +148,20 @@ describe("orchestration (FakeBackend)", () => {
     assert.equal(r.r.spans[0]?.resource["clnrm.scenario"], "emit");
   });
 
+  // Mutation caught: no floor under the wait (the value taken as is) → "timeout" and a failing
+  // telemetry.incomplete although nothing was still arriving.
+  it("--span-timeout 1 still waits out the quiet period: a quiet trace is judged", async () => {
+    const emit = echoSpanScenario("emit", ndjsonSpan("work"));
+    const r = await run(
+      `${emit}[[expect.span]]\nname = "work"\n[expect.counts]\nspans_total = { lte = 5 }\n`,
+      () => ({ stdout: `${ndjsonSpan("work")}\n` }),
+      undefined,
+      1,
+    );
+    assert.equal(r.r.result.verdict, "passed", JSON.stringify(r.r.result.findings));
+    assert.equal(r.r.result.telemetry?.completion, "quiet");
+  });
+
   it("spans on stdout prove a PASS; a missing span fails with its rule", async () => {
     const emit = echoSpanScenario("emit", ndjsonSpan("work"));
     const ok = await run(`${emit}[[expect.span]]\nname = "work"\n`, () => ({
@@ -207,7 +222,7 @@ describe("orchestration (FakeBackend)", () => {
       assert.equal(r.r.result.firstFailure?.rule, "telemetry.incomplete");
       assert.match(
         r.r.result.firstFailure?.message ?? "",
-        /spans were still arriving \d+ ms after every container stopped \(--span-timeout\)/,
+        /the trace was not complete when the wait for spans ended \(\d+ ms after every container/,
       );
       assert.equal(r.r.result.telemetry?.completion, "timeout");
     } finally {

@@ -215,6 +215,15 @@ describe("validators: negative cases", () => {
     assert.deepEqual(peer({ "url.full": "http://172.30.0.1:41234/v1/traces" }), []);
     assert.deepEqual(peer({ "server.address": "172.30.0.1", "server.port": 41234 }), []);
     assert.deepEqual(peer({ "net.peer.ip": "172.30.0.7" }), [], "a container of the test");
+    const mapped = { "server.address": "::ffff:172.30.0.1", "server.port": 5432 };
+    assert.deepEqual(peer(mapped), ["::ffff:172.30.0.1"], "IPv4-mapped: the same host");
+    assert.deepEqual(peer({ "network.peer.address": "::1" }), [], "bare IPv6 loopback");
+    assert.deepEqual(peer({ "network.peer.address": "fd00::5" }), ["fd00::5"]);
+    // a server span's peer is its caller: clnrm's readiness probes come from the gateway
+    const probed = smallTrace({
+      "db.query": { kind: "server", attributes: { "net.peer.ip": "172.30.0.1" } },
+    });
+    assert.deepEqual(checkExpectations(config, probed, net), []);
   });
 
   // Mutation caught: spans indexed by span id alone (the old TraceIndex) → the child in another
