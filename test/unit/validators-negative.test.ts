@@ -236,4 +236,18 @@ describe("validators: negative cases", () => {
     assert.deepEqual(await rulesOf(expect, [p, child("a".repeat(32))]), []);
     assert.deepEqual(await rulesOf(expect, [p, child("b".repeat(32))]), ["expect.span[c].parent"]);
   });
+
+  // Mutation caught: the cycle walk's `done` keyed by span id (the old findCycle) → the span of
+  // trace B with id 01 marks trace A's 01 as done and the A cycle is missed.
+  it("acyclic: a span id reused in another trace does not hide a cycle", async () => {
+    const b = "b".repeat(32);
+    const spans = [
+      span("0000000000000001", "other", undefined, 0, 1, { traceId: b }),
+      span("0000000000000001", "x", "0000000000000002", 0, 1),
+      span("0000000000000002", "y", "0000000000000001", 0, 1),
+    ];
+    assert.deepEqual(await rulesOf("[expect.graph]\nacyclic = true\n", spans), [
+      "expect.graph.acyclic",
+    ]);
+  });
 });
