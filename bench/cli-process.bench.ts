@@ -126,11 +126,12 @@ function project(): { dir: string; one: string; many: string } {
  * User-defined networks made before the rounds, for the rows that price running on one (`dns`,
  * `j4dns`: one per lane, as clnrm's pool gives each of 4 concurrent tests its own).
  */
-const PRICED_NETWORKS = [0, 1, 2, 3].map((i) => `clnrm-bench-net-${process.pid}-${i}`);
+const PRICED_PREFIX = `clnrm-bench-net-${process.pid}`;
+const PRICED_NETWORKS = [0, 1, 2, 3].map((i) => `${PRICED_PREFIX}-${i}`);
 const PRICED_NETWORK = PRICED_NETWORKS[0]!;
 /** One `docker run --rm` of the j4dns row: $1 picks the network, $2 is the span printed. */
 const LANE =
-  `exec ${DOCKER} run --rm --network clnrm-bench-net-${process.pid}-$(( $1 % 4 )) ` +
+  `exec ${DOCKER} run --rm --network ${PRICED_PREFIX}-$(( $1 % 4 )) ` +
   `-e "SPAN=$2" ${IMAGE} sh -c 'echo "$SPAN"'`;
 
 function pairs(p: { one: string; many: string }, n: number): Pair[] {

@@ -30,3 +30,21 @@ export function addressMatcher(ranges: Iterable<string>): (address: string) => b
     return type !== 0 && list.check(address, type === 4 ? "ipv4" : "ipv6");
   };
 }
+
+/** An IPv4-mapped IPv6 address as the IPv4 address it is (`::ffff:172.30.0.1`); others as given. */
+export const unmapped = (address: string): string =>
+  address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
+
+/**
+ * Which senders a receiver on `self` (the test network's gateway) must refuse: any address
+ * outside `range` (the network's subnet), and `self`, which is the host's own address (a host
+ * process, a host-network container), not one of the test's containers. No range: no check.
+ */
+export function foreignSender(
+  range: string | undefined,
+  self: string,
+): ((from: string) => boolean) | undefined {
+  if (!range) return undefined;
+  const inRange = addressMatcher([range]);
+  return (from) => !inRange(from) || unmapped(from) === self;
+}

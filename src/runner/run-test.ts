@@ -185,6 +185,7 @@ export async function runTestConfig(
     for (const r of deps.reuse?.values() ?? []) tel.store.ingest(r.spans);
     const settle = async (info: { stoppedAt: number; network?: NetworkInfo }): Promise<void> => {
       const network = info.network && { ...info.network, receiverPorts: tel.receiverPorts() };
+      const quietMs = deps.quietMs ?? 100;
       const c = telemetryOn
         ? await settleTrace(
             tel,
@@ -192,7 +193,7 @@ export async function runTestConfig(
             () => checkExpectations(config, tel.store.spans, network).length === 0,
             {
               since: info.stoppedAt,
-              quietMs: deps.quietMs ?? 100,
+              quietMs,
               timeoutMs: deps.spanTimeoutMs ?? 10_000,
               signal: deps.signal,
             },
@@ -207,7 +208,7 @@ export async function runTestConfig(
         ...c,
         spans,
         findings: [
-          ...(incomplete ? [incompleteTrace(tel, c.waitedMs, deps.quietMs ?? 100)] : []),
+          ...(incomplete ? [incompleteTrace(tel, c.waitedMs, quietMs)] : []),
           ...checkExpectations(config, spans, network),
         ],
       };
@@ -287,7 +288,7 @@ export async function runTestConfig(
             'artifacts.collect = ["spans:default"] or [otel] exporter = "stdout")',
         ),
         ...outputCapWarnings(outcome.scenarios, outcome.containers),
-        ...(tel.foreignWarning() ? [tel.foreignWarning()!] : []),
+        ...[tel.foreignWarning()].filter((w): w is string => w !== undefined),
       ],
       imageAliases: [...new Set(outcome.imageAliases)],
     };

@@ -84,6 +84,11 @@ export function createTestTelemetry(
       // the scenario that printed it, whatever the line claims
       spans.map((s) => ({ ...s, resource: { ...s.resource, "clnrm.scenario": scenario } })),
     );
+  /** Exports the receivers still open refused (HTTP and gRPC), and the reason of the last. */
+  const refusedByOpenReceivers = (): number =>
+    (receiver?.rejected ?? 0) + (grpcReceiver?.rejected ?? 0);
+  const lastRefusalOfOpenReceivers = (): string | undefined =>
+    grpcReceiver?.lastRejection ?? receiver?.lastRejection;
   const encode = (m: Record<string, string>): string =>
     Object.entries(m)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
@@ -94,17 +99,16 @@ export function createTestTelemetry(
     receiver: () => receiver,
     // host mode only: the sidecar listens inside the network, never on the gateway
     receiverPorts: () =>
-      (sidecar
-        ? []
-        : [receiver?.port, grpcReceiver && Number(new URL(grpcReceiver.endpoint).port)]
-      ).filter((p): p is number => typeof p === "number" && p > 0),
+      (sidecar ? [] : [receiver?.port, grpcReceiver?.port]).filter(
+        (p): p is number => typeof p === "number" && p > 0,
+      ),
     scenarioEndedAt: 0,
     limitFindings: () => {
       const out: Finding[] = [];
       const capped = store.limitFinding();
       if (capped) out.push(capped);
-      const rejected = rejectedExports + (receiver?.rejected ?? 0) + (grpcReceiver?.rejected ?? 0);
-      const why = grpcReceiver?.lastRejection ?? receiver?.lastRejection ?? lastRejection;
+      const rejected = rejectedExports + refusedByOpenReceivers();
+      const why = lastRefusalOfOpenReceivers() ?? lastRejection;
       if (rejected > 0)
         out.push({
           rule: "telemetry.otlp_rejected",
@@ -132,8 +136,8 @@ export function createTestTelemetry(
     },
     undeclaredStdout: new Map(),
     close: async () => {
-      rejectedExports += (receiver?.rejected ?? 0) + (grpcReceiver?.rejected ?? 0);
-      lastRejection = grpcReceiver?.lastRejection ?? receiver?.lastRejection ?? lastRejection;
+      rejectedExports += refusedByOpenReceivers();
+      lastRejection = lastRefusalOfOpenReceivers() ?? lastRejection;
       await receiver?.close();
       await grpcReceiver?.close();
       receiver = undefined;

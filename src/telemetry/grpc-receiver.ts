@@ -4,7 +4,7 @@
  * schema as the HTTP receiver, so both feed the same span store.
  */
 import * as grpc from "@grpc/grpc-js";
-import { addressMatcher } from "../core/address-range.js";
+import { foreignSender } from "../core/address-range.js";
 import { CleanroomError } from "../core/errors.js";
 import { foreignMessage, MAX_BODY_BYTES } from "./receiver.js";
 import { requestToSpans } from "./otlp/decode.js";
@@ -13,6 +13,7 @@ import type { SpanSink } from "./store.js";
 
 export interface GrpcReceiver {
   readonly endpoint: string;
+  readonly port: number;
   /**
    * Export calls being handled. grpc-js calls the handler once the whole message is in, and the
    * spans are stored synchronously, so this is 0 between calls; kept for one completion check.
@@ -64,7 +65,7 @@ export async function startGrpcReceiver(
   let inFlight = 0;
   let foreign = 0;
   let lastForeign: string | undefined;
-  const allowed = allowFrom ? addressMatcher([allowFrom]) : undefined;
+  const isForeign = foreignSender(allowFrom, host);
   const service: grpc.ServiceDefinition = {
     Export: {
       path: EXPORT_PATH,
@@ -85,7 +86,7 @@ export async function startGrpcReceiver(
     ) => {
       handled++;
       const from = peerAddress(call.getPeer());
-      if (allowed && (!allowed(from) || from.replace(/^::ffff:/i, "") === host)) {
+      if (isForeign?.(from)) {
         foreign++;
         lastForeign = from;
         callback({
@@ -123,6 +124,7 @@ export async function startGrpcReceiver(
   );
   return {
     endpoint: `http://${host}:${port}`,
+    port,
     get inFlight() {
       return inFlight;
     },

@@ -8,7 +8,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { addressMatcher } from "../core/address-range.js";
+import { foreignSender } from "../core/address-range.js";
 import { CleanroomError } from "../core/errors.js";
 import { decodeExport, INFLATE_LIMIT_RULE } from "./otlp/decode.js";
 import { ExportTraceServiceResponse } from "./otlp/wire.js";
@@ -89,7 +89,7 @@ export async function startReceiver(
     lastRejection?: string;
     lastForeign?: string;
   } = { requests: 0, rejected: 0, inFlight: 0, foreign: 0 };
-  const allowed = limits.allowFrom ? addressMatcher([limits.allowFrom]) : undefined;
+  const isForeign = foreignSender(limits.allowFrom, host);
   const reject = (res: http.ServerResponse, status: number, message: string): void => {
     state.rejected++;
     state.lastRejection = `HTTP ${status}: ${message}`;
@@ -106,8 +106,7 @@ export async function startReceiver(
       return;
     }
     const from = req.socket.remoteAddress ?? "?";
-    // the gateway is the host itself (a host process, a host-network container), not the test's
-    if (allowed && (!allowed(from) || from.replace(/^::ffff:/i, "") === host)) {
+    if (isForeign?.(from)) {
       state.foreign++;
       state.lastForeign = from;
       req.resume();

@@ -3,7 +3,7 @@
  * forbidden keys absent.
  */
 import { isIP } from "node:net";
-import { addressMatcher } from "../core/address-range.js";
+import { addressMatcher, unmapped } from "../core/address-range.js";
 import type { Finding } from "../core/result.js";
 import type { Expectations } from "../config/types.js";
 import { attrString } from "../telemetry/span.js";
@@ -40,9 +40,6 @@ function hostOf(key: string, value: string): string {
   if (bracketed) return bracketed[1]!;
   return value.replace(/:\d+$/, "");
 }
-
-/** An IPv4-mapped IPv6 address as the IPv4 address it is (`::ffff:172.30.0.1`). */
-const unmapped = (host: string): string => host.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
 
 /** The port a peer attribute names: the URL's (or its scheme's), else server/peer port keys. */
 function portOf(key: string, value: string, attrs: Readonly<Record<string, unknown>>): string {
